@@ -1,0 +1,28 @@
+/** The chaos run's figures as a Markdown table (printed, and pasted into RELIABILITY.md). */
+import type { ChaosResult } from './run.ts';
+
+export function summaryTable(results: ChaosResult[]): string {
+  const rows: [string, (r: ChaosResult) => string][] = [
+    ['purchases sent', (r) => `${r.purchases} at ${r.rate}/s`],
+    ['web answers', (r) => Object.entries(r.answers).map(([k, n]) => `${k}: ${n}`).join(', ')],
+    ['sales (finished / errored)', (r) => `${r.sales.total} (${r.sales.finished} / ${r.sales.errored})`],
+    ['charges (succeeded / failed)', (r) => `${r.charges.total} (${r.charges.succeeded} / ${r.charges.failed})`],
+    ['worker processes', (r) => String(r.workers)],
+    ['workers killed (SIGKILL)', (r) => String(r.kills)],
+    ['worker starts', (r) => String(r.workerStarts)],
+    ['PostgreSQL restarts', (r) => String(r.postgresRestarts)],
+    ['retries (attempts after the first)', (r) => String(r.retries)],
+    ['attempts rescued after a kill', (r) => String(r.rescued)],
+    ['faults injected', (r) => Object.entries(r.faultsInjected).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
+    ['declines (402)', (r) => String(r.declines)],
+    ['time to drain', (r) => (r.drainMs < 0 ? 'did not drain' : `${(r.drainMs / 1000).toFixed(1)} s`)],
+    ['run time', (r) => `${(r.durationMs / 1000).toFixed(1)} s`],
+    ['log lines scanned / secrets found', (r) => `${r.logScan.lines} / ${r.logScan.leaks}`],
+    ['violations', (r) => String(r.violations.length)],
+  ];
+  const header = ['', ...results.map((r) => r.db)];
+  const body = rows.map(([label, get]) => [label, ...results.map(get)]);
+  const widths = header.map((_, c) => Math.max(...[header, ...body].map((row) => row[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((s, c) => s.padEnd(widths[c])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}

@@ -1,0 +1,91 @@
+/**
+ * buildApp: the shop's Fastify instance, from its dependencies (for `npm start`, and for tests
+ * through `app.inject`). No listening, no workers, no gateway here.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { Errand } from 'errand';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type Assets, buildAssets } from './assets.ts';
+import type { ShopStore } from './db/types.ts';
+import type { ShopJobs } from './jobs/index.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { catalogRoutes } from './routes/catalog.ts';
+import { checkoutRoutes } from './routes/checkout.ts';
+import { installErrorHandlers } from './routes/errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { pickupRoutes } from './routes/pickup.ts';
+import { statusRoutes } from './routes/status.ts';
+import { registerSecurityHeaders } from './security/headers.ts';
+
+export interface AppOptions {
+  store: ShopStore;
+  errand: Errand;
+  jobs: ShopJobs;
+  stripe: {
+    publishableKey: string;
+    /** https://js.stripe.com/v3, or the local gateway's /v3. */
+    jsUrl: string;
+    /** Show the test cards on the checkout page. */
+    testMode: boolean;
+  };
+  /** POST /buy per IP per minute; 0 disables. Default 30. */
+  rateLimitPerMinute?: number;
+  /** Secure cookies and HSTS (serving over HTTPS). Default false. */
+  https?: boolean;
+  trustProxy?: boolean;
+  /** A pino logger, or false for none (tests). */
+  logger?: Logger | false;
+  /** Largest POST /buy body in bytes. Default 4 KiB. */
+  bodyLimit?: number;
+  assets?: Assets;
+}
+
+export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
+    trustProxy: o.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    // Fastify's default ajv options, but an email is never coerced from a number and a body is
+    // never "fixed up": what fails the schema is refused.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  // Only JSON and urlencoded bodies: text/plain (which a cross-site form can send) is a 415.
+  app.removeContentTypeParser('text/plain');
+  const rateLimitPerMinute = o.rateLimitPerMinute ?? 30;
+  const https = o.https ?? false;
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: o.bodyLimit ?? 4096 });
+  if (rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(new Error(`Too many purchase attempts from your address; try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`), { statusCode: 429 }),
+    });
+  }
+  await registerSecurityHeaders(app, { stripeJsUrl: o.stripe.jsUrl, https });
+
+  const assets = o.assets ?? (await buildAssets());
+  await app.register(assetRoutes, { assets });
+  await app.register(catalogRoutes, { store: o.store });
+  await app.register(checkoutRoutes, {
+    store: o.store,
+    errand: o.errand,
+    jobs: o.jobs,
+    publishableKey: o.stripe.publishableKey,
+    stripeJsUrl: o.stripe.jsUrl,
+    testMode: o.stripe.testMode,
+    cookieSecure: https,
+    rateLimitPerMinute,
+    bodyLimit: o.bodyLimit ?? 4096,
+  });
+  await app.register(statusRoutes, { store: o.store });
+  await app.register(pickupRoutes, { store: o.store });
+  await app.register(healthRoutes, { store: o.store });
+  return app;
+}

@@ -1,0 +1,25 @@
+/** The part of Stripe.js (or the local gateway's /v3 shim) the checkout page uses. */
+export interface StripeError {
+  type?: string;
+  code?: string;
+  message?: string;
+}
+
+export interface CardElement {
+  mount(target: string | HTMLElement): void;
+  on(event: 'change', cb: (e: { error?: StripeError; complete?: boolean }) => void): void;
+  on(event: 'ready', cb: () => void): void;
+  focus(): void;
+  clear(): void;
+}
+
+export interface StripeJs {
+  elements(): { create(type: 'card', options?: unknown): CardElement };
+  createToken(card: CardElement): Promise<{ token?: { id: string }; error?: StripeError }>;
+}
+
+declare global {
+  interface Window {
+    Stripe?: (publishableKey: string) => StripeJs;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * One database connection per process, shared by the shop's store and the engine (same file or
+ * server, same transaction for a sale and its charge job).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { parseDatabaseUrl } from 'errand';
+import pg from 'pg';
+import { migratePostgres, migrateSqlite } from './migrate.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { ShopStore } from './types.ts';
+
+export type ShopDatabase =
+  | { dialect: 'sqlite'; sqlite: Database.Database; store: ShopStore }
+  | { dialect: 'postgres'; pool: pg.Pool; store: ShopStore };
+
+/** Opens `sqlite:…`, `memory:` or `postgres://…`, applies the shop's migrations, returns the store. */
+export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<ShopDatabase> {
+  const target = parseDatabaseUrl(url);
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10 });
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    // A checked-out client (mid-transaction) has no pool listener: without this, a server restart's FATAL crashes the process.
+    pool.on('connect', (client) => client.on('error', () => {}));
+    try {
+      await migratePostgres(pool);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err;
+    }
+    return { dialect: 'postgres', pool, store: new PostgresStore(pool) };
+  }
+  const filename = target.kind === 'memory' ? ':memory:' : target.filename;
+  if (target.kind === 'sqlite') mkdirSync(dirname(filename), { recursive: true });
+  const db = new Database(filename);
+  db.pragma('busy_timeout = 5000');
+  if (target.kind === 'sqlite') {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma('foreign_keys = ON');
+  try {
+    migrateSqlite(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return { dialect: 'sqlite', sqlite: db, store: new SqliteStore(db) };
+}

@@ -1,0 +1,116 @@
+/** The store on PostgreSQL (pg Pool). Transactions take a dedicated client: BEGIN … COMMIT. */
+import type pg from 'pg';
+import type { SaleState } from '../sales/states.ts';
+import { SQL } from './queries/postgres.ts';
+import { emptyCounts, likePattern, toProduct, toSale } from './rows.ts';
+import type { NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+
+export class PostgresStore implements ShopStore {
+  readonly dialect = 'postgres' as const;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  private async tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await work(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query(SQL.ping);
+  }
+
+  async listProducts(): Promise<Product[]> {
+    return (await this.pool.query(SQL.listProducts)).rows.map(toProduct);
+  }
+
+  async getProduct(permalink: string): Promise<Product | null> {
+    const { rows } = await this.pool.query(SQL.getProduct, [permalink]);
+    return rows[0] ? toProduct(rows[0]) : null;
+  }
+
+  async seedProduct(p: NewProduct): Promise<void> {
+    await this.pool.query(SQL.seedProduct, [p.permalink, p.name, p.description, p.price, p.currency, p.delivery]);
+  }
+
+  async placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
+    return this.tx(async (c) => {
+      const inserted = await c.query(SQL.insertSale, [
+        sale.guid,
+        sale.product.id,
+        sale.product.price,
+        sale.product.currency,
+        sale.email,
+        sale.stripeToken,
+        sale.formKey,
+      ]);
+      if (inserted.rowCount === 0) {
+        // The form key is taken: the first submit's sale (committed, or we waited for it).
+        const { rows } = await c.query(SQL.findByFormKey, [sale.formKey]);
+        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id) };
+      }
+      const job = await enqueue(c);
+      await c.query(SQL.setChargeJob, [sale.guid, job.id]);
+      return { created: true, guid: sale.guid, jobId: job.id };
+    });
+  }
+
+  async getSale(guid: string): Promise<Sale | null> {
+    const { rows } = await this.pool.query(SQL.getSale, [guid]);
+    return rows[0] ? toSale(rows[0]) : null;
+  }
+
+  async listSales(q: SaleListQuery): Promise<Sale[]> {
+    const search = q.search ? likePattern(q.search) : null;
+    const { rows } = await this.pool.query(SQL.listSales, [q.state ?? null, q.beforeId ?? null, search, q.limit]);
+    return rows.map(toSale);
+  }
+
+  async countSales(): Promise<Record<SaleState, number>> {
+    const counts = emptyCounts();
+    for (const r of (await this.pool.query(SQL.countSales)).rows) counts[r.state as SaleState] = Number(r.n);
+    return counts;
+  }
+
+  async requestRefund(guid: string, enqueue: TxEnqueue): Promise<RefundRequest> {
+    return this.tx(async (c): Promise<RefundRequest> => {
+      const { rows } = await c.query(SQL.refundable, [guid]);
+      const row = rows[0];
+      if (!row) return { ok: false, state: null };
+      if (row.state !== 'finished') return { ok: false, state: row.state };
+      if (row.refund_job_id !== null) return { ok: true, jobId: Number(row.refund_job_id) };
+      const job = await enqueue(c);
+      await c.query(SQL.setRefundJob, [guid, job.id]);
+      return { ok: true, jobId: job.id };
+    });
+  }
+
+  async markProcessing(guid: string): Promise<boolean> {
+    return (await this.pool.query(SQL.markProcessing, [guid])).rowCount === 1;
+  }
+
+  async markFinished(guid: string, chargeId: string): Promise<boolean> {
+    return (await this.pool.query(SQL.markFinished, [guid, chargeId])).rowCount === 1;
+  }
+
+  async markErrored(guid: string, message: string, code: string): Promise<boolean> {
+    return (await this.pool.query(SQL.markErrored, [guid, message, code])).rowCount === 1;
+  }
+
+  async markRefunded(guid: string): Promise<boolean> {
+    return (await this.pool.query(SQL.markRefunded, [guid])).rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

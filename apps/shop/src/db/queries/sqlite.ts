@@ -1,0 +1,47 @@
+/**
+ * Every SQL statement the shop runs on SQLite, one named constant each (no SQL elsewhere).
+ * Named parameters (@name); times are milliseconds since the epoch.
+ */
+
+import { SALE_COLUMNS } from './columns.ts';
+
+export const SQL = {
+  ping: 'SELECT 1 AS ok',
+  listProducts: 'SELECT * FROM products ORDER BY id',
+  getProduct: 'SELECT * FROM products WHERE permalink = @permalink',
+  seedProduct: `INSERT INTO products (permalink, name, description, price, currency, delivery, created_at)
+    VALUES (@permalink, @name, @description, @price, @currency, @delivery, @now)
+    ON CONFLICT (permalink) DO NOTHING`,
+
+  /** Inside placeSale's IMMEDIATE transaction, so no other writer can slip in between. */
+  findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = @form_key',
+  insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state, created_at, updated_at)
+    VALUES (@guid, @product_id, @amount, @currency, @email, @stripe_token, @form_key, 'pending', @now, @now)`,
+  setChargeJob: 'UPDATE sales SET charge_job_id = @job_id WHERE guid = @guid',
+
+  getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = @guid`,
+  /** Keyset paging newest first: id < @before_id; the (state, id) index serves the state filter. */
+  listSales: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id
+    WHERE (@state IS NULL OR s.state = @state)
+      AND (@before_id IS NULL OR s.id < @before_id)
+      AND (@search IS NULL OR s.email LIKE @search ESCAPE '\\' OR s.guid LIKE @search ESCAPE '\\')
+    ORDER BY s.id DESC LIMIT @limit`,
+  countSales: 'SELECT state, COUNT(*) AS n FROM sales GROUP BY state',
+
+  // Guarded transitions (sales/states.ts TRANSITIONS): the WHERE lists the states each may come from.
+  markProcessing: `UPDATE sales SET state = 'processing', updated_at = @now
+    WHERE guid = @guid AND state IN ('pending', 'processing')`,
+  markFinished: `UPDATE sales SET state = 'finished', charge_id = @charge_id, error_message = NULL, error_code = NULL, updated_at = @now
+    WHERE guid = @guid AND state IN ('processing')`,
+  markErrored: `UPDATE sales SET state = 'errored', error_message = @message, error_code = @code, updated_at = @now
+    WHERE guid = @guid AND state IN ('processing')`,
+  markRefunded: `UPDATE sales SET state = 'refunded', updated_at = @now
+    WHERE guid = @guid AND state IN ('finished')`,
+
+  /** Inside requestRefund's transaction: only a finished sale without a refund job takes one. */
+  refundable: 'SELECT state, refund_job_id FROM sales WHERE guid = @guid',
+  setRefundJob: `UPDATE sales SET refund_job_id = @job_id, updated_at = @now
+    WHERE guid = @guid AND state = 'finished' AND refund_job_id IS NULL`,
+} as const;
+
+export type QueryName = keyof typeof SQL;

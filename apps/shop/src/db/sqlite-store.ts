@@ -1,0 +1,119 @@
+/**
+ * The store on SQLite (better-sqlite3, synchronous): writes that must be atomic run in
+ * `db.transaction(…).immediate()`, which takes the write lock up front (no upgrade deadlocks
+ * between processes sharing the file).
+ */
+import type Database from 'better-sqlite3';
+import type { SaleState } from '../sales/states.ts';
+import { type QueryName, SQL } from './queries/sqlite.ts';
+import { emptyCounts, likePattern, toProduct, toSale } from './rows.ts';
+import type { NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+
+export class SqliteStore implements ShopStore {
+  readonly dialect = 'sqlite' as const;
+  private readonly stmts = new Map<QueryName, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  private q(name: QueryName): Database.Statement {
+    let s = this.stmts.get(name);
+    if (!s) this.stmts.set(name, (s = this.db.prepare(SQL[name])));
+    return s;
+  }
+
+  async ping(): Promise<void> {
+    this.q('ping').get();
+  }
+
+  async listProducts(): Promise<Product[]> {
+    return this.q('listProducts').all().map(toProduct);
+  }
+
+  async getProduct(permalink: string): Promise<Product | null> {
+    const row = this.q('getProduct').get({ permalink });
+    return row ? toProduct(row) : null;
+  }
+
+  async seedProduct(p: NewProduct): Promise<void> {
+    this.q('seedProduct').run({ ...p, now: Date.now() });
+  }
+
+  async placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
+    return this.db
+      .transaction((): PlaceResult => {
+        if (sale.formKey !== null) {
+          const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number } | undefined;
+          if (first) return { created: false, guid: first.guid, productId: Number(first.product_id) };
+        }
+        const now = Date.now();
+        this.q('insertSale').run({
+          guid: sale.guid,
+          product_id: sale.product.id,
+          amount: sale.product.price,
+          currency: sale.product.currency,
+          email: sale.email,
+          stripe_token: sale.stripeToken,
+          form_key: sale.formKey,
+          now,
+        });
+        const job = enqueue(this.db);
+        if (job instanceof Promise) throw new TypeError('on SQLite, enqueue inside a transaction must be synchronous (errand.enqueueSync)');
+        this.q('setChargeJob').run({ guid: sale.guid, job_id: job.id });
+        return { created: true, guid: sale.guid, jobId: job.id };
+      })
+      .immediate();
+  }
+
+  async getSale(guid: string): Promise<Sale | null> {
+    const row = this.q('getSale').get({ guid });
+    return row ? toSale(row) : null;
+  }
+
+  async listSales(q: SaleListQuery): Promise<Sale[]> {
+    const search = q.search ? likePattern(q.search) : null;
+    return this.q('listSales')
+      .all({ state: q.state ?? null, before_id: q.beforeId ?? null, search, limit: q.limit })
+      .map(toSale);
+  }
+
+  async countSales(): Promise<Record<SaleState, number>> {
+    const counts = emptyCounts();
+    for (const r of this.q('countSales').all() as { state: SaleState; n: number }[]) counts[r.state] = r.n;
+    return counts;
+  }
+
+  async requestRefund(guid: string, enqueue: TxEnqueue): Promise<RefundRequest> {
+    return this.db
+      .transaction((): RefundRequest => {
+        const row = this.q('refundable').get({ guid }) as { state: SaleState; refund_job_id: number | null } | undefined;
+        if (!row) return { ok: false, state: null };
+        if (row.state !== 'finished') return { ok: false, state: row.state };
+        if (row.refund_job_id !== null) return { ok: true, jobId: Number(row.refund_job_id) };
+        const job = enqueue(this.db);
+        if (job instanceof Promise) throw new TypeError('on SQLite, enqueue inside a transaction must be synchronous (errand.enqueueSync)');
+        this.q('setRefundJob').run({ guid, job_id: job.id, now: Date.now() });
+        return { ok: true, jobId: job.id };
+      })
+      .immediate();
+  }
+
+  async markProcessing(guid: string): Promise<boolean> {
+    return this.q('markProcessing').run({ guid, now: Date.now() }).changes === 1;
+  }
+
+  async markFinished(guid: string, chargeId: string): Promise<boolean> {
+    return this.q('markFinished').run({ guid, charge_id: chargeId, now: Date.now() }).changes === 1;
+  }
+
+  async markErrored(guid: string, message: string, code: string): Promise<boolean> {
+    return this.q('markErrored').run({ guid, message, code, now: Date.now() }).changes === 1;
+  }
+
+  async markRefunded(guid: string): Promise<boolean> {
+    return this.q('markRefunded').run({ guid, now: Date.now() }).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * GET /buy/:permalink — the checkout page. POST /buy/:permalink — validate, then one transaction
+ * (sale + charge job), answer {guid}. Never calls the gateway: the worker does.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Errand } from 'errand';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Product, ShopStore } from '../db/types.ts';
+import type { ShopJobs } from '../jobs/index.ts';
+import { placeOrder } from '../sales/place-order.ts';
+import { csrfProblem, csrfTokenFor } from '../security/csrf.ts';
+import { checkoutPage } from '../views/checkout.ts';
+import { notFoundPage } from '../views/pickup.ts';
+import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.ts';
+
+export interface CheckoutOptions {
+  store: ShopStore;
+  errand: Errand;
+  jobs: ShopJobs;
+  publishableKey: string;
+  stripeJsUrl: string;
+  testMode: boolean;
+  cookieSecure: boolean;
+  rateLimitPerMinute: number;
+  /** Bytes; a larger body is answered 413. */
+  bodyLimit: number;
+}
+
+interface BuyBody {
+  stripeToken: string;
+  email: string;
+  formKey?: string;
+  _csrf?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    product?: Product;
+  }
+}
+
+const FORM_KEY = new RegExp(FORM_KEY_PATTERN);
+
+async function findProduct(store: ShopStore, permalink: string): Promise<Product | null> {
+  return PERMALINK.test(permalink) ? store.getProduct(permalink) : null;
+}
+
+export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): Promise<void> {
+  app.get<{ Params: { permalink: string } }>('/buy/:permalink', async (req, reply) => {
+    const product = await findProduct(o.store, req.params.permalink);
+    if (!product) return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage('No product with this name.'));
+    reply.header('Cache-Control', 'no-store');
+    return reply.type('text/html; charset=utf-8').send(
+      checkoutPage({
+        product,
+        csrfToken: csrfTokenFor(req, reply, o.cookieSecure),
+        formKey: randomBytes(16).toString('base64url'),
+        publishableKey: o.publishableKey,
+        stripeJsUrl: o.stripeJsUrl,
+        testMode: o.testMode,
+      }),
+    );
+  });
+
+  app.post<{ Params: { permalink: string }; Body: BuyBody }>(
+    '/buy/:permalink',
+    {
+      bodyLimit: o.bodyLimit,
+      schema: { body: buyBodySchema },
+      config: o.rateLimitPerMinute > 0 ? { rateLimit: { max: o.rateLimitPerMinute, timeWindow: 60_000 } } : {},
+      // Before the schema: an unknown product is 404 whatever the body, and a forged form is 403.
+      preValidation: async (req: FastifyRequest<{ Params: { permalink: string } }>, reply: FastifyReply) => {
+        const product = await findProduct(o.store, req.params.permalink);
+        if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
+        const problem = csrfProblem(req);
+        if (problem) return reply.code(403).send({ error: problem });
+        req.product = product;
+      },
+    },
+    async (req, reply) => {
+      const product = req.product!;
+      const header = req.headers['idempotency-key'];
+      const formKey = req.body.formKey ?? (typeof header === 'string' ? header : null);
+      if (formKey !== null && !FORM_KEY.test(formKey)) {
+        return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
+      }
+      const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+      if (!placed.created && placed.productId !== product.id) {
+        return reply.code(409).send({ error: 'This form was already used for another product. Reload the page and try again.' });
+      }
+      reply.header('Cache-Control', 'no-store');
+      return { guid: placed.guid };
+    },
+  );
+}

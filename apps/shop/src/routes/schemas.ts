@@ -1,0 +1,44 @@
+/**
+ * The input schemas (JSON Schema, checked by Fastify before a handler runs) and the messages a
+ * client sees when one fails: each says which field is wrong and how.
+ */
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+
+/** The same shape the gateway accepts for receipt_email, so a sale we accept can be charged. */
+export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+export const TOKEN_PATTERN = '^tok_[A-Za-z0-9_]{1,250}$';
+export const FORM_KEY_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
+export const PERMALINK = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+export const buyBodySchema = {
+  type: 'object',
+  required: ['stripeToken', 'email'],
+  properties: {
+    stripeToken: { type: 'string', pattern: TOKEN_PATTERN },
+    email: { type: 'string', minLength: 3, maxLength: 254, pattern: EMAIL_PATTERN },
+    formKey: { type: 'string', pattern: FORM_KEY_PATTERN },
+    _csrf: { type: 'string', maxLength: 100 },
+  },
+} as const;
+
+const FIELD_MESSAGES: Record<string, { missing: string; invalid: string }> = {
+  stripeToken: {
+    missing: 'stripeToken is missing: send the card token from Stripe.js (tok_…)',
+    invalid: 'stripeToken is malformed: expected a card token from Stripe.js (tok_…); card numbers are never accepted',
+  },
+  email: { missing: 'email is missing', invalid: 'email is not a valid email address' },
+  formKey: { missing: 'formKey is missing', invalid: 'formKey is malformed: expected 16 to 128 letters, digits, - or _' },
+  _csrf: { missing: '_csrf is missing', invalid: '_csrf is malformed' },
+};
+
+export function validationMessage(errors: FastifySchemaValidationError[]): string {
+  const e = errors[0];
+  if (!e) return 'invalid request';
+  if (e.keyword === 'required') {
+    const field = String((e.params as { missingProperty?: string }).missingProperty ?? '');
+    return FIELD_MESSAGES[field]?.missing ?? `${field} is missing`;
+  }
+  const field = e.instancePath.replace(/^\//, '').split('/')[0];
+  if (!field) return 'the body must be an object with the fields stripeToken and email (JSON or form-encoded)';
+  return FIELD_MESSAGES[field]?.invalid ?? `${field} is invalid`;
+}

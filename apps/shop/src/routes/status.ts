@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { ShopStore } from '../db/types.ts';
+import { isGuid } from '../sales/guid.ts';
+import { publicStatus } from '../sales/states.ts';
+
+export async function statusRoutes(app: FastifyInstance, o: { store: ShopStore }): Promise<void> {
+  app.get<{ Params: { guid: string } }>('/status/:guid', async (req, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    const { guid } = req.params;
+    const sale = isGuid(guid) ? await o.store.getSale(guid) : null;
+    if (!sale) return reply.code(404).send({ error: 'no sale with this guid' });
+    const status = publicStatus(sale.state);
+    if (status !== 'error') return { guid, status };
+    const error = sale.state === 'refunded' ? 'This purchase was refunded.' : (sale.errorMessage ?? 'The payment failed.');
+    return { guid, status, error };
+  });
+}

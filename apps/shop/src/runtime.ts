@@ -1,0 +1,53 @@
+/**
+ * What both processes (web and worker) need: the database (shop tables migrated), the Stripe
+ * client, the job definitions and the engine client sharing the same connection.
+ */
+import { createErrand, type Errand } from 'errand';
+import type { Logger } from 'pino';
+import { openDatabase, type ShopDatabase } from './db/database.ts';
+import type { ShopStore } from './db/types.ts';
+import { createShopJobs, type ShopJobs } from './jobs/index.ts';
+import { createStripeClient } from './jobs/stripe-client.ts';
+
+export interface RuntimeOptions {
+  databaseUrl: string;
+  stripe: { secretKey: string; apiBase: string; timeoutMs: number };
+  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number };
+  logger: Logger;
+}
+
+export interface Runtime {
+  db: ShopDatabase;
+  store: ShopStore;
+  errand: Errand;
+  jobs: ShopJobs;
+  /** Closes the engine client, then the shared connection. */
+  close(): Promise<void>;
+}
+
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const db = await openDatabase(o.databaseUrl);
+  const { store } = db;
+  try {
+    const stripe = createStripeClient(o.stripe);
+    const jobs = createShopJobs({ store, stripe, ...o.charge, stripeTimeoutMs: o.stripe.timeoutMs });
+    const errand = await createErrand({
+      ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }),
+      jobs: jobs.all,
+      logger: o.logger,
+    });
+    return {
+      db,
+      store,
+      errand,
+      jobs,
+      async close() {
+        await errand.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The console's view of sales (mounted at /admin): the shop's side of @errand/console's
+ * SalesSource contract.
+ */
+import type { SalesSource, SaleView } from '@errand/console';
+import type { Errand } from 'errand';
+import type { Sale, ShopStore } from '../db/types.ts';
+import type { ShopJobs } from '../jobs/index.ts';
+import { refundKey } from '../jobs/refund.ts';
+import { txEnqueue } from './enqueue.ts';
+import { isGuid } from './guid.ts';
+
+export type { SalesSource, SaleView } from '@errand/console';
+export type { SaleState } from './states.ts';
+
+export function toView(s: Sale): SaleView {
+  // Never the card token: the console does not need it.
+  return {
+    guid: s.guid,
+    state: s.state,
+    productName: s.productName,
+    productPermalink: s.productPermalink,
+    amount: s.amount,
+    currency: s.currency,
+    email: s.email,
+    chargeId: s.chargeId,
+    errorMessage: s.errorMessage,
+    errorCode: s.errorCode,
+    chargeJobId: s.chargeJobId,
+    refundJobId: s.refundJobId,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** Cursors are opaque to the console: `s<id>` of the last sale shown. */
+const encodeCursor = (id: number): string => `s${id}`;
+function decodeCursor(c: string | null | undefined): number | null {
+  if (!c) return null;
+  const m = /^s(\d{1,15})$/.exec(c);
+  return m ? Number(m[1]) : null;
+}
+
+export function createSalesSource(deps: { store: ShopStore; errand: Errand; jobs: ShopJobs }): SalesSource {
+  const { store } = deps;
+  return {
+    async list(q) {
+      const limit = Math.max(1, Math.min(500, Math.floor(q.limit) || 50));
+      const search = q.search?.trim() ? q.search.trim().slice(0, 200) : null;
+      // One extra row tells whether there is a next page.
+      const rows = await store.listSales({ state: q.state ?? null, limit: limit + 1, beforeId: decodeCursor(q.cursor), search });
+      const page = rows.slice(0, limit);
+      return { sales: page.map(toView), next: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    },
+    async get(guid) {
+      if (!isGuid(guid)) return null;
+      const s = await store.getSale(guid);
+      return s ? toView(s) : null;
+    },
+    counts: () => store.countSales(),
+    async refund(guid) {
+      if (!isGuid(guid)) return { ok: false, reason: 'no such sale' };
+      const r = await store.requestRefund(guid, txEnqueue(store, deps.errand, deps.jobs.refund, { guid }, { uniqueKey: refundKey(guid) }));
+      if (r.ok) return r;
+      if (r.state === null) return { ok: false, reason: 'no such sale' };
+      return { ok: false, reason: `only a finished sale can be refunded; this one is ${r.state}` };
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/** End-to-end helpers: the real app as child processes, and headless Chromium through playwright-core. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  /** Everything written so far to stdout and stderr. */
+  output(): string;
+  /** JSON log lines so far. */
+  logs(): Record<string, any>[];
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function spawnTs(script: string, env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    proc,
+    output: () => out,
+    logs: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return {};
+          }
+        }),
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Resolves with the first JSON log line matching, or rejects with the output when the process exits first. */
+export function waitForLog(child: Child, match: (line: Record<string, any>) => boolean, timeoutMs = 20_000): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const line = child.logs().find(match);
+      if (line) {
+        cleanup();
+        resolve(line);
+      }
+    };
+    const onExit = () => {
+      cleanup();
+      reject(new Error(`process exited before the expected log line:\n${child.output()}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for a log line:\n${child.output()}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.proc.stdout!.off('data', check);
+      child.proc.off('exit', onExit);
+    };
+    child.proc.stdout!.on('data', check);
+    child.proc.once('exit', onExit);
+    check();
+  });
+}
+
+/** `npm start`'s entry point on random ports; resolves once it listens. */
+export async function startShop(env: Record<string, string>): Promise<Child & { url: string; gatewayUrl: string | null }> {
+  const child = spawnTs('apps/shop/src/main.ts', { PORT: '0', GATEWAY_PORT: '0', HOST: '127.0.0.1', ...env });
+  const line = await waitForLog(child, (l) => l.msg === 'shop listening');
+  return { ...child, url: `http://127.0.0.1:${line.port}`, gatewayUrl: line.gatewayUrl };
+}
+
+/** `npm run worker`'s entry point. */
+export async function startWorker(env: Record<string, string>): Promise<Child> {
+  const child = spawnTs('apps/shop/src/worker-main.ts', env);
+  await waitForLog(child, (l) => l.msg === 'shop worker started');
+  return child;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** Fill the checkout form with the mouse-free API (fill), card fields found by their labels. */
+export async function fillCheckout(page: Page, email: string, card: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Card number').fill(card);
+  await page.getByLabel('Expiry (MM / YY)').fill(`12 / ${String((new Date().getFullYear() + 3) % 100).padStart(2, '0')}`);
+  await page.getByLabel('CVC').fill('123');
+}

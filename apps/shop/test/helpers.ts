@@ -1,0 +1,74 @@
+/** Shop test helpers: a shop on a fresh database (SQLite temp file or a PostgreSQL database of its own). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Gateway } from '@errand/gateway';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { createTestDatabase } from '../../../packages/engine/test/helpers/pg.ts';
+import { type AppOptions, buildApp } from '../src/app.ts';
+import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../src/config.ts';
+import { seedDemoProducts } from '../src/db/seed.ts';
+import { type Runtime, startRuntime } from '../src/runtime.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface TestShop extends Runtime {
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface TestShopOptions {
+  dialect?: Dialect;
+  /** The gateway the jobs charge through. Default: an unreachable address (HTTP tests never charge). */
+  gateway?: Gateway | null;
+  stripeTimeoutMs?: number;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  app?: Partial<AppOptions>;
+}
+
+/** A database URL and how to drop it. */
+export async function testDatabaseUrl(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
+  if (dialect === 'postgres') return createTestDatabase('shop_test');
+  const dir = mkdtempSync(join(tmpdir(), 'shop-test-'));
+  return { url: `sqlite:${join(dir, 'shop.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function createTestShop(o: TestShopOptions = {}): Promise<TestShop> {
+  const db = await testDatabaseUrl(o.dialect ?? 'sqlite');
+  const rt = await startRuntime({
+    databaseUrl: db.url,
+    stripe: { secretKey: LOCAL_SECRET_KEY, apiBase: o.gateway?.url ?? 'http://127.0.0.1:9', timeoutMs: o.stripeTimeoutMs ?? 2_000 },
+    charge: { maxAttempts: o.maxAttempts ?? 5, backoffBaseMs: o.backoffBaseMs ?? 10, backoffMaxMs: 50 },
+    logger: pino({ level: process.env.SHOP_TEST_LOG ?? 'silent' }),
+  });
+  await seedDemoProducts(rt.store);
+  const app = await buildApp({
+    store: rt.store,
+    errand: rt.errand,
+    jobs: rt.jobs,
+    stripe: { publishableKey: LOCAL_PUBLISHABLE_KEY, jsUrl: `${o.gateway?.url ?? 'http://127.0.0.1:12111'}/v3`, testMode: true },
+    rateLimitPerMinute: 0,
+    logger: false,
+    ...o.app,
+  });
+  return {
+    ...rt,
+    app,
+    async close() {
+      await app.close();
+      await rt.close();
+      await db.drop();
+    },
+  };
+}
+
+/** How many sales and charge jobs exist (to prove a rejected request wrote nothing). */
+export async function counts(shop: Runtime): Promise<{ sales: number; jobs: number }> {
+  const c = await shop.store.countSales();
+  const sales = Object.values(c).reduce((a, b) => a + b, 0);
+  const states = await shop.errand.admin.stateCounts();
+  const jobs = Object.values(states).reduce((a: number, b) => a + Number(b), 0);
+  return { sales, jobs };
+}

@@ -1,0 +1,264 @@
+/**
+ * Attacks, tested rather than assumed: the console without a session or with a forged or expired
+ * one; actions without a CSRF token; stored XSS through email, job payloads and job errors; SQL
+ * injection strings in every field; secrets in logs; the rate limit; security headers.
+ * (Secrets in the logs of real processes under chaos: chaos.test.ts. `npm audit`: chaos/audit.ts.)
+ */
+import { Writable } from 'node:stream';
+import { defineJob } from 'errand';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.ts';
+import { scanText } from '../../chaos/log-scan.ts';
+import { mountConsole } from '../../src/console.ts';
+import { createSalesSource } from '../../src/sales/admin-source.ts';
+import { placeOrder } from '../../src/sales/place-order.ts';
+import { counts, createTestShop, type TestShop } from '../helpers.ts';
+
+const PASSWORD = 'attack-test-password';
+const SECRET = 'attack-test-secret-0123456789abcdef';
+const XSS_EMAIL = '"><img/src=x/onerror=alert(1)>@x.com';
+const XSS_MARK = '<img/src=x/onerror=alert(1)>';
+const SQLI = ["';DROP/**/TABLE/**/sales;--@x.com", '"OR"1"="1--@x.com', "x'||(SELECT/**/1)||'@x.com"];
+
+const evil = defineJob<{ note: string }>({
+  name: 'attack.evil',
+  maxAttempts: 1,
+  handler: async ({ note }) => {
+    throw new Error(`boom <script>alert("err")</script> ${note}`);
+  },
+});
+
+describe('attacks', () => {
+  let shop: TestShop;
+  let logs = '';
+  let session: string;
+  let csrf: string;
+  const sessions = new Sessions(PASSWORD, SECRET);
+
+  beforeAll(async () => {
+    process.env.ERRAND_CONSOLE_PASSWORD = PASSWORD;
+    process.env.ERRAND_CONSOLE_SECRET = SECRET;
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logs += chunk.toString();
+        cb();
+      },
+    });
+    shop = await createTestShop({ dialect: 'sqlite', app: { logger: pino({ level: 'debug' }, sink) } });
+    shop.errand.register(evil);
+    await mountConsole(shop.app, shop.errand, createSalesSource(shop));
+    const signIn = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: PASSWORD } });
+    expect(signIn.statusCode).toBe(303);
+    session = /errand_console=([^;]+)/.exec(String(signIn.headers['set-cookie']))![1];
+    const verified = sessions.verify(session);
+    expect(verified).not.toBeNull();
+    csrf = sessions.csrfToken(verified!);
+  });
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  const admin = (url: string, cookie?: string, method: 'GET' | 'POST' = 'GET', payload?: Record<string, string>) =>
+    shop.app.inject({ method, url, headers: cookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {}, ...(payload ? { payload } : {}) });
+
+  describe('the console', () => {
+    const forged = [
+      ['no cookie', undefined],
+      ['garbage', 'hello'],
+      ['a forged MAC', `${Buffer.from(JSON.stringify({ sid: 'x', exp: Date.now() + 3600_000 })).toString('base64url')}.${'A'.repeat(43)}`],
+      ['signed with another secret', new Sessions(PASSWORD, 'other-secret').issue().value],
+      ['signed with another password', new Sessions('guess', SECRET).issue().value],
+      ['expired', new Sessions(PASSWORD, SECRET).issue(Date.now() - 13 * 3600_000).value],
+      ['an altered payload', (() => {
+        const v = new Sessions(PASSWORD, SECRET).issue(Date.now() - 13 * 3600_000).value;
+        const [, mac] = v.split('.');
+        return `${Buffer.from(JSON.stringify({ sid: 'x', exp: Date.now() + 3600_000 })).toString('base64url')}.${mac}`;
+      })()],
+    ] as const;
+
+    for (const [name, cookie] of forged) {
+      it(`${name}: pages redirect to sign-in, the API answers 401, no data`, async () => {
+        for (const url of ['/admin/', '/admin/jobs', '/admin/sales', '/admin/workers', '/admin/queues', '/admin/jobs/1']) {
+          const res = await admin(url, cookie);
+          expect(res.statusCode, url).toBe(303);
+          expect(res.headers.location).toMatch(/^\/admin\/sign-in/);
+          expect(res.body).not.toMatch(/@|shop\.charge|payments/);
+        }
+        const api = await admin('/admin/api/stats', cookie);
+        expect(api.statusCode).toBe(401);
+        expect(api.body).not.toMatch(/payments|completed/);
+        const post = await admin('/admin/queues/pause', cookie, 'POST', { queue: 'payments', confirmed: '1', _csrf: csrf });
+        expect([401, 403]).toContain(post.statusCode);
+        expect((await shop.errand.admin.queues()).find((q) => q.queue === 'payments')?.paused ?? false).toBe(false);
+      });
+    }
+
+    it('a valid session (the control) sees the pages', async () => {
+      expect((await admin('/admin/jobs', session)).statusCode).toBe(200);
+      expect((await admin('/admin/api/stats', session)).statusCode).toBe(200);
+    });
+
+    it('actions without or with a wrong CSRF token are 403 and change nothing; with the token they work', async () => {
+      const product = (await shop.store.getProduct('field-guide'))!;
+      const placed = await placeOrder(shop, { product, email: 'csrf@x.com', stripeToken: 'tok_visa', formKey: null });
+      if (!placed.created) throw new Error('expected a new sale');
+      await shop.store.markProcessing(placed.guid);
+      await shop.store.markFinished(placed.guid, 'ch_csrf');
+      const before = await counts(shop);
+      for (const token of [undefined, 'wrong', `${csrf}x`, csrf.toLowerCase() === csrf ? csrf.toUpperCase() : csrf.toLowerCase()]) {
+        const body = (extra: Record<string, string>) => ({ ...extra, confirmed: '1', ...(token ? { _csrf: token } : {}) });
+        expect((await admin('/admin/queues/pause', session, 'POST', body({ queue: 'payments' }))).statusCode).toBe(403);
+        expect((await admin(`/admin/sales/${placed.guid}/refund`, session, 'POST', body({}))).statusCode).toBe(403);
+        expect((await admin(`/admin/jobs/${placed.jobId}/delete`, session, 'POST', body({}))).statusCode).toBe(403);
+      }
+      // From another site, even with the token.
+      const cross = await shop.app.inject({
+        method: 'POST',
+        url: '/admin/queues/pause',
+        headers: { cookie: `${SESSION_COOKIE}=${session}`, origin: 'https://evil.example' },
+        payload: { queue: 'payments', confirmed: '1', _csrf: csrf },
+      });
+      expect(cross.statusCode).toBe(403);
+      expect(await counts(shop)).toEqual(before);
+      expect((await shop.store.getSale(placed.guid))?.state).toBe('finished');
+      expect((await shop.store.getSale(placed.guid))?.refundJobId).toBeNull();
+      expect((await shop.errand.admin.queues()).find((q) => q.queue === 'payments')?.paused ?? false).toBe(false);
+      // The control: the same action with the token goes through.
+      const ok = await admin('/admin/queues/pause', session, 'POST', { queue: 'payments', confirmed: '1', _csrf: csrf });
+      expect(ok.statusCode).toBe(303);
+      expect((await shop.errand.admin.queues()).find((q) => q.queue === 'payments')?.paused).toBe(true);
+      await admin('/admin/queues/resume', session, 'POST', { queue: 'payments', _csrf: csrf });
+    });
+
+    it('the shop form without or with a wrong CSRF token is 403 and writes nothing', async () => {
+      const before = await counts(shop);
+      for (const extra of ['', '&_csrf=', `&_csrf=${'A'.repeat(43)}`]) {
+        const res = await shop.app.inject({
+          method: 'POST',
+          url: '/buy/field-guide',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `shop_csrf=${'B'.repeat(43)}` },
+          payload: `stripeToken=tok_visa&email=a%40b.co${extra}`,
+        });
+        expect(res.statusCode).toBe(403);
+      }
+      expect(await counts(shop)).toEqual(before);
+    });
+  });
+
+  describe('stored XSS', () => {
+    it('an email, a job payload and a job error render escaped on every page that shows them', async () => {
+      const buy = await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: XSS_EMAIL } });
+      expect(buy.statusCode).toBe(200);
+      const { guid } = buy.json() as { guid: string };
+      expect((await shop.store.getSale(guid))?.email).toBe(XSS_EMAIL);
+      await shop.store.markProcessing(guid);
+      await shop.store.markFinished(guid, 'ch_xss');
+      const sale = (await shop.store.getSale(guid))!;
+
+      const job = await shop.errand.enqueue(evil, { note: `<svg onload=alert(2)> ${XSS_EMAIL}` });
+      const ran = await shop.errand.drain({ queue: 'default' });
+      expect(ran.find((r) => r.id === job.id)?.outcome).toBe('dead');
+
+      const pages = [
+        `/pickup/${guid}`,
+        `/status/${guid}`,
+        '/admin/sales',
+        `/admin/sales?search=${encodeURIComponent('onerror')}`,
+        `/admin/sales/${guid}`,
+        `/admin/jobs/${sale.chargeJobId}`,
+        '/admin/jobs?state=dead',
+        `/admin/jobs/${job.id}`,
+        `/admin/jobs?search=${encodeURIComponent('<svg')}`,
+        '/admin/',
+      ];
+      for (const url of pages) {
+        const res = url.startsWith('/admin') ? await admin(url, session) : await shop.app.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(200);
+        const type = String(res.headers['content-type']);
+        if (type.startsWith('text/html')) {
+          expect(res.body, url).not.toContain(XSS_MARK);
+          expect(res.body, url).not.toContain('<svg onload');
+          expect(res.body, url).not.toContain('<script>alert');
+        } else {
+          expect(type, url).toMatch(/^application\/json/);
+        }
+      }
+      // The escaped forms are really there (the pages do show the values).
+      expect((await shop.app.inject({ method: 'GET', url: `/pickup/${guid}` })).body).toContain('&lt;img/src=x/onerror=alert(1)&gt;');
+      expect((await admin(`/admin/sales/${guid}`, session)).body).toContain('&lt;img/src=x/onerror=alert(1)&gt;');
+      const jobPage = (await admin(`/admin/jobs/${job.id}`, session)).body;
+      expect(jobPage).toContain('&lt;svg onload=alert(2)&gt;');
+      expect(jobPage).toContain('&lt;script&gt;');
+    });
+  });
+
+  describe('SQL injection', () => {
+    it('strings in every field are stored verbatim and harmless', async () => {
+      for (const email of SQLI) {
+        const formKey = `k${Buffer.from(email).toString('hex')}`.slice(0, 64);
+        const res = await shop.app.inject({ method: 'POST', url: '/buy/retry-poster', headers: { 'content-type': 'application/json', 'idempotency-key': formKey }, payload: { stripeToken: 'tok_visa', email } });
+        expect(res.statusCode, email).toBe(200);
+        const sale = await shop.store.getSale((res.json() as { guid: string }).guid);
+        expect(sale?.email).toBe(email);
+        expect(sale?.formKey).toBe(formKey);
+      }
+      for (const s of ["'; DROP TABLE sales; --", '" OR 1=1 --', "' UNION SELECT * FROM errand_jobs --"]) {
+        const q = encodeURIComponent(s);
+        for (const url of [`/status/${q}`, `/pickup/${q}`, `/buy/${q}`]) expect((await shop.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+        const bad = await shop.app.inject({ method: 'POST', url: `/buy/field-guide`, headers: { 'content-type': 'application/json' }, payload: { stripeToken: s, email: s } });
+        expect(bad.statusCode).toBe(400);
+        for (const url of [`/admin/sales?search=${q}`, `/admin/jobs?search=${q}`, `/admin/jobs?queue=${q}`, `/admin/jobs?state=${q}`, `/admin/sales/${q}`, `/admin/jobs/${q}`]) {
+          const res = await admin(url, session);
+          expect(res.statusCode, url).toBeLessThan(500);
+        }
+      }
+      // Found by search as plain text, and the tables are still there.
+      const found = await admin(`/admin/sales?search=${encodeURIComponent("DROP/**/TABLE")}`, session);
+      expect(found.body).toContain('DROP/**/TABLE/**/sales;--@x.com');
+      expect((await counts(shop)).sales).toBeGreaterThan(3);
+      expect((await shop.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    });
+  });
+
+  describe('secrets in logs', () => {
+    it('card numbers, tokens and keys sent to the shop do not reach its log', async () => {
+      const card = '4242424242424242';
+      await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json' }, payload: { stripeToken: card, email: 'leak@x.com', card } });
+      await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json', authorization: 'Bearer sk_test_leakyleaky' }, payload: { stripeToken: 'tok_secretleak1', email: 'leak@x.com' } });
+      await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `stripeToken=tok_secretleak2&email=${card}` });
+      expect(logs.length).toBeGreaterThan(500); // requests were logged
+      expect(scanText(logs, 'shop log', [card])).toEqual([]);
+    });
+  });
+
+  describe('rate limit and headers', () => {
+    it('POST /buy beyond the limit answers 429 with a message, and writes nothing', async () => {
+      const limited = await createTestShop({ dialect: 'sqlite', app: { rateLimitPerMinute: 3 } });
+      try {
+        const buy = () => limited.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: 'r@x.com' } });
+        for (let i = 0; i < 3; i++) expect((await buy()).statusCode).toBe(200);
+        const before = await counts(limited);
+        const res = await buy();
+        expect(res.statusCode).toBe(429);
+        expect(res.json().error).toMatch(/Too many purchase attempts/);
+        expect(await counts(limited)).toEqual(before);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('security headers on shop and console pages', async () => {
+      for (const url of ['/', '/buy/field-guide', '/status/x', '/admin/sign-in', '/admin/']) {
+        const res = url === '/admin/' ? await admin(url, session) : await shop.app.inject({ method: 'GET', url });
+        const h = res.headers;
+        expect(String(h['content-security-policy']), url).toMatch(/default-src[^;]*'(self|none)'/);
+        expect(String(h['content-security-policy']), url).toMatch(/frame-ancestors 'none'/);
+        expect(String(h['content-security-policy']), url).not.toMatch(/unsafe-inline|unsafe-eval/);
+        expect(h['x-content-type-options'], url).toBe('nosniff');
+        expect(String(h['x-frame-options']).toUpperCase(), url).toMatch(/DENY|SAMEORIGIN/);
+        expect(h['referrer-policy'], url).toMatch(/same-origin|no-referrer|strict-origin/);
+      }
+    });
+  });
+});

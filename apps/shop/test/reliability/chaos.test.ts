@@ -1,0 +1,92 @@
+/**
+ * The chaos run, small (inside `npm test`): the same code as `npm run chaos` with 150 purchases
+ * per database — PostgreSQL (a private cluster, restarted once) with 3 worker processes, SQLite
+ * with 2 — workers SIGKILLed every 1.5 s, the gateway failing on purpose. Zero violations.
+ * The two rounds run side by side to stay under a minute.
+ */
+import type { LedgerEntry } from '@errand/gateway';
+import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../chaos/checks.ts';
+import { scanText } from '../../chaos/log-scan.ts';
+import { type ChaosResult, runChaos } from '../../chaos/run.ts';
+
+function expectClean(r: ChaosResult, purchases: number): void {
+  expect(r.violations).toEqual([]);
+  expect(r.sales.other).toBe(0);
+  // Every purchase the web accepted is a sale, finished or errored; declines are errored.
+  expect(r.sales.total).toBeGreaterThanOrEqual(r.answers['200'] ?? 0);
+  // Most were accepted (on PostgreSQL, those sent while it restarts get a 500).
+  expect(r.answers['200'] ?? 0).toBeGreaterThan(purchases * 0.6);
+  expect(r.sales.errored).toBeGreaterThanOrEqual(r.declines > 0 ? 1 : 0);
+  expect(r.charges.succeeded).toBe(r.sales.finished);
+  // The chaos really happened.
+  expect(r.kills).toBeGreaterThanOrEqual(2); // with every worker restarting, a tick finds none to kill
+  expect(r.retries).toBeGreaterThan(0);
+  for (const fault of ['error500', 'hang', 'reset', 'lost-response']) expect(r.faultsInjected[fault] ?? 0, fault).toBeGreaterThan(0);
+  expect(r.logScan.lines).toBeGreaterThan(purchases);
+  expect(r.logScan.leaks).toBe(0);
+}
+
+describe('chaos checks can fail', () => {
+  const sale = (guid: string, state: string, charge_id: string | null = null) => ({ guid, state, charge_id, amount: 1500 });
+  const charge = (id: string, guid: string | undefined, status: 'succeeded' | 'failed'): LedgerEntry => ({
+    id,
+    status,
+    amount: 1500,
+    currency: 'usd',
+    idempotencyKey: null,
+    metadata: guid ? { sale_guid: guid } : ({} as Record<string, string>),
+    amountRefunded: 0,
+    failureCode: null,
+    created: 0,
+  });
+
+  it('names each broken invariant', () => {
+    const v = checkInvariants({
+      sales: [sale('a', 'finished', 'ch_1'), sale('b', 'finished', 'ch_2'), sale('c', 'errored'), sale('d', 'processing'), sale('e', 'finished', 'ch_x')],
+      jobs: [{ id: 1, name: 'shop.charge', state: 'running', attempt: 1, errors: [], payload: {} }],
+      ledger: [charge('ch_1', 'a', 'succeeded'), charge('ch_2', 'b', 'succeeded'), charge('ch_3', 'b', 'succeeded'), charge('ch_4', 'c', 'succeeded'), charge('ch_5', 'zzz', 'succeeded'), charge('ch_6', 'e', 'succeeded')],
+      okGuids: ['a', 'missing'],
+    });
+    expect(v.join('\n')).toMatch(/finished sale b has 2 successful charges/);
+    expect(v.join('\n')).toMatch(/errored sale c has 1 successful charge/);
+    expect(v.join('\n')).toMatch(/sale d is processing/);
+    expect(v.join('\n')).toMatch(/charge ch_5 .* has no sale/);
+    expect(v.join('\n')).toMatch(/job 1 \(shop.charge\) is left running/);
+    expect(v.join('\n')).toMatch(/answered 200 with guid missing/);
+    expect(v.join('\n')).toMatch(/sale e records charge ch_x but the gateway charged ch_6/);
+    expect(v).toHaveLength(7);
+  });
+
+  it('finds card numbers, tokens and keys, but not timestamps or durations', () => {
+    const leaks = scanText(
+      [
+        '{"time":1764170000000,"responseTime":11.263605000000098,"msg":"ok"}',
+        'card 4000 0566 5566 5556 here',
+        '{"guid":"e30fa886-9050-4288-8641-6877d9694b1f"}',
+        '{"stripeToken":"tok_1AbCdEfGh"}',
+        'key sk_live_abc123',
+        '  Test card:    4242 4242 4242 4242, any future expiry, any CVC',
+      ].join('\n'),
+      'x.log',
+    );
+    expect(leaks.map((l) => `${l.line}:${l.kind}`)).toEqual(['2:card', '4:token', '5:key']);
+    expect(JSON.stringify(leaks)).not.toContain('4000056655665556');
+  });
+});
+
+describe.concurrent('chaos run, small', () => {
+  it('PostgreSQL: web + 3 workers, kill -9 every 1.5 s, PostgreSQL restarted once, faulty gateway', async () => {
+    const r = await runChaos({ db: 'postgres', purchases: 150, rate: 25, workers: 3, killEveryMs: 1500, seed: 7, drainTimeoutMs: 45_000 });
+    expectClean(r, 150);
+    expect(r.postgresRestarts).toBe(1);
+    expect(r.shutdownExitCodes).toEqual({ web: 0, 'worker-0': 0, 'worker-1': 0, 'worker-2': 0 });
+  }, 90_000);
+
+  it('SQLite: web + 2 workers on one file, kill -9 every 1.5 s, faulty gateway', async () => {
+    const r = await runChaos({ db: 'sqlite', purchases: 150, rate: 25, workers: 2, killEveryMs: 1500, seed: 8, drainTimeoutMs: 45_000 });
+    expectClean(r, 150);
+    expect(r.answers['200']).toBe(150);
+    expect(r.shutdownExitCodes).toEqual({ web: 0, 'worker-0': 0, 'worker-1': 0 });
+  }, 90_000);
+});

@@ -1,0 +1,142 @@
+/**
+ * The sale state machine (guarded transitions) as a property over random sequences, on every
+ * store; the console's SalesSource (keyset paging, search, counts); the config parser.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_PG } from '../../../packages/engine/test/helpers/pg.ts';
+import { ConfigError, loadConfig, STRIPE_JS, stripeJsUrl } from '../src/config.ts';
+import { createSalesSource } from '../src/sales/admin-source.ts';
+import { txEnqueue } from '../src/sales/enqueue.ts';
+import { newGuid } from '../src/sales/guid.ts';
+import { type SaleState, TRANSITIONS } from '../src/sales/states.ts';
+import { createTestShop, type Dialect, type TestShop } from './helpers.ts';
+
+const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];
+type Move = keyof typeof TRANSITIONS;
+
+async function newSale(shop: TestShop, email = 'p@example.com', permalink = 'field-guide'): Promise<string> {
+  const guid = newGuid();
+  const product = (await shop.store.getProduct(permalink))!;
+  await shop.store.placeSale({ guid, product, email, stripeToken: 'tok_visa', formKey: null }, txEnqueue(shop.store, shop.errand, shop.jobs.charge, { guid }));
+  return guid;
+}
+
+describe.each(cases)('sales on %s', (dialect) => {
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await createTestShop({ dialect });
+  });
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  it('every transition moves only from the states TRANSITIONS allows; finished never goes back (property)', async () => {
+    const apply = (guid: string, m: Move) =>
+      m === 'processing'
+        ? shop.store.markProcessing(guid)
+        : m === 'finished'
+          ? shop.store.markFinished(guid, 'ch_1')
+          : m === 'errored'
+            ? shop.store.markErrored(guid, 'declined', 'card_declined')
+            : shop.store.markRefunded(guid);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom<Move>('processing', 'finished', 'errored', 'refunded'), { minLength: 1, maxLength: 8 }), async (moves) => {
+        const guid = await newSale(shop);
+        let model: SaleState = 'pending';
+        let everFinished = false;
+        for (const m of moves) {
+          const allowed = (TRANSITIONS[m] as readonly SaleState[]).includes(model);
+          expect(await apply(guid, m)).toBe(allowed);
+          if (allowed) model = m;
+          everFinished ||= model === 'finished';
+          const state = (await shop.store.getSale(guid))!.state;
+          expect(state).toBe(model);
+          if (everFinished) expect(['finished', 'refunded']).toContain(state);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('SalesSource lists newest first with keyset paging, filters by state, searches email and guid, counts by state', async () => {
+    const sales = createSalesSource(shop);
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) mine.push(await newSale(shop, `page${i}@paging.test`, 'retry-poster'));
+    await shop.store.markProcessing(mine[1]);
+    await shop.store.markFinished(mine[1], 'ch_paged');
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof sales.list>> = await sales.list({ limit: 2, cursor, search: 'paging.test' });
+      expect(page.sales.length).toBeLessThanOrEqual(2);
+      seen.push(...page.sales.map((s) => s.guid));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual([...mine].reverse());
+
+    const finished = await sales.list({ limit: 50, state: 'finished', search: 'paging' });
+    expect(finished.sales.map((s) => s.guid)).toEqual([mine[1]]);
+    expect(finished.next).toBeNull();
+    expect(finished.sales[0]).toMatchObject({ state: 'finished', chargeId: 'ch_paged', productName: 'Exponential Backoff Poster', productPermalink: 'retry-poster', amount: 500, currency: 'usd' });
+    expect(finished.sales[0].createdAt).toBeInstanceOf(Date);
+    expect(finished.sales[0]).not.toHaveProperty('stripeToken');
+
+    expect((await sales.list({ limit: 10, search: mine[3].slice(0, 13) })).sales.map((s) => s.guid)).toEqual([mine[3]]);
+    expect((await sales.list({ limit: 10, search: '100%_' })).sales).toEqual([]); // wildcards are literal
+    expect(await sales.get(mine[2])).toMatchObject({ guid: mine[2], email: 'page2@paging.test', chargeJobId: expect.any(Number) });
+    expect(await sales.get('nope')).toBeNull();
+
+    const counts = await sales.counts();
+    expect(Object.keys(counts).sort()).toEqual(['errored', 'finished', 'pending', 'processing', 'refunded']);
+    expect(counts.finished).toBeGreaterThanOrEqual(1);
+    expect(counts.pending).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('config', () => {
+  it('has working defaults: SQLite in ./data, local gateway on 12111, port 3000, 10 workers, 30 posts a minute', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, databaseUrl: 'sqlite:./data/shop.db', gatewayPort: 12111, workers: 10, rateLimitPerMinute: 30 });
+    expect(c.stripe).toMatchObject({ local: true, apiBase: null, secretKey: 'sk_test_errand_local', publishableKey: 'pk_test_errand_local' });
+  });
+
+  it('a real key pair turns the local gateway off and loads Stripe.js from js.stripe.com', () => {
+    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' });
+    expect(c.stripe).toMatchObject({ local: false, apiBase: 'https://api.stripe.com' });
+    expect(stripeJsUrl(c.stripe.apiBase!, null)).toBe(STRIPE_JS);
+    expect(stripeJsUrl('http://127.0.0.1:12111', null)).toBe('http://127.0.0.1:12111/v3');
+    expect(loadConfig({ STRIPE_API_BASE: 'http://127.0.0.1:4000/' }).stripe).toMatchObject({ local: true, apiBase: 'http://127.0.0.1:4000' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer from 0 to 65535, got "abc"/],
+    [{ WORKERS: '-1' }, /WORKERS must be an integer/],
+    [{ RATE_LIMIT_PER_MINUTE: '1.5' }, /RATE_LIMIT_PER_MINUTE must be an integer/],
+    [{ DATABASE_URL: 'mysql://u:secret@h/db' }, /DATABASE_URL must be .*"mysql:\/\/u:\*\*\*@h\/db"/],
+    [{ STRIPE_SECRET_KEY: 'sk_test_abc' }, /STRIPE_PUBLISHABLE_KEY is required/],
+    [{ STRIPE_SECRET_KEY: 'hunter2', STRIPE_PUBLISHABLE_KEY: 'pk_test_x' }, /STRIPE_SECRET_KEY must be a Stripe secret key/],
+    [{ STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /live key but STRIPE_PUBLISHABLE_KEY is a test key/],
+    [{ STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /STRIPE_SECRET_KEY is not/],
+    [{ STRIPE_API_BASE: 'ftp://x' }, /STRIPE_API_BASE must be an http/],
+    [{ WORKER_QUEUES: 'payments=0' }, /bad queue "payments=0"/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a secret key in its errors', () => {
+    try {
+      loadConfig({ STRIPE_SECRET_KEY: 'sk_live_SECRETSECRET', STRIPE_PUBLISHABLE_KEY: 'nope' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('SECRETSECRET');
+    }
+  });
+
+  it('reads worker queues from --queue or WORKER_QUEUES', () => {
+    expect(loadConfig({}, ['--queue', 'payments=3,default=2']).workerQueues).toEqual({ payments: 3, default: 2 });
+    expect(loadConfig({ WORKER_QUEUES: 'payments=5' }).workerQueues).toEqual({ payments: 5 });
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Checkout under load: `npx tsx bench/checkout.ts` (part of `npm run bench`).
+ * The shop (npm start's entry point, in its own process, WORKERS=10, rate limit off) on SQLite
+ * and on PostgreSQL, and the inline baseline (bench/checkout/inline-baseline.ts), each under
+ * autocannon: 100 connections, 10 s, POST /buy/field-guide with a fresh valid token per request
+ * (all created before the runs), with the gateway at 0 ms, at 2 s and down (nothing listening).
+ * Writes bench/results/checkout.json.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestToken } from '@errand/gateway';
+import autocannon from 'autocannon';
+import { dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.ts';
+import { freePort, startTs, stop, waitHttp } from './lib/procs.ts';
+import { fmt, sleep } from './lib/stats.ts';
+import { markdownTable } from './lib/table.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const SHOP = join(ROOT, 'apps/shop/src/main.ts');
+const GATEWAY_CLI = join(ROOT, 'packages/gateway/src/cli.ts');
+const BASELINE = join(HERE, 'checkout/inline-baseline.ts');
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const DURATION = Number(flag('duration', '10'));
+const CONNECTIONS = Number(flag('connections', '100'));
+const TOKENS = Number(flag('tokens', '60000'));
+/** Seconds of load before each measured run (JIT, connection pools), not counted. */
+const WARMUP = Number(flag('warmup', '2'));
+const GATEWAYS = [
+  { name: '0 ms', latencyMs: 0, down: false },
+  { name: '2 s', latencyMs: 2000, down: false },
+  { name: 'down', latencyMs: 0, down: true },
+];
+
+interface Row {
+  target: string;
+  database: string;
+  gateway: string;
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+  timeouts: number;
+  tokensReused: number;
+}
+
+class TokenPool {
+  private next = 0;
+  reused = 0;
+  constructor(private readonly tokens: string[]) {}
+  take(): string {
+    if (this.next < this.tokens.length) return this.tokens[this.next++];
+    this.reused++;
+    return 'tok_visa';
+  }
+  get left(): number {
+    return this.tokens.length - this.next;
+  }
+}
+
+async function makeTokens(gatewayUrl: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (i < n) {
+        i++;
+        out.push(await createTestToken(gatewayUrl));
+      }
+    }),
+  );
+  return out;
+}
+
+function load(url: string, pool: TokenPool, duration = DURATION): Promise<autocannon.Result> {
+  let k = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ stripeToken: pool.take(), email: `bench${k++}@example.com` }) }),
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+}
+
+async function setFaults(gatewayUrl: string, latencyMs: number): Promise<void> {
+  const res = await fetch(`${gatewayUrl}/_control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
+  if (!res.ok) throw new Error(`setting gateway faults failed: ${res.status} ${await res.text()}`);
+}
+
+function toRow(target: string, database: string, gateway: string, r: autocannon.Result, reused: number): Row {
+  return {
+    target, database, gateway, requestsPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
+    errors: r.errors, non2xx: r.non2xx, requests: r.requests.total, timeouts: r.timeouts, tokensReused: reused,
+  };
+}
+
+async function main(): Promise<void> {
+  await dropStaleDatabases();
+  const machine = await machineInfo();
+  const gwPort = freePort();
+  const gatewayUrl = `http://127.0.0.1:${gwPort}`;
+  const downUrl = `http://127.0.0.1:${freePort()}`; // nothing listens here
+  const gateway = startTs(GATEWAY_CLI, { GATEWAY_PORT: String(gwPort) }, ['--quiet']);
+  const rows: Row[] = [];
+  try {
+    await waitHttp(`${gatewayUrl}/_control/health`, gateway);
+    const t0 = Date.now();
+    const pool = new TokenPool(await makeTokens(gatewayUrl, TOKENS));
+    console.log(`created ${TOKENS} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    for (const database of ['sqlite', 'postgres']) {
+      for (const gw of GATEWAYS) {
+        await setFaults(gatewayUrl, gw.latencyMs);
+        const db = database === 'postgres' ? await freshDatabase('shop') : null;
+        const file = join(tmpdir(), `bench_shop_${process.pid}_${Date.now()}.db`);
+        const port = freePort();
+        const shop = startTs(SHOP, {
+          DATABASE_URL: db ? db.url : `sqlite:${file}`, PORT: String(port), WORKERS: '10', RATE_LIMIT_PER_MINUTE: '0',
+          STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl, LOG_LEVEL: 'warn', GATEWAY_PORT: '0',
+        });
+        try {
+          await waitHttp(`http://127.0.0.1:${port}/healthz`, shop);
+          await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
+          const before = pool.reused;
+          const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
+          rows.push(toRow('shop', database, gw.name, r, pool.reused - before));
+          report(rows.at(-1)!);
+        } catch (err) {
+          console.error(`shop ${database} gateway ${gw.name} FAILED: ${(err as Error).message}`);
+        } finally {
+          await stop(shop, 500);
+          await db?.drop();
+          for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+        }
+      }
+    }
+    for (const gw of GATEWAYS) {
+      await setFaults(gatewayUrl, gw.latencyMs);
+      const port = freePort();
+      const base = startTs(BASELINE, { PORT: String(port), STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl });
+      try {
+        await waitHttp(`http://127.0.0.1:${port}/healthz`, base);
+        await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
+        const before = pool.reused;
+        const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
+        rows.push(toRow('inline baseline', '–', gw.name, r, pool.reused - before));
+        report(rows.at(-1)!);
+      } finally {
+        await stop(base, 500);
+      }
+    }
+    await setFaults(gatewayUrl, 0);
+  } finally {
+    await stop(gateway, 1000);
+  }
+  console.log(`\n${markdownTable(['endpoint', 'database', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows.map((r) => [r.target, r.database, r.gateway, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.non2xx, r.errors]))}\n`);
+  const reused = rows.reduce((n, r) => n + r.tokensReused, 0);
+  const out = {
+    benchmark: 'checkout', command: 'npx tsx bench/checkout.ts', machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
+    note: `Shop: npm start's entry point with WORKERS=10 (the workers charge in the same process while the load runs), RATE_LIMIT_PER_MINUTE=0, LOG_LEVEL=warn; a fresh database per row. Gateway "down": nothing listens on its port. Inline baseline: no database. ${reused ? `${reused} requests ran out of pre-made tokens and sent tok_visa.` : 'Every request carried its own pre-made token.'}`,
+    rows,
+  };
+  writeFileSync(join(HERE, 'results/checkout.json'), `${JSON.stringify(out, null, 2)}\n`);
+  await sleep(10);
+}
+
+function report(r: Row): void {
+  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

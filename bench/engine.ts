@@ -1,0 +1,183 @@
+/**
+ * Engine against peers: `npm run bench:engine [-- --runs 3 --jobs 50000 --only errand]`.
+ * Every measurement runs in a fresh child process on fresh tables; the list is walked round by
+ * round (A B C … A B C …) so slow drift of the machine hits every system alike; figures are the
+ * median of the runs. Prints tables and writes bench/results/engine.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildArgs, ChildResult } from './engine/child.ts';
+import type { SystemName, WorkerConfig } from './engine/systems.ts';
+import { dropStaleDatabases, machineInfo } from './lib/env.ts';
+import { runChild } from './lib/spawn.ts';
+import { fmt, median } from './lib/stats.ts';
+import { markdownTable } from './lib/table.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CHILD = join(HERE, 'engine/child.ts');
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const RUNS = Number(flag('runs', '3'));
+const JOBS = Number(flag('jobs', '50000'));
+const ENQUEUE_JOBS = Number(flag('enqueue-jobs', String(JOBS)));
+const ONLY = flag('only', '');
+const SAMPLES = Number(flag('samples', '1000'));
+const LATENCY = { warmup: 100, samples: SAMPLES, capMs: 10_000 };
+const CAP_MS = Number(flag('cap', '10000'));
+
+export interface Item {
+  key: string;
+  label: string;
+  kind: 'burndown' | 'enqueue' | 'xlatency' | 'ceiling';
+  system: SystemName;
+  group: 'errand' | 'peer' | 'ceiling';
+  /** fastest: the peer's fastest documented setup; matched: our processes, concurrency and batch. */
+  setup?: 'matched' | 'fastest' | 'ours';
+  procs: number;
+  cfg: WorkerConfig;
+  latency?: boolean;
+  ceiling?: { connections: number; batch: number; pipelined?: boolean; maxLead?: number };
+  note: string;
+}
+
+const C = 20;
+export const ITEMS: Item[] = [
+  // -- burn-down (+ latency on fresh tables for the one-process setups)
+  { key: 'errand-pg', label: 'Errand · PostgreSQL · 1×20', kind: 'burndown', system: 'errand-pg', group: 'errand', setup: 'ours', procs: 1, cfg: { concurrency: C, batch: C }, latency: true, note: 'concurrency 20, prefetch 20 growing to 1000 while claims come back full, 2 claims in flight, completions group-committed' },
+  { key: 'errand-pg-2x10', label: 'Errand · PostgreSQL · 2×10', kind: 'burndown', system: 'errand-pg', group: 'errand', setup: 'ours', procs: 2, cfg: { concurrency: 10, batch: 10 }, note: 'two processes of concurrency 10, prefetch 10' },
+  { key: 'errand-sqlite', label: 'Errand · SQLite · 1×20', kind: 'burndown', system: 'errand-sqlite', group: 'errand', setup: 'ours', procs: 1, cfg: { concurrency: C, batch: C }, latency: true, note: 'WAL, synchronous=FULL, file in /tmp' },
+  { key: 'errand-memory', label: 'Errand · memory · 1×20', kind: 'burndown', system: 'errand-memory', group: 'errand', setup: 'ours', procs: 1, cfg: { concurrency: C, batch: C }, latency: true, note: 'memory: (SQLite :memory:)' },
+  { key: 'ceiling', label: 'SQL ceiling · 2 claims of 1000 ∥ complete', kind: 'ceiling', system: 'errand-pg', group: 'ceiling', procs: 1, cfg: { concurrency: C, batch: C }, ceiling: { connections: 3, batch: 1000, pipelined: true, maxLead: 2000 }, note: "Errand's claim.sql and complete.sql with no engine, shaped like its worker: two claims in flight of up to 1000 (its maxPrefetch), a third connection completing everything claimed so far (≤1000 per statement), claims paused while 2000 wait" },
+  { key: 'ceiling-40', label: 'SQL loop · 2 claims of 40 ∥ complete', kind: 'ceiling', system: 'errand-pg', group: 'ceiling', procs: 1, cfg: { concurrency: C, batch: C }, ceiling: { connections: 3, batch: 40, pipelined: true, maxLead: 2000 }, note: 'the same with claims of 40 (concurrency + prefetch without the adaptive growth), to show what the claim size is worth' },
+  { key: 'graphile-matched', label: 'graphile-worker · 1×20 · localQueue 40', kind: 'burndown', system: 'graphile-worker', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: 2 * C, completeBatchDelay: 0 }, latency: true, note: 'concurrency 20, localQueue.size 40, completeJobBatchDelay 0' },
+  { key: 'graphile-1x20-lq500', label: 'graphile-worker · 1×20 · localQueue 500', kind: 'burndown', system: 'graphile-worker', group: 'peer', setup: 'fastest', procs: 1, cfg: { concurrency: C, batch: 500, completeBatchDelay: 0 }, note: 'one process of concurrency 20, localQueue.size 500, completeJobBatchDelay 0' },
+  { key: 'graphile-fastest', label: 'graphile-worker · 2×10 · localQueue 500', kind: 'burndown', system: 'graphile-worker', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 10, batch: 500, completeBatchDelay: 0 }, note: 'two processes of concurrency 10, localQueue.size 500, completeJobBatchDelay 0' },
+  { key: 'pgboss-matched', label: 'pg-boss · 1×20 · batch 20', kind: 'burndown', system: 'pg-boss', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: C }, latency: true, note: 'one work() loop, batchSize 20 run at once, pollingIntervalSeconds 0.5 (the minimum)' },
+  { key: 'pgboss-fastest', label: 'pg-boss · 2 loops × batch 5000', kind: 'burndown', system: 'pg-boss', group: 'peer', setup: 'fastest', procs: 1, cfg: { concurrency: 5000, batch: 5000, loops: 2 }, note: 'two work() loops, batchSize 5000, pollingIntervalSeconds 0.5' },
+  { key: 'bullmq-matched', label: 'BullMQ · 1×20', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: 1 }, latency: true, note: 'Worker concurrency 20, defaults (completed jobs kept), local Redis' },
+  { key: 'bullmq-fastest', label: 'BullMQ · 2×50', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 50, batch: 1 }, note: 'two processes of Worker concurrency 50, defaults' },
+  // -- cross-process latency (Errand on PostgreSQL: enqueue in another process, NOTIFY wakes the worker)
+  { key: 'errand-pg-xproc', label: 'Errand · PostgreSQL · enqueue from another process', kind: 'xlatency', system: 'errand-pg', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, note: 'wake-up by LISTEN/NOTIFY' },
+  { key: 'graphile-xproc', label: 'graphile-worker · enqueue from another process', kind: 'xlatency', system: 'graphile-worker', group: 'peer', procs: 1, cfg: { concurrency: C, batch: 2 * C, completeBatchDelay: 0 }, note: 'wake-up by LISTEN/NOTIFY' },
+  // -- single enqueues from 10 concurrent callers, no worker
+  ...(['errand-pg', 'errand-sqlite', 'errand-memory', 'graphile-worker', 'pg-boss', 'bullmq'] as SystemName[]).map(
+    (system): Item => ({
+      key: `enqueue-${system}`, label: system, kind: 'enqueue', system, group: system.startsWith('errand') ? 'errand' : 'peer',
+      procs: 1, cfg: { concurrency: C, batch: C }, note: '10 concurrent callers, one job per call',
+    }),
+  ),
+];
+
+export interface ItemResult {
+  item: Item;
+  runs: (ChildResult & { load1: number })[];
+  median: Record<string, number | null>;
+}
+
+function medianOf(runs: ChildResult[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const pick: Record<string, (r: ChildResult) => number | undefined> = {
+    jobsPerSec: (r) => r.jobsPerSec, bulkJobsPerSec: (r) => r.bulkJobsPerSec, burndownMs: (r) => r.burndownMs,
+    rssPeakMB: (r) => r.rssPeakMB, rssIdleMB: (r) => r.rssIdleMB, loopDelayMaxMs: (r) => r.loopDelayMaxMs,
+    p50: (r) => r.latency?.p50, p95: (r) => r.latency?.p95, p99: (r) => r.latency?.p99, latencySamples: (r) => r.latency?.samples,
+    enqueuePerSec: (r) => r.enqueuePerSec,
+  };
+  for (const [k, f] of Object.entries(pick)) {
+    const xs = runs.map(f).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    out[k] = xs.length ? median(xs) : null;
+  }
+  out.timedOutRuns = runs.filter((r) => r.timedOut).length;
+  out.latencyCappedRuns = runs.filter((r) => r.latency?.timedOut).length;
+  return out;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const stale = await dropStaleDatabases();
+  if (stale) console.log(`dropped ${stale} stale bench_* databases`);
+  const machine = await machineInfo();
+  const items = ITEMS.filter((i) => !ONLY || ONLY.split(',').some((o) => i.key.includes(o)));
+  const results = new Map<string, ItemResult>(items.map((item) => [item.key, { item, runs: [], median: {} }]));
+  for (let r = 1; r <= RUNS; r++) {
+    for (const item of items) {
+      const args: ChildArgs = {
+        mode: item.kind, system: item.system, cfg: item.cfg, procs: item.procs,
+        jobs: item.kind === 'enqueue' ? ENQUEUE_JOBS : JOBS, callers: 10, capMs: CAP_MS,
+        latency: item.latency || item.kind === 'xlatency' ? LATENCY : undefined, ceiling: item.ceiling,
+      };
+      const started = Date.now();
+      try {
+        const res = await runChild<ChildResult>(CHILD, args);
+        results.get(item.key)!.runs.push(res);
+        const bits = [
+          res.jobsPerSec !== undefined ? `${fmt(res.jobsPerSec)} jobs/s${res.timedOut ? ' (capped)' : ''}` : '',
+          res.bulkJobsPerSec !== undefined ? `bulk ${fmt(res.bulkJobsPerSec)}/s` : '',
+          res.latency ? `p50 ${fmt(res.latency.p50, 2)} p99 ${fmt(res.latency.p99, 2)} ms (n=${res.latency.samples})` : '',
+          res.enqueuePerSec !== undefined ? `${fmt(res.enqueuePerSec)} enqueues/s` : '',
+        ].filter(Boolean);
+        console.log(`[run ${r}/${RUNS}] ${item.kind.padEnd(8)} ${item.label.padEnd(48)} ${bits.join(' · ')}  (${((Date.now() - started) / 1000).toFixed(1)} s, load ${res.load1.toFixed(2)})`);
+      } catch (err) {
+        console.error(`[run ${r}/${RUNS}] ${item.label} FAILED: ${(err as Error).message}`);
+      }
+    }
+  }
+  for (const r of results.values()) r.median = medianOf(r.runs);
+  const all = [...results.values()];
+  console.log(`\n${renderEngineTables(all)}\n`);
+  const out = {
+    benchmark: 'engine', command: `npm run bench:engine -- ${process.argv.slice(2).join(' ')}`.trim(), machine,
+    params: { runs: RUNS, jobs: JOBS, enqueueJobs: ENQUEUE_JOBS, latency: LATENCY, capMs: CAP_MS },
+    durationSec: Math.round((Date.now() - t0) / 1000), results: all,
+  };
+  const file = join(HERE, 'results', ONLY ? 'engine-partial.json' : 'engine.json');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${file} (${out.durationSec} s)`);
+}
+
+export function renderEngineTables(all: ItemResult[]): string {
+  const burn = all.filter((r) => r.item.kind === 'burndown' || r.item.kind === 'ceiling');
+  const lat = all.filter((r) => r.median.p99 !== null && r.median.p99 !== undefined);
+  const enq = all.filter((r) => r.item.kind === 'enqueue');
+  const parts: string[] = [];
+  if (burn.length) {
+    parts.push(
+      markdownTable(
+        ['burn-down', 'jobs/s (median)', 'runs', 'bulk insert jobs/s', 'peak RSS MB', 'max loop stall ms'],
+        burn.map((r) => [
+          r.item.label,
+          fmt(r.median.jobsPerSec) + (r.median.timedOutRuns ? ' (capped)' : ''),
+          r.runs.map((x) => fmt(x.jobsPerSec)).join(' / '),
+          fmt(r.median.bulkJobsPerSec), fmt(r.median.rssPeakMB), fmt(r.median.loopDelayMaxMs),
+        ]),
+      ),
+    );
+  }
+  if (lat.length) {
+    parts.push(
+      markdownTable(
+        ['enqueue-to-start latency', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'idle RSS MB'],
+        lat.map((r) => [r.item.kind === 'xlatency' ? r.item.label : r.item.label.replace(/ · [^·]*$/, ''), fmt(r.median.p50, 2), fmt(r.median.p95, 2), fmt(r.median.p99, 2), fmt(r.median.latencySamples, 0), fmt(r.median.rssIdleMB)]),
+      ),
+    );
+  }
+  if (enq.length) {
+    parts.push(
+      markdownTable(
+        ['enqueue (no worker)', 'single, 10 callers, jobs/s', 'runs'],
+        enq.map((r) => [r.item.label, fmt(r.median.enqueuePerSec), r.runs.map((x) => fmt(x.enqueuePerSec)).join(' / ')]),
+      ),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,317 @@
+/**
+ * One adapter per system under test. Every adapter does the same five things the same way:
+ * make fresh tables (or attach to tables a sibling process made), insert in bulk, enqueue one,
+ * run a worker whose no-op handler reports the payload it received, and count the jobs not yet
+ * completed (from the system's own storage, so "done" means durably recorded).
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import { createErrand, defineJob, type Errand, type Worker as ErrandWorker } from 'errand';
+import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run, type WorkerUtils } from 'graphile-worker';
+import PgBoss from 'pg-boss';
+import pg from 'pg';
+import pino from 'pino';
+import { freshDatabase } from '../lib/env.ts';
+
+export interface Payload {
+  i: number;
+  /** Wall-clock send time in ms (performance.timeOrigin + performance.now()), for cross-process latency. */
+  t: number;
+}
+
+export type SystemName = 'errand-pg' | 'errand-sqlite' | 'errand-memory' | 'graphile-worker' | 'pg-boss' | 'bullmq';
+
+export interface WorkerConfig {
+  /** Jobs run at once in one process. */
+  concurrency: number;
+  /** Errand: prefetch; graphile-worker: localQueue.size (0 = off); pg-boss: batchSize per work() loop. */
+  batch: number;
+  /** pg-boss: number of work() loops per process. */
+  loops?: number;
+  /** graphile-worker: completeJobBatchDelay (-1 = off). */
+  completeBatchDelay?: number;
+}
+
+export interface BenchSystem {
+  /** Fresh tables; returns a location sibling processes can attach() to. */
+  setup(): Promise<string>;
+  attach(location: string): Promise<void>;
+  bulkInsert(payloads: Payload[]): Promise<void>;
+  enqueue(p: Payload): Promise<void>;
+  startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** Jobs not yet recorded as completed. */
+  remaining(): Promise<number>;
+  /** Close connections (and drop the tables when `drop`). */
+  close(drop: boolean): Promise<void>;
+}
+
+const quietPino = () => pino({ level: 'warn' });
+
+// ---------------------------------------------------------------- Errand
+let errandHook: (p: Payload) => void = () => {};
+const noop = defineJob<Payload>({
+  name: 'noop',
+  handler: async (p) => {
+    errandHook(p);
+  },
+});
+
+class ErrandSystem implements BenchSystem {
+  private errand!: Errand;
+  private worker: ErrandWorker | null = null;
+  private dropper: (() => Promise<void>) | null = null;
+  private file: string | null = null;
+  constructor(private readonly kind: 'pg' | 'sqlite' | 'memory') {}
+
+  async setup(): Promise<string> {
+    let url: string;
+    if (this.kind === 'pg') {
+      const db = await freshDatabase('errand');
+      this.dropper = db.drop;
+      url = db.url;
+    } else if (this.kind === 'sqlite') {
+      this.file = join(tmpdir(), `bench_errand_${process.pid}_${Date.now()}.db`);
+      url = `sqlite:${this.file}`;
+    } else url = 'memory:';
+    await this.attach(url);
+    return url;
+  }
+
+  async attach(url: string): Promise<void> {
+    this.errand = await createErrand({ databaseUrl: url, jobs: [noop], logger: quietPino() });
+  }
+
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.errand.enqueueMany(payloads.map((p) => noop.with(p)));
+  }
+
+  async enqueue(p: Payload): Promise<void> {
+    await this.errand.enqueue(noop, p);
+  }
+
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    errandHook = onJob;
+    this.worker = this.errand.worker({ queues: { default: cfg.concurrency }, prefetch: cfg.batch });
+    await this.worker.start();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
+    this.worker = null;
+  }
+
+  async remaining(): Promise<number> {
+    const c = await this.errand.admin.stateCounts(1e9);
+    return c.available + c.running + c.scheduled + c.retryable;
+  }
+
+  async close(drop: boolean): Promise<void> {
+    await this.errand.close();
+    if (drop && this.dropper) await this.dropper();
+    if (drop && this.file) for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) rmSync(f, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------- graphile-worker
+const silentGraphile = new GraphileLogger(() => (level, message) => {
+  if (level === 'error') console.error(`[graphile-worker] ${message}`);
+});
+
+class GraphileSystem implements BenchSystem {
+  private url = '';
+  private utils!: WorkerUtils;
+  private runner: Runner | null = null;
+  private dropper: (() => Promise<void>) | null = null;
+
+  async setup(): Promise<string> {
+    const db = await freshDatabase('graphile');
+    this.dropper = db.drop;
+    await this.attach(db.url);
+    await this.utils.migrate();
+    return db.url;
+  }
+
+  async attach(url: string): Promise<void> {
+    this.url = url;
+    this.utils = await makeWorkerUtils({ connectionString: url, logger: silentGraphile });
+  }
+
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.utils.addJobs(payloads.map((p) => ({ identifier: 'noop', payload: p })));
+  }
+
+  async enqueue(p: Payload): Promise<void> {
+    await this.utils.addJob('noop', p);
+  }
+
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    this.runner = await run({
+      connectionString: this.url,
+      concurrency: cfg.concurrency,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: silentGraphile,
+      taskList: {
+        noop: async (payload) => {
+          onJob(payload as Payload);
+        },
+      },
+      preset: {
+        worker: {
+          ...(cfg.batch > 1 ? { localQueue: { size: cfg.batch } } : {}),
+          completeJobBatchDelay: cfg.completeBatchDelay ?? -1,
+          failJobBatchDelay: cfg.completeBatchDelay ?? -1,
+        },
+      },
+    });
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.runner?.stop();
+    this.runner = null;
+  }
+
+  async remaining(): Promise<number> {
+    return this.utils.withPgClient(async (c) => Number((await c.query('SELECT count(*) AS n FROM graphile_worker._private_jobs')).rows[0].n));
+  }
+
+  async close(drop: boolean): Promise<void> {
+    await this.stopWorker();
+    await this.utils.release();
+    if (drop && this.dropper) await this.dropper();
+  }
+}
+
+// ---------------------------------------------------------------- pg-boss
+const BOSS_QUEUE = 'noop';
+
+class PgBossSystem implements BenchSystem {
+  private boss!: PgBoss;
+  private pool!: pg.Pool;
+  private dropper: (() => Promise<void>) | null = null;
+
+  async setup(): Promise<string> {
+    const db = await freshDatabase('pgboss');
+    this.dropper = db.drop;
+    await this.attach(db.url);
+    await this.boss.createQueue(BOSS_QUEUE);
+    return db.url;
+  }
+
+  async attach(url: string): Promise<void> {
+    this.boss = new PgBoss({ connectionString: url });
+    this.boss.on('error', (err) => console.error('[pg-boss]', err.message));
+    await this.boss.start();
+    this.pool = new pg.Pool({ connectionString: url, max: 1 });
+  }
+
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.boss.insert(payloads.map((data) => ({ name: BOSS_QUEUE, data })));
+  }
+
+  async enqueue(p: Payload): Promise<void> {
+    await this.boss.send(BOSS_QUEUE, p);
+  }
+
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    // pg-boss 10 has no per-job concurrency: a work() loop fetches batchSize jobs and hands the
+    // whole batch to the handler; the handler runs them at once (concurrency = batch size).
+    for (let k = 0; k < (cfg.loops ?? 1); k++) {
+      await this.boss.work<Payload>(BOSS_QUEUE, { batchSize: cfg.batch, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        await Promise.all(jobs.map(async (j) => onJob(j.data)));
+      });
+    }
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.boss.offWork(BOSS_QUEUE).catch(() => {});
+  }
+
+  async remaining(): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = $1 AND state <> 'completed'`, [BOSS_QUEUE]);
+    return Number(rows[0].n);
+  }
+
+  async close(drop: boolean): Promise<void> {
+    await this.pool.end();
+    await this.boss.stop({ graceful: false, wait: true, timeout: 1000 }).catch(() => {});
+    if (drop && this.dropper) await this.dropper();
+  }
+}
+
+// ---------------------------------------------------------------- BullMQ
+const REDIS = { host: '127.0.0.1', port: 6379 };
+
+class BullSystem implements BenchSystem {
+  private name = '';
+  private queue!: Queue;
+  private worker: BullWorker | null = null;
+
+  async setup(): Promise<string> {
+    const name = `bench_${process.pid}_${Date.now()}`;
+    await this.attach(name);
+    return name;
+  }
+
+  async attach(name: string): Promise<void> {
+    this.name = name;
+    this.queue = new Queue(name, { connection: REDIS });
+    await this.queue.waitUntilReady();
+  }
+
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.queue.addBulk(payloads.map((data) => ({ name: 'noop', data })));
+  }
+
+  async enqueue(p: Payload): Promise<void> {
+    await this.queue.add('noop', p);
+  }
+
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    this.worker = new BullWorker<Payload>(
+      this.name,
+      async (job) => {
+        onJob(job.data);
+      },
+      { connection: { ...REDIS, maxRetriesPerRequest: null }, concurrency: cfg.concurrency },
+    );
+    this.worker.on('error', (err) => console.error('[bullmq]', err.message));
+    await this.worker.waitUntilReady();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.close();
+    this.worker = null;
+  }
+
+  async remaining(): Promise<number> {
+    const c = await this.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  }
+
+  async close(drop: boolean): Promise<void> {
+    await this.stopWorker();
+    if (drop) await this.queue.obliterate({ force: true }).catch(() => {});
+    await this.queue.close();
+  }
+}
+
+export function makeSystem(name: SystemName): BenchSystem {
+  switch (name) {
+    case 'errand-pg':
+      return new ErrandSystem('pg');
+    case 'errand-sqlite':
+      return new ErrandSystem('sqlite');
+    case 'errand-memory':
+      return new ErrandSystem('memory');
+    case 'graphile-worker':
+      return new GraphileSystem();
+    case 'pg-boss':
+      return new PgBossSystem();
+    case 'bullmq':
+      return new BullSystem();
+  }
+}

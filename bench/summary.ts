@@ -1,0 +1,367 @@
+/**
+ * Render BENCHMARKS.md (repo root) and bench/charts/*.svg from bench/results/*.json:
+ * `tsx bench/summary.ts`. Every figure on the page comes from a results file; the prose that is
+ * not generated (where the time goes) lives in bench/analysis.md and is included as written.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ItemResult } from './engine.ts';
+import type { MachineInfo } from './lib/env.ts';
+import { fmt } from './lib/stats.ts';
+import { barChart, COLORS } from './lib/svg.ts';
+import { markdownTable } from './lib/table.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const RESULTS = join(HERE, 'results');
+const CHARTS = join(HERE, 'charts');
+
+function load<T>(name: string): T | null {
+  const f = join(RESULTS, `${name}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as T) : null;
+}
+
+function chart(name: string, svg: string): string {
+  mkdirSync(CHARTS, { recursive: true });
+  writeFileSync(join(CHARTS, `${name}.svg`), svg);
+  return `![${name}](bench/charts/${name}.svg)`;
+}
+
+const mark = (ok: boolean | null) => (ok === null ? '— not measured' : ok ? '**met**' : '**missed**');
+
+interface Target {
+  what: string;
+  goal: string;
+  figure: string;
+  ok: boolean | null;
+}
+
+export interface EngineFile {
+  command: string;
+  machine: MachineInfo;
+  params: { runs: number; jobs: number; enqueueJobs: number; latency: { warmup: number; samples: number; capMs: number }; capMs: number };
+  durationSec: number;
+  results: ItemResult[];
+}
+
+function engineSection(e: EngineFile, targets: Target[]): string {
+  const by = new Map(e.results.map((r) => [r.item.key, r]));
+  const m = (key: string, field: string) => by.get(key)?.median[field] ?? null;
+  const out: string[] = [];
+  const burn = e.results.filter((r) => r.item.kind === 'burndown' || r.item.kind === 'ceiling');
+  const ceiling = m('ceiling', 'jobsPerSec');
+  out.push('## Engine, against peers\n');
+  out.push(
+    `Command: \`${e.command}\` — ${e.params.runs} runs of each, alternating (A B C … A B C …), median shown, every run in a fresh ` +
+      `process on fresh tables (a new PostgreSQL database per run; a new BullMQ queue name, obliterated after). ` +
+      `${fmt(e.params.jobs, 0)} no-op jobs per burn-down; a run is cut at ${e.params.capMs / 1000} s and its rate so far reported (marked "capped"). ` +
+      `Whole run: ${Math.round(e.durationSec / 60)} min.\n`,
+  );
+  out.push('### Burn-down\n');
+  out.push(
+    `${fmt(e.params.jobs, 0)} jobs inserted first with the system's own bulk insert (that insert's rate is the "bulk insert" column); ` +
+      'the clock runs from worker start until the system\'s own storage says every job is completed (durable, not just "handler returned"). ' +
+      '"Max loop stall" is the longest the worker process\'s event loop went without running a 10 ms timer during the burn-down.\n',
+  );
+  out.push(
+    markdownTable(
+      ['setup', 'jobs/s', 'each run', 'bulk insert jobs/s', 'peak RSS MB', 'max loop stall ms', 'settings'],
+      burn.map((r) => [
+        r.item.label,
+        fmt(r.median.jobsPerSec) + (r.runs.some((x) => x.timedOut) ? ' (capped)' : ''),
+        r.runs.map((x) => fmt(x.jobsPerSec)).join(' / '),
+        fmt(r.median.bulkJobsPerSec),
+        fmt(r.median.rssPeakMB),
+        fmt(r.median.loopDelayMaxMs),
+        r.item.note,
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  out.push('');
+  out.push(
+    chart(
+      'engine-burndown',
+      barChart({
+        title: `Burn-down of ${fmt(e.params.jobs, 0)} no-op jobs (median of ${e.params.runs})`,
+        unit: 'jobs/s',
+        labels: burn.map((r) => r.item.label),
+        series: [{ name: 'jobs/s', color: COLORS[0], values: burn.map((r) => r.median.jobsPerSec) }],
+        marker: ceiling ? { value: ceiling, label: 'SQL ceiling' } : undefined,
+        width: 860,
+      }),
+    ),
+  );
+  const lat = e.results.filter((r) => r.median.p99 !== null && r.median.p99 !== undefined);
+  out.push('\n### Enqueue-to-start latency\n');
+  out.push(
+    `After a warm-up of ${e.params.latency.warmup} jobs (or 2 s, whichever ends first), ${e.params.latency.samples} single enqueues one after another, each waiting for its job to start ` +
+      `before the next (an idle system; at most ${e.params.latency.capMs / 1000} s per run). Time from the enqueue call to the handler's first line, ` +
+      'measured with `performance.now()` in the process that runs both — except the "another process" rows, where the send time travels in the payload.\n',
+  );
+  out.push(
+    markdownTable(
+      ['system', 'p50 ms', 'p95 ms', 'p99 ms', 'samples/run', 'idle worker RSS MB'],
+      lat.map((r) => [r.item.kind === 'xlatency' ? r.item.label : r.item.label.replace(/ · [^·]*$/, '').replace(/ · 1×20$/, ''), fmt(r.median.p50, 2), fmt(r.median.p95, 2), fmt(r.median.p99, 2), fmt(r.median.latencySamples, 0), fmt(r.median.rssIdleMB)]),
+    ),
+  );
+  out.push('');
+  out.push(
+    chart(
+      'engine-latency',
+      barChart({
+        title: 'Enqueue-to-start latency (median of runs)',
+        unit: 'ms',
+        log: true,
+        labels: lat.map((r) => (r.item.kind === 'xlatency' ? r.item.label.replace('enqueue from another process', 'other process') : r.item.label.replace(/ · [^·]*$/, ''))),
+        series: [
+          { name: 'p50', color: COLORS[0], values: lat.map((r) => r.median.p50) },
+          { name: 'p95', color: COLORS[1], values: lat.map((r) => r.median.p95) },
+          { name: 'p99', color: COLORS[3], values: lat.map((r) => r.median.p99) },
+        ],
+        format: (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2)),
+        width: 860,
+      }),
+    ),
+  );
+  const enq = e.results.filter((r) => r.item.kind === 'enqueue');
+  if (enq.length) {
+    const bulkFor = (system: string) => e.results.find((r) => r.item.kind === 'burndown' && r.item.system === system && r.item.procs === 1)?.median.bulkJobsPerSec ?? null;
+    out.push('\n### Enqueue\n');
+    out.push(`${fmt(e.params.enqueueJobs, 0)} single enqueues from 10 concurrent callers with no worker running (or as many as fit in ${e.params.capMs / 1000} s: the rate so far, marked capped), and the one bulk insert of ${fmt(e.params.jobs, 0)} (from the burn-down runs).\n`);
+    out.push(markdownTable(['system', 'single (10 callers) jobs/s', 'each run', 'bulk jobs/s'], enq.map((r) => [r.item.label, fmt(r.median.enqueuePerSec) + (r.runs.some((x) => x.timedOut) ? ' (capped)' : ''), r.runs.map((x) => fmt(x.enqueuePerSec)).join(' / '), fmt(bulkFor(r.item.system))])));
+    out.push('');
+    out.push(
+      chart(
+        'engine-enqueue',
+        barChart({
+          title: 'Enqueue rate',
+          unit: 'jobs/s',
+          log: true,
+          labels: enq.map((r) => r.item.label),
+          series: [
+            { name: 'single, 10 callers', color: COLORS[0], values: enq.map((r) => r.median.enqueuePerSec) },
+            { name: 'one bulk insert', color: COLORS[2], values: enq.map((r) => bulkFor(r.item.system)) },
+          ],
+          width: 860,
+        }),
+      ),
+    );
+  }
+  // Targets
+  const peers = burn.filter((r) => r.item.group === 'peer');
+  const bestPeer = peers.reduce<ItemResult | null>((b, r) => ((r.median.jobsPerSec ?? 0) > (b?.median.jobsPerSec ?? 0) ? r : b), null);
+  const ours = m('errand-pg', 'jobsPerSec');
+  const oursBest = Math.max(ours ?? 0, m('errand-pg-2x10', 'jobsPerSec') ?? 0);
+  if (bestPeer && ours) {
+    targets.push({
+      what: 'Errand PostgreSQL burn-down vs the best peer',
+      goal: '≥ 1.0×',
+      figure: `1×20: ${fmt(ours)} jobs/s; best Errand setup ${fmt(oursBest)}; best peer ${bestPeer.item.label} ${fmt(bestPeer.median.jobsPerSec)} → ${fmt(oursBest / bestPeer.median.jobsPerSec!, 2)}×`,
+      ok: oursBest >= bestPeer.median.jobsPerSec!,
+    });
+  }
+  if (ceiling && ours) {
+    const naive = m('ceiling-40', 'jobsPerSec');
+    targets.push({
+      what: 'Errand burn-down vs the SQL ceiling',
+      goal: '≥ 70%',
+      figure: `${fmt(ours)} / ${fmt(ceiling)} = ${fmt((100 * ours) / ceiling, 0)}% (the same SQL with claims of 40: ${fmt(naive)})`,
+      ok: ours / ceiling >= 0.7,
+    });
+  }
+  const p99 = m('errand-pg', 'p99');
+  for (const [key, name] of [['graphile-matched', 'graphile-worker'], ['bullmq-matched', 'BullMQ']] as const) {
+    const theirs = m(key, 'p99');
+    if (p99 !== null && theirs !== null) {
+      targets.push({ what: `Errand PostgreSQL enqueue-to-start p99 vs ${name}`, goal: '≤', figure: `${fmt(p99, 2)} ms vs ${fmt(theirs, 2)} ms`, ok: p99 <= theirs });
+    }
+  }
+  return out.join('\n');
+}
+
+export interface CheckoutFile {
+  command: string;
+  machine: MachineInfo;
+  note?: string;
+  rows: { target: string; database: string; gateway: string; requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number; requests: number }[];
+}
+
+function checkoutSection(c: CheckoutFile | null, targets: Target[]): string {
+  const out = ['## Checkout under load\n'];
+  if (!c) {
+    out.push('Not measured yet: run `npm run bench -- --only checkout` (needs the shop in apps/shop and the gateway).\n');
+    targets.push({ what: 'POST /buy p99, gateway at 2 s or down, vs gateway at 0 ms', goal: '≤ 1.2×', figure: 'not measured', ok: null });
+    return out.join('\n');
+  }
+  out.push(`Command: \`${c.command}\`. autocannon, 100 connections, 10 s, one fresh valid token per request. ${c.note ?? ''}\n`);
+  out.push(markdownTable(['endpoint', 'database', 'gateway', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], c.rows.map((r) => [r.target, r.database, r.gateway, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.non2xx, 0), fmt(r.errors, 0)])));
+  out.push('');
+  out.push(
+    chart(
+      'checkout-p99',
+      barChart({
+        title: 'POST /buy p99 latency, 100 connections',
+        unit: 'ms',
+        log: true,
+        labels: c.rows.map((r) => `${r.target} · ${r.database} · gw ${r.gateway}`),
+        series: [{ name: 'p99', color: COLORS[3], values: c.rows.map((r) => r.p99) }],
+        width: 860,
+      }),
+    ),
+  );
+  for (const db of [...new Set(c.rows.filter((r) => r.target === 'shop').map((r) => r.database))]) {
+    const base = c.rows.find((r) => r.target === 'shop' && r.database === db && r.gateway === '0 ms');
+    for (const g of ['2 s', 'down']) {
+      const row = c.rows.find((r) => r.target === 'shop' && r.database === db && r.gateway === g);
+      if (base && row) targets.push({ what: `POST /buy p99 (${db}), gateway ${g} vs 0 ms`, goal: '≤ 1.2×', figure: `${fmt(row.p99, 1)} / ${fmt(base.p99, 1)} ms = ${fmt(row.p99 / base.p99, 2)}×`, ok: row.p99 <= 1.2 * base.p99 });
+    }
+  }
+  return out.join('\n');
+}
+
+export interface E2EFile {
+  command: string;
+  rows: { database: string; workers: number; concurrency: number; gatewayMs: number; sales: number; salesPerSec: number; bound: number; p50: number; p99: number }[];
+  note?: string;
+}
+
+function e2eSection(e: E2EFile | null, targets: Target[]): string {
+  const out = ['## End to end\n'];
+  if (!e) {
+    out.push('Not measured yet: run `npm run bench -- --only e2e` (needs the shop).\n');
+    targets.push({ what: 'End-to-end sales/s vs the bound W×C/0.2 s', goal: '≥ 90%', figure: 'not measured', ok: null });
+    return out.join('\n');
+  }
+  out.push(`Command: \`${e.command}\`. ${e.note ?? ''}\n`);
+  out.push(markdownTable(['database', 'W', 'C', 'gateway', 'sales', 'sales/s', 'bound W×C/0.2 s', '% of bound', 'POST→finished p50 ms', 'p99 ms'], e.rows.map((r) => [r.database, r.workers, r.concurrency, `${r.gatewayMs} ms`, r.sales, fmt(r.salesPerSec), fmt(r.bound), `${fmt((100 * r.salesPerSec) / r.bound, 0)}%`, fmt(r.p50), fmt(r.p99)])));
+  for (const r of e.rows) targets.push({ what: `End to end (${r.database}, W=${r.workers}, C=${r.concurrency})`, goal: '≥ 90% of bound', figure: `${fmt(r.salesPerSec)} / ${fmt(r.bound)} = ${fmt((100 * r.salesPerSec) / r.bound, 0)}%`, ok: r.salesPerSec >= 0.9 * r.bound });
+  return out.join('\n');
+}
+
+export interface SoakFile {
+  command: string;
+  database: string;
+  rate: number;
+  actualRate?: number;
+  durationSec: number;
+  samples: { t: number; rssMB: number; heapMB: number; completed: number }[];
+  verdict: { firstMinuteMB: number; lastMinuteMB: number; growthMB: number; slopeMBPerMin: number; grows: boolean };
+}
+
+function memorySection(e: EngineFile | null, s: SoakFile | null, targets: Target[]): string {
+  const out = ['## Memory\n'];
+  if (e) {
+    const rows = e.results.filter((r) => r.item.kind === 'burndown');
+    out.push('Resident set size of the worker process (Node under tsx with every library of the benchmark loaded: about 100 MB before any work). Peak = sampled every 100 ms during the burn-down (for two-process setups, the larger of the two). Idle = one second after a worker started on fresh, empty tables for the latency phase, in the same process after its burn-down (one-process setups only), so it includes whatever the burn-down left on the heap.\n');
+    out.push(markdownTable(['setup', 'idle RSS MB', 'peak RSS MB in burn-down'], rows.map((r) => [r.item.label, fmt(r.median.rssIdleMB), fmt(r.median.rssPeakMB)])));
+    out.push('');
+    out.push(
+      chart(
+        'engine-memory',
+        barChart({
+          title: 'Worker process RSS',
+          unit: 'MB',
+          labels: rows.map((r) => r.item.label),
+          series: [
+            { name: 'idle', color: COLORS[2], values: rows.map((r) => r.median.rssIdleMB) },
+            { name: 'peak in burn-down', color: COLORS[1], values: rows.map((r) => r.median.rssPeakMB) },
+          ],
+          width: 860,
+        }),
+      ),
+    );
+  }
+  out.push('\n### Soak\n');
+  if (!s) {
+    out.push('Not part of `npm run bench` (it takes 5 minutes): run `npm run bench -- --soak` (or `npx tsx bench/soak.ts`).\n');
+    targets.push({ what: 'No memory growth in the 5-minute soak', goal: 'flat beyond noise', figure: 'not measured', ok: null });
+  } else {
+    out.push(`Command: \`${s.command}\`: ${s.database}, ${s.rate} jobs/s asked${s.actualRate ? `, ${fmt(s.actualRate)} jobs/s achieved` : ''} for ${Math.round(s.durationSec / 60)} min, enqueue and worker in one process; RSS and heap sampled every 5 s after a forced GC.\n`);
+    out.push(markdownTable(['first minute RSS MB', 'last minute RSS MB', 'growth MB', 'slope MB/min (least squares, after 1st min)', 'verdict'], [[fmt(s.verdict.firstMinuteMB), fmt(s.verdict.lastMinuteMB), fmt(s.verdict.growthMB, 1), fmt(s.verdict.slopeMBPerMin, 2), s.verdict.grows ? 'grows' : 'flat']]));
+    out.push('');
+    const pts = s.samples.filter((_, i) => i % Math.max(1, Math.floor(s.samples.length / 20)) === 0);
+    out.push(
+      chart(
+        'soak-memory',
+        barChart({
+          title: `Soak: RSS and heap over time (${s.rate} jobs/s)`,
+          unit: 'MB',
+          labels: pts.map((p) => `${Math.round(p.t)} s`),
+          series: [
+            { name: 'RSS', color: COLORS[0], values: pts.map((p) => p.rssMB) },
+            { name: 'heap used', color: COLORS[2], values: pts.map((p) => p.heapMB) },
+          ],
+        }),
+      ),
+    );
+    targets.push({ what: 'No memory growth in the 5-minute soak', goal: 'flat beyond noise', figure: `${fmt(s.verdict.growthMB, 1)} MB growth, ${fmt(s.verdict.slopeMBPerMin, 2)} MB/min`, ok: !s.verdict.grows });
+  }
+  return out.join('\n');
+}
+
+function machineSection(m: MachineInfo, loads: number[]): string {
+  const maxLoad = loads.length ? Math.max(...loads) : null;
+  return [
+    '## Machine\n',
+    markdownTable(
+      ['', ''],
+      [
+        ['CPU', `${m.cpu} — ${m.cores} cores`],
+        ['Memory', `${m.memoryGiB} GiB`],
+        ['OS', m.os],
+        ['Node', m.node],
+        ['PostgreSQL', `${m.postgres} on 127.0.0.1 (${Object.entries(m.pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')})`],
+        ['Redis', `${m.redis} on 127.0.0.1 (${m.redisPersistence})`],
+        ['Measured', `${m.date}, commit ${m.commit}`],
+        ['1-min load average seen after runs', maxLoad === null ? '–' : `${fmt(Math.min(...loads), 2)} to ${fmt(maxLoad, 2)}`],
+      ],
+      ['l', 'l'],
+    ),
+    '',
+    'Everything (database, Redis, workers, load generator) shares these cores, so absolute figures are low and noisy next to a server; ' +
+      'compare rows of one table, which ran interleaved under the same conditions. A load average well above 2 means other work shared the machine during the run.',
+  ].join('\n');
+}
+
+export function renderSummary(): string {
+  const engine = load<EngineFile>('engine');
+  const checkout = load<CheckoutFile>('checkout');
+  const e2e = load<E2EFile>('e2e');
+  const soak = load<SoakFile>('soak');
+  const targets: Target[] = [];
+  const sections: string[] = [];
+  sections.push('# Benchmarks\n');
+  sections.push('Generated by `npm run bench` (bench/summary.ts renders this page from bench/results/*.json; charts are bench/charts/*.svg). Do not edit by hand: edit bench/analysis.md for the prose.\n');
+  sections.push(
+    [
+      '## Commands\n',
+      '```sh',
+      'npm run bench                              # engine, checkout, end to end, then renders this page (25 min on this busy 2-core machine; engine alone 10–21 min)',
+      'npm run bench -- --runs 1                  # the same with one run per engine setup instead of three (a quick look, not a median)',
+      'npm run bench:engine                       # engine against peers only (-- --runs 3 --jobs 50000 --only errand-pg,graphile)',
+      'npm run bench -- --only checkout           # checkout under load (shop + gateway + inline baseline)',
+      'npm run bench -- --only e2e                # end to end, POST → finished',
+      'npm run bench -- --soak                    # the 5-minute memory soak (also: npx tsx bench/soak.ts)',
+      'npx tsx bench/summary.ts                   # re-render this page from the results files',
+      '```',
+    ].join('\n'),
+  );
+  const loads = engine ? engine.results.flatMap((r) => r.runs.map((x) => x.load1)) : [];
+  if (engine) sections.push(machineSection(engine.machine, loads));
+  if (engine) sections.push(engineSection(engine, targets));
+  sections.push(checkoutSection(checkout, targets));
+  sections.push(e2eSection(e2e, targets));
+  sections.push(memorySection(engine, soak, targets));
+  const analysis = join(HERE, 'analysis.md');
+  const targetTable = ['## Targets\n', markdownTable(['target', 'goal', 'figure', ''], targets.map((t) => [t.what, t.goal, t.figure, mark(t.ok)]), ['l', 'l', 'l', 'l'])].join('\n');
+  sections.splice(engine ? 3 : 2, 0, targetTable);
+  if (existsSync(analysis)) sections.push(readFileSync(analysis, 'utf8').trim());
+  return `${sections.join('\n\n')}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderSummary());
+  console.log(`wrote ${join(ROOT, 'BENCHMARKS.md')}`);
+}

@@ -1,0 +1,156 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Sign-in and sessions. The session is a cookie `<payload>.<mac>`: payload = base64url JSON
+ * `{ sid, exp }`, mac = HMAC-SHA256 under a key derived from the process secret
+ * (ERRAND_CONSOLE_SECRET, or random per process) and the password, so changing either signs
+ * everyone out. No server-side session store: a forged, altered or expired cookie fails the check
+ * and the visitor is sent back to the sign-in page.
+ */
+export const SESSION_COOKIE = 'errand_console';
+export const SESSION_TTL_MS = 12 * 3600_000;
+
+export interface Session {
+  sid: string;
+  exp: number;
+}
+
+export class Sessions {
+  private readonly key: Buffer;
+  private readonly passwordDigest: Buffer;
+
+  constructor(
+    password: string,
+    secret: string | Buffer,
+    readonly ttlMs = SESSION_TTL_MS,
+  ) {
+    this.key = createHmac('sha256', secret).update(`errand-console-session\0${password}`).digest();
+    this.passwordDigest = digest(password);
+  }
+
+  /** Constant-time: both sides are hashed to the same length first. */
+  checkPassword(given: unknown): boolean {
+    if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
+    return timingSafeEqual(digest(given), this.passwordDigest);
+  }
+
+  issue(now = Date.now()): { value: string; session: Session } {
+    const session = { sid: randomBytes(16).toString('base64url'), exp: now + this.ttlMs };
+    const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
+    return { value: `${payload}.${this.mac(payload)}`, session };
+  }
+
+  verify(value: string | undefined, now = Date.now()): Session | null {
+    if (!value || value.length > 512) return null;
+    const dot = value.indexOf('.');
+    if (dot < 1) return null;
+    const payload = value.slice(0, dot);
+    const given = Buffer.from(value.slice(dot + 1), 'base64url');
+    const expected = Buffer.from(this.mac(payload), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    try {
+      const s = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Session;
+      if (typeof s.sid !== 'string' || typeof s.exp !== 'number' || s.exp <= now) return null;
+      return s;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The session's CSRF token: derived, so nothing is stored. */
+  csrfToken(session: Session): string {
+    return createHmac('sha256', this.key).update(`csrf\0${session.sid}`).digest('base64url');
+  }
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url');
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/**
+ * The password: the option, else ERRAND_CONSOLE_PASSWORD. With neither, outside production a
+ * random one is generated and `announce`d once; in production (NODE_ENV=production) that is an
+ * error: a console nobody configured must not be open.
+ */
+export function resolvePassword(given: string | undefined, announce: (password: string) => void): string {
+  const password = given ?? process.env.ERRAND_CONSOLE_PASSWORD;
+  if (password) return password;
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error('errand console: set ERRAND_CONSOLE_PASSWORD (or the password option); refusing to serve an unprotected console in production');
+  }
+  const generated = randomBytes(12).toString('base64url');
+  announce(generated);
+  return generated;
+}
+
+export function resolveSecret(): string | Buffer {
+  return process.env.ERRAND_CONSOLE_SECRET || randomBytes(32);
+}
+
+/**
+ * Slows password guessing: after `max` failures from one address within `windowMs`, sign-in
+ * answers 429 until the window has passed. Successful sign-in clears the address.
+ */
+export class SignInLimiter {
+  private readonly failures = new Map<string, { count: number; first: number }>();
+
+  constructor(
+    private readonly max = 10,
+    private readonly windowMs = 15 * 60_000,
+  ) {}
+
+  /** Seconds to wait, or 0 when a try is allowed. */
+  retryAfter(ip: string, now = Date.now()): number {
+    const f = this.failures.get(ip);
+    if (!f) return 0;
+    if (now - f.first > this.windowMs) {
+      this.failures.delete(ip);
+      return 0;
+    }
+    return f.count >= this.max ? Math.ceil((f.first + this.windowMs - now) / 1000) : 0;
+  }
+
+  fail(ip: string, now = Date.now()): void {
+    const f = this.failures.get(ip);
+    if (!f || now - f.first > this.windowMs) this.failures.set(ip, { count: 1, first: now });
+    else f.count++;
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
+  }
+
+  succeed(ip: string): void {
+    this.failures.delete(ip);
+  }
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function sessionCookie(value: string, opts: { path: string; secure: boolean; maxAgeSeconds: number }): string {
+  return [
+    `${SESSION_COOKIE}=${value}`,
+    `Path=${opts.path}`,
+    `Max-Age=${opts.maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    opts.secure ? 'Secure' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}

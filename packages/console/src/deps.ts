@@ -1,0 +1,43 @@
+import type { Errand, JobState, QueueCounts } from 'errand';
+import type { SalesSource } from './sales.ts';
+import { Snapshot } from './snapshot.ts';
+
+/**
+ * State counts are capped so a page never counts a million rows: "10,000+". (The engine walks
+ * an index and stops at the cap; 10,000 keeps that walk to a few milliseconds.)
+ */
+export const COUNT_CAP = 10_000;
+
+/** What the pages read from: the engine's admin API and, in the shop, the sales source. */
+export interface Deps {
+  errand: Errand;
+  sales?: SalesSource;
+  /** Shared snapshots of the two reads that grow with the number of unfinished jobs. */
+  counts: Snapshot<Record<JobState, number>>;
+  queues: Snapshot<QueueCounts[]>;
+  /** After an action: the next page reads fresh counts. */
+  invalidate(): void;
+}
+
+export function makeDeps(errand: Errand, sales?: SalesSource): Deps {
+  const counts = new Snapshot(() => errand.admin.stateCounts(COUNT_CAP));
+  const queues = new Snapshot(() => errand.admin.queues());
+  return {
+    errand,
+    sales,
+    counts,
+    queues,
+    invalidate() {
+      counts.invalidate();
+      queues.invalidate();
+    },
+  };
+}
+
+/** One query parameter as a bounded string ('' when missing or not a string). */
+export function param(q: unknown, name: string, max = 500): string {
+  if (!q || typeof q !== 'object') return '';
+  const v = (q as Record<string, unknown>)[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' ? s.trim().slice(0, max) : '';
+}

@@ -1,0 +1,164 @@
+import formbody from '@fastify/formbody';
+import type { Errand } from 'errand';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ASSETS } from './assets.ts';
+import { readCookie, resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter, sessionCookie } from './auth.ts';
+import { foreignOrigin, formField, tokenMatches } from './csrf.ts';
+import { type Deps, makeDeps } from './deps.ts';
+import { type Html, html } from './html.ts';
+import { barePage, layout, notice, type PageContext } from './layout.ts';
+import { registerMetrics } from './metrics.ts';
+import { noticeFrom } from './notices.ts';
+import { registerJobActions } from './routes/job-actions.ts';
+import { registerPages } from './routes/pages.ts';
+import { registerSales } from './routes/sales.ts';
+import type { SalesSource } from './sales.ts';
+import { signInPage } from './pages/signin.ts';
+
+export interface ConsoleOptions {
+  errand: Errand;
+  /** The shop's sales: with it, the Sales pages appear. */
+  sales?: SalesSource;
+  /** Default: env ERRAND_CONSOLE_PASSWORD; with neither (outside production) one is generated and printed once. */
+  password?: string;
+  /** Mark the session cookie Secure: 'auto' (default) when the request came over HTTPS (honours trustProxy). */
+  secureCookies?: 'auto' | boolean;
+  /** Shown in the header and the window title. Default 'Errand'. */
+  title?: string;
+  /** Also serve the Prometheus metrics at `<prefix>/metrics` (same rules as registerMetrics). Default false. */
+  metrics?: boolean;
+}
+
+/** What the route modules get from the plugin. */
+export interface ConsoleKit {
+  base: string;
+  deps: Deps;
+  page(request: FastifyRequest): PageContext;
+  send(reply: FastifyReply, body: Html, code?: number): FastifyReply;
+  fail(request: FastifyRequest, reply: FastifyReply, code: number, message: string): FastifyReply;
+  noticeFrom: typeof noticeFrom;
+}
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sales })`.
+ * A plain (encapsulated) plugin: its hooks, parsers and error pages stay under its prefix. Every
+ * link is built from the prefix, so it works at /admin and at / alike.
+ */
+export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
+  if (!opts?.errand?.admin) throw new Error('errandConsole: the errand option (an Errand client from createErrand) is required');
+  const base = app.prefix === '/' ? '' : app.prefix.replace(/\/$/, '');
+  const title = opts.title ?? 'Errand';
+  const password = resolvePassword(opts.password, (p) => {
+    process.stderr.write(`errand console: ERRAND_CONSOLE_PASSWORD is not set; sign in at ${base || '/'} with this generated password: ${p}\n`);
+  });
+  const sessions = new Sessions(password, resolveSecret());
+  const limiter = new SignInLimiter();
+  const sessionOf = new WeakMap<FastifyRequest, Session>();
+  const deps: Deps = makeDeps(opts.errand, opts.sales);
+  const cookiePath = base || '/';
+  const secure = (request: FastifyRequest) => (opts.secureCookies === undefined || opts.secureCookies === 'auto' ? request.protocol === 'https' : opts.secureCookies);
+
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 1_048_576 });
+
+  const publicRoutes = new Set([`${base}/sign-in`, `${base}/assets/:file`]);
+  if (opts.metrics) publicRoutes.add(`${base}/metrics`);
+
+  const page = (request: FastifyRequest): PageContext => {
+    const session = sessionOf.get(request);
+    return { base, title, csrf: session ? sessions.csrfToken(session) : '', hasSales: Boolean(opts.sales), now: new Date() };
+  };
+  const send = (reply: FastifyReply, body: Html, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body.value);
+  const fail = (request: FastifyRequest, reply: FastifyReply, code: number, message: string) => {
+    if (!sessionOf.has(request)) return send(reply, barePage(base, title, html`<section class="card"><h1>${code}</h1><p>${message}</p></section>`), code);
+    return send(reply, layout(page(request), 'none', String(code), html`<h1>${code === 404 ? 'Not found' : code === 403 ? 'Forbidden' : code === 400 ? 'Bad request' : 'Error'}</h1>`, notice('error', message)), code);
+  };
+  const kit: ConsoleKit = { base, deps, page, send, fail, noticeFrom };
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin'); // not no-referrer: Chrome then sends `Origin: null` on our own form posts
+    reply.header('cache-control', 'no-store');
+    const route = request.routeOptions.url;
+    if (route && publicRoutes.has(route)) return;
+    const session = sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE));
+    if (session) {
+      sessionOf.set(request, session);
+      return;
+    }
+    const wantsPage = request.method === 'GET' && !route?.startsWith(`${base}/api/`) && !String(request.headers.accept ?? '').includes('application/json');
+    if (wantsPage) {
+      const next = request.url.length < 1000 ? request.url : undefined;
+      return reply.redirect(`${base}/sign-in${next && next !== `${base}/` && next !== base ? `?next=${encodeURIComponent(next)}` : ''}`, 303);
+    }
+    return reply.code(401).type('application/json').send({ error: 'unauthorized', message: `sign in at ${base}/sign-in first` });
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    if (foreignOrigin(request)) return fail(request, reply, 403, 'This request came from another site (its Origin header names another host).');
+    const session = sessionOf.get(request);
+    if (!session) return; // sign-in: public, checked by its handler
+    const given = formField(request.body, '_csrf') ?? request.headers['x-csrf-token'];
+    if (!tokenMatches(sessions.csrfToken(session), given)) {
+      return fail(request, reply, 403, 'The form is missing its security token or it has expired. Go back, reload the page and try again.');
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const client = err.code === 'ERRAND_BAD_OPTION' || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500);
+    if (!client) request.log.error({ err }, 'errand console: request failed');
+    return fail(request, reply, client ? (err.statusCode ?? 400) : 500, client ? err.message : `Something went wrong (${err.code ?? err.name}); the details are in the server log.`);
+  });
+  app.setNotFoundHandler((request, reply) => fail(request, reply, 404, `Nothing at ${request.url.split('?')[0]}.`));
+
+  app.get('/assets/:file', async (request, reply) => {
+    const asset = ASSETS.get((request.params as { file: string }).file);
+    if (!asset) return fail(request, reply, 404, 'No such file.');
+    return reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body);
+  });
+
+  app.get('/sign-in', async (request, reply) => {
+    const next = safeNext(base, formField(request.query, 'next'));
+    if (sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))) return reply.redirect(next, 303);
+    return send(reply, signInPage(base, title, { next }));
+  });
+
+  app.post('/sign-in', async (request, reply) => {
+    const next = safeNext(base, formField(request.body, 'next'));
+    const wait = limiter.retryAfter(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return send(reply, signInPage(base, title, { next, error: `Too many wrong passwords from your address. Try again in ${Math.ceil(wait / 60)} min.` }), 429);
+    }
+    if (!sessions.checkPassword(formField(request.body, 'password'))) {
+      limiter.fail(request.ip);
+      request.log.warn({ ip: request.ip }, 'errand console: wrong password');
+      return send(reply, signInPage(base, title, { next, error: 'Wrong password.' }), 401);
+    }
+    limiter.succeed(request.ip);
+    const issued = sessions.issue();
+    reply.header('set-cookie', sessionCookie(issued.value, { path: cookiePath, secure: secure(request), maxAgeSeconds: Math.floor(sessions.ttlMs / 1000) }));
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    reply.header('set-cookie', sessionCookie('', { path: cookiePath, secure: secure(request), maxAgeSeconds: 0 }));
+    return reply.redirect(`${base}/sign-in`, 303);
+  });
+
+  registerPages(app, kit);
+  registerJobActions(app, kit);
+  if (opts.sales) registerSales(app, kit, opts.sales);
+  if (opts.metrics) registerMetrics(app, { errand: opts.errand, sales: opts.sales, path: '/metrics' });
+}
+
+/** Where to go after signing in: a path under the console, never another site. */
+export function safeNext(base: string, next: string | undefined): string {
+  const home = `${base}/`;
+  if (!next || next.length > 1000 || !next.startsWith(home) || next.startsWith('//') || next.includes('\\')) return home;
+  return next;
+}

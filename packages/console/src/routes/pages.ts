@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { param } from '../deps.ts';
+import { confirmPage } from '../pages/confirm.ts';
+import { dashboardPage, statsJson } from '../pages/dashboard.ts';
+import { jobPage } from '../pages/job.ts';
+import { jobsPage, parseJobsQuery } from '../pages/jobs.ts';
+import { queuesPage } from '../pages/queues.ts';
+import { workersPage } from '../pages/workers.ts';
+import type { ConsoleKit } from '../plugin.ts';
+
+/** The read-only pages, the live-stats JSON, and queue pause/resume. */
+export function registerPages(app: FastifyInstance, kit: ConsoleKit): void {
+  const { base, deps, page, send, fail } = kit;
+
+  app.get('/', async (request, reply) => send(reply, await dashboardPage(deps, page(request))));
+
+  app.get('/api/stats', async (_request, reply) => reply.type('application/json').send(await statsJson(deps)));
+
+  app.get('/queues', async (request, reply) => send(reply, await queuesPage(deps, page(request), kit.noticeFrom(request.query))));
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/queues/${action}`, async (request, reply) => {
+      const queue = param(request.body, 'queue', 300);
+      if (!queue || queue.length > 200) return fail(request, reply, 400, 'Which queue? The form must name one (1-200 characters).');
+      if (action === 'pause' && param(request.body, 'confirmed') !== '1') {
+        return send(
+          reply,
+          confirmPage(page(request), 'queues', {
+            title: `Pause queue ${queue}?`,
+            message: 'Workers stop taking its jobs until it is resumed; running jobs finish. Jobs can still be enqueued.',
+            action: `${base}/queues/pause`,
+            fields: [['queue', queue]],
+            button: 'Pause queue',
+            danger: true,
+            cancel: `${base}/queues`,
+          }),
+        );
+      }
+      if (action === 'pause') await deps.errand.admin.pauseQueue(queue);
+      else await deps.errand.admin.resumeQueue(queue);
+      deps.invalidate();
+      return reply.redirect(`${base}/queues?done=${action === 'pause' ? 'paused' : 'resumed'}&queue=${encodeURIComponent(queue)}`, 303);
+    });
+  }
+
+  app.get('/jobs', async (request, reply) => {
+    const q = parseJobsQuery(request.query);
+    if ('error' in q) return fail(request, reply, 400, q.error);
+    return send(reply, await jobsPage(deps, page(request), q, kit.noticeFrom(request.query)));
+  });
+
+  app.get('/jobs/:id', async (request, reply) => {
+    const raw = (request.params as { id: string }).id;
+    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(id) || id < 1) return fail(request, reply, 400, 'A job id is a positive whole number.');
+    const body = await jobPage(deps, page(request), id, kit.noticeFrom(request.query));
+    if (!body) return fail(request, reply, 404, `No job #${id}: it was deleted or pruned, or never existed.`);
+    return send(reply, body);
+  });
+
+  app.get('/workers', async (request, reply) => send(reply, await workersPage(deps, page(request))));
+}

@@ -1,0 +1,47 @@
+import { createErrand, type Errand } from 'errand';
+import Fastify from 'fastify';
+import { registerMetrics } from './metrics.ts';
+import { errandConsole } from './plugin.ts';
+
+export interface StartConsoleOptions {
+  databaseUrl: string;
+  /** Default 4000. 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  password?: string;
+  title?: string;
+  /** Use this client instead of connecting (the caller closes it). */
+  errand?: Errand;
+}
+
+/**
+ * The console on its own (`errand console --database-url … --port …`): the console at `/`,
+ * Prometheus metrics at `/metrics`. Reads and acts only through the engine's admin API.
+ */
+export async function startConsole(opts: StartConsoleOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const own = !opts.errand;
+  const errand = opts.errand ?? (await createErrand({ databaseUrl: opts.databaseUrl }));
+  const app = Fastify({ logger: { level: process.env.ERRAND_LOG_LEVEL ?? 'info' }, trustProxy: process.env.ERRAND_TRUST_PROXY === '1' });
+  try {
+    await app.register(errandConsole, { errand, password: opts.password, title: opts.title });
+    registerMetrics(app, { errand });
+    const host = opts.host ?? '127.0.0.1';
+    await app.listen({ port: opts.port ?? 4000, host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (opts.port ?? 4000);
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    app.log.info({ url }, 'errand console: listening');
+    return {
+      url,
+      async close() {
+        await app.close();
+        if (own) await errand.close();
+      },
+    };
+  } catch (err) {
+    await app.close().catch(() => {});
+    if (own) await errand.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,182 @@
+import Fastify from 'fastify';
+import { createErrand } from 'errand';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resolvePassword, Sessions, SignInLimiter } from '../src/auth.ts';
+import { errandConsole, html, raw, registerMetrics, startConsole } from '../src/index.ts';
+import { safeNext } from '../src/plugin.ts';
+import { encodeForm, harness, type Harness, PASSWORD, sqliteBackend, type Backend } from './helpers.ts';
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('html escaping', () => {
+  it('escapes every interpolation unless raw', () => {
+    const evil = `<script>alert(1)</script>"><img src=x onerror=alert(2)>'`;
+    const out = html`<p title="${evil}">${evil}</p>`.value;
+    const escaped = '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&#39;';
+    expect(out).toBe(`<p title="${escaped}">${escaped}</p>`);
+    expect(html`${[html`<b>${'<i>'}</b>`, raw('<hr>'), null, false, 3]}`.value).toBe('<b>&lt;i&gt;</b><hr>3');
+  });
+});
+
+describe('sessions', () => {
+  it('issues, verifies, expires and rejects tampering; the password change signs everyone out', () => {
+    const a = new Sessions('pw', 'secret', 1000);
+    const { value, session } = a.issue(10_000);
+    expect(a.verify(value, 10_500)?.sid).toBe(session.sid);
+    expect(a.verify(value, 11_000)).toBeNull(); // expired
+    expect(a.verify(`${value}x`, 10_500)).toBeNull();
+    expect(new Sessions('other', 'secret').verify(value, 10_500)).toBeNull();
+    expect(new Sessions('pw', 'other-secret').verify(value, 10_500)).toBeNull();
+    expect(a.csrfToken(session)).toBe(a.csrfToken(session));
+    expect(a.csrfToken(session)).not.toBe(a.csrfToken({ sid: 'other', exp: 0 }));
+    expect(a.checkPassword('pw')).toBe(true);
+    expect(a.checkPassword('pW')).toBe(false);
+    expect(a.checkPassword(undefined)).toBe(false);
+  });
+
+  it('generates and announces a password in development, refuses in production', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.ERRAND_CONSOLE_PASSWORD;
+      process.env.NODE_ENV = 'development';
+      const seen: string[] = [];
+      const p = resolvePassword(undefined, (x) => seen.push(x));
+      expect(seen).toEqual([p]);
+      expect(p.length).toBeGreaterThanOrEqual(16);
+      process.env.ERRAND_CONSOLE_PASSWORD = 'from-env';
+      expect(resolvePassword(undefined, () => {})).toBe('from-env');
+      delete process.env.ERRAND_CONSOLE_PASSWORD;
+      process.env.NODE_ENV = 'production';
+      expect(() => resolvePassword(undefined, () => {})).toThrow(/ERRAND_CONSOLE_PASSWORD/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('limits sign-in attempts per address', () => {
+    const l = new SignInLimiter(3, 60_000);
+    for (let i = 0; i < 3; i++) l.fail('1.2.3.4', 1000);
+    expect(l.retryAfter('1.2.3.4', 2000)).toBe(59);
+    expect(l.retryAfter('5.6.7.8', 2000)).toBe(0);
+    expect(l.retryAfter('1.2.3.4', 62_000)).toBe(0);
+  });
+
+  it('only redirects to paths under the console after sign-in', () => {
+    expect(safeNext('/admin', '/admin/jobs?state=dead')).toBe('/admin/jobs?state=dead');
+    for (const bad of ['https://evil.example/', '//evil.example/admin/', '/shop', '/admin\\..', undefined]) expect(safeNext('/admin', bad)).toBe('/admin/');
+    expect(safeNext('', '//evil.example')).toBe('/');
+  });
+});
+
+describe('sign-in over HTTP', () => {
+  let backend: Backend;
+  let h: Harness;
+  beforeAll(async () => {
+    backend = await sqliteBackend();
+    h = await harness(backend.url);
+  });
+  afterAll(async () => {
+    await h.close();
+    await backend.drop();
+  });
+
+  it('shows the sign-in page, refuses a wrong password (401), sets an HttpOnly SameSite cookie and returns to the page asked for', async () => {
+    const first = await h.app.inject({ url: '/admin/jobs?state=dead' });
+    expect(first.statusCode).toBe(303);
+    expect(first.headers.location).toBe(`/admin/sign-in?next=${encodeURIComponent('/admin/jobs?state=dead')}`);
+    const page = await h.app.inject({ url: String(first.headers.location) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('type="password"');
+    const wrong = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: 'nope', next: '/admin/jobs?state=dead' }) });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('Wrong password.');
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const ok = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD, next: '/admin/jobs?state=dead' }) });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/admin/jobs?state=dead');
+    const cookie = String(ok.headers['set-cookie']);
+    expect(cookie).toMatch(/^errand_console=[^;]+; Path=\/admin; Max-Age=43200; HttpOnly; SameSite=Lax$/);
+    const https = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: { ...form, 'x-forwarded-proto': 'https' }, payload: encodeForm({ password: PASSWORD }) });
+    expect(String(https.headers['set-cookie'])).not.toContain('Secure'); // no trustProxy: the header is not believed
+  });
+
+  it('answers 429 after too many wrong passwords from one address', async () => {
+    let last = 0;
+    for (let i = 0; i < 11; i++) {
+      const r = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: 'guess' }), remoteAddress: '10.9.8.7' });
+      last = r.statusCode;
+    }
+    expect(last).toBe(429);
+    const right = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }), remoteAddress: '10.9.8.7' });
+    expect(right.statusCode).toBe(429);
+  });
+
+  it('marks the cookie Secure over HTTPS (trusted proxy) and with secureCookies: true', async () => {
+    const errand = h.errand;
+    const app = Fastify({ trustProxy: true });
+    await app.register(errandConsole, { prefix: '/a', errand, password: 'p' });
+    await app.register(errandConsole, { prefix: '/b', errand, password: 'p', secureCookies: true });
+    const viaProxy = await app.inject({ method: 'POST', url: '/a/sign-in', headers: { ...form, 'x-forwarded-proto': 'https' }, payload: 'password=p' });
+    expect(String(viaProxy.headers['set-cookie'])).toContain('; Secure');
+    const forced = await app.inject({ method: 'POST', url: '/b/sign-in', headers: form, payload: 'password=p' });
+    expect(String(forced.headers['set-cookie'])).toContain('; Secure');
+    await app.close();
+  });
+
+  it('serves assets without a session and nothing else', async () => {
+    for (const f of ['console.css', 'console.js', 'favicon.svg']) expect((await h.app.inject({ url: `/admin/assets/${f}` })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/admin/assets/../plugin.ts' })).statusCode).not.toBe(200);
+  });
+});
+
+describe('metrics access and the standalone console', () => {
+  it('asks for the bearer token when ERRAND_METRICS_TOKEN is set, and only loopback clients otherwise', async () => {
+    const errand = await createErrand({ databaseUrl: 'memory:', logger: pino({ level: 'silent' }) });
+    const app = Fastify();
+    registerMetrics(app, { errand, token: 's3cret' });
+    registerMetrics(app, { errand, path: '/open' });
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/open' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/open', remoteAddress: '203.0.113.9' })).statusCode).toBe(403);
+    await app.close();
+    await errand.close();
+  });
+
+  it('startConsole serves the console at / and metrics at /metrics over real HTTP', async () => {
+    const backend = await sqliteBackend();
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const saved = process.env.ERRAND_CONSOLE_PASSWORD;
+    delete process.env.ERRAND_CONSOLE_PASSWORD;
+    const savedLevel = process.env.ERRAND_LOG_LEVEL;
+    process.env.ERRAND_LOG_LEVEL = 'silent';
+    const c = await startConsole({ databaseUrl: backend.url, port: 0, host: '127.0.0.1' });
+    try {
+      const printed = spy.mock.calls.map((x) => String(x[0])).find((l) => l.includes('generated password'));
+      spy.mockRestore();
+      const password = /generated password: (\S+)/.exec(printed ?? '')?.[1];
+      expect(password).toBeTruthy();
+      const home = await fetch(c.url, { redirect: 'manual' });
+      expect(home.status).toBe(303);
+      expect(home.headers.get('location')).toBe('/sign-in');
+      const signIn = await fetch(new URL('/sign-in', c.url), { method: 'POST', body: new URLSearchParams({ password: password! }), redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+      const dash = await fetch(c.url, { headers: { cookie } });
+      expect(dash.status).toBe(200);
+      const body = await dash.text();
+      expect(body).toContain('href="/queues"');
+      expect(body).toContain('src="/assets/console.js"');
+      expect((await fetch(new URL('/metrics', c.url))).status).toBe(200);
+    } finally {
+      spy.mockRestore();
+      if (saved !== undefined) process.env.ERRAND_CONSOLE_PASSWORD = saved;
+      if (savedLevel === undefined) delete process.env.ERRAND_LOG_LEVEL;
+      else process.env.ERRAND_LOG_LEVEL = savedLevel;
+      await c.close();
+      await backend.drop();
+    }
+  });
+});

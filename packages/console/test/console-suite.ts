@@ -1,0 +1,313 @@
+import { defineJob, type Errand } from 'errand';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, waitForEvent } from '../../engine/test/helpers/signals.ts';
+import { FakeSales } from './fake-sales.ts';
+import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.ts';
+
+export const XSS_SCRIPT = '<script>alert(1)</script>';
+export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
+
+const noop = defineJob<{ n?: number; email?: string; note?: string }>({ name: 'noop', handler: async () => {}, maxAttempts: 1 });
+const evil = defineJob<{ note: string }>({
+  name: 'evil',
+  maxAttempts: 1,
+  handler: async (payload) => {
+    throw new Error(`boom ${payload.note}`);
+  },
+});
+
+/** Every page and action through inject, on one database (SQLite or PostgreSQL). */
+export function consoleSuite(label: string, makeBackend: () => Promise<Backend>): void {
+  describe(`console on ${label}`, () => {
+    let backend: Backend;
+    let h: Harness;
+    let s: Session;
+    let errand: Errand;
+    const sales = new FakeSales();
+    let deadId: number;
+
+    beforeAll(async () => {
+      backend = await makeBackend();
+      h = await harness(backend.url, { sales });
+      errand = h.errand;
+      errand.register(noop).register(evil);
+      const [dead] = await errand.enqueueMany([evil.with({ note: `${XSS_SCRIPT} ${XSS_ATTR}` })]);
+      await errand.drain();
+      deadId = dead.id;
+      s = await h.signIn();
+      sales.add({ guid: 'sale_finished_1', chargeJobId: deadId });
+      sales.add({ guid: 'sale_errored_1', state: 'errored', chargeId: null, errorMessage: `declined ${XSS_SCRIPT}`, errorCode: 'card_declined' });
+    });
+    afterAll(async () => {
+      await h?.close();
+      await backend?.drop();
+    });
+
+    const pages = ['/', '/queues', '/jobs', '/jobs?state=available', '/workers', '/sales', '/sales/sale_finished_1'];
+
+    it('sends every page to sign-in (303) without a session, and JSON/actions get 401', async () => {
+      for (const p of [...pages, `/jobs/${deadId}`]) {
+        const res = await h.app.inject({ url: `/admin${p}` });
+        expect(res.statusCode, p).toBe(303);
+        expect(res.headers.location).toMatch(/^\/admin\/sign-in/);
+      }
+      expect((await h.app.inject({ url: '/admin/api/stats' })).statusCode).toBe(401);
+      for (const p of [`/jobs/${deadId}/retry`, '/jobs/bulk', '/queues/pause', '/queues/resume', '/sales/sale_finished_1/refund']) {
+        const res = await h.app.inject({ method: 'POST', url: `/admin${p}`, payload: encodeForm({ confirmed: '1' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        expect(res.statusCode, p).toBe(401);
+      }
+      expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
+    });
+
+    it('refuses a forged or tampered session cookie', async () => {
+      const [payload, mac] = s.cookie.split('=')[1].split('.');
+      const forged = Buffer.from(JSON.stringify({ sid: 'x', exp: Date.now() + 1e9 })).toString('base64url');
+      for (const cookie of [`errand_console=${forged}.${mac}`, `errand_console=${payload}.AAAA`, 'errand_console=garbage']) {
+        const res = await h.app.inject({ url: '/admin/', headers: { cookie } });
+        expect(res.statusCode).toBe(303);
+      }
+    });
+
+    it('renders every page when signed in, with a strict CSP', async () => {
+      for (const p of [...pages, `/jobs/${deadId}`, ...['scheduled', 'available', 'running', 'retryable', 'dead', 'completed'].map((st) => `/jobs?state=${st}`)]) {
+        const res = await s.get(p);
+        expect(res.statusCode, p).toBe(200);
+        expect(res.headers['content-type']).toContain('text/html');
+        expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+        expect(res.body).not.toMatch(/<script>(?!<\/script>)/);
+      }
+      const dash = await s.get('/');
+      expect(dash.body).toContain('Last hour');
+      expect(dash.body).toContain('Last 24 hours');
+      expect(dash.body).toContain('data-src="/admin/api/stats"');
+      const stats = (await s.get('/api/stats')).json();
+      expect(stats.counts.dead).toBeGreaterThanOrEqual(1);
+      expect(Array.isArray(stats.minutes)).toBe(true);
+    });
+
+    it('shows a dead job: payload, attempts, error with stack, timeline — and XSS renders as text', async () => {
+      const res = await s.get(`/jobs/${deadId}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain(XSS_SCRIPT);
+      expect(res.body).not.toContain('<img src=x');
+      expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(res.body).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
+      expect(res.body).toContain('Stack trace');
+      expect(res.body).toContain('Attempt 1 failed');
+      expect(res.body).toContain('Enqueued');
+      expect(res.body).toContain('1 of 1');
+      const list = await s.get('/jobs?state=dead');
+      expect(list.body).not.toContain(XSS_SCRIPT);
+      expect(list.body).not.toContain('<img src=x');
+      expect(list.body).toContain(`/admin/jobs/${deadId}`);
+      const sale = await s.get('/sales?state=errored');
+      expect(sale.body).not.toContain(XSS_SCRIPT);
+      expect(sale.body).toContain('declined &lt;script&gt;');
+    });
+
+    it('404s and 400s with a page, never a 500', async () => {
+      expect((await s.get('/jobs/999999999')).statusCode).toBe(404);
+      expect((await s.get('/jobs/abc')).statusCode).toBe(400);
+      expect((await s.get('/jobs?state=bogus')).statusCode).toBe(400);
+      expect((await s.get('/sales/nope')).statusCode).toBe(404);
+      expect((await s.get('/nowhere')).statusCode).toBe(404);
+      expect((await s.post('/jobs/1/explode', { confirmed: '1' })).statusCode).toBe(404);
+      expect((await s.post('/jobs/bulk', { action: 'retry', state: 'dead', scope: 'ids', confirmed: '1' })).statusCode).toBe(400);
+      expect((await s.post('/queues/pause', { confirmed: '1' })).statusCode).toBe(400);
+    });
+
+    it('refuses every action without a CSRF token or with a wrong one (403), changing nothing', async () => {
+      const cases: [string, Record<string, string>][] = [
+        [`/jobs/${deadId}/retry`, { confirmed: '1' }],
+        [`/jobs/${deadId}/delete`, { confirmed: '1' }],
+        ['/jobs/bulk', { scope: 'filter', action: 'delete', state: 'dead', confirmed: '1' }],
+        ['/queues/pause', { queue: 'default', confirmed: '1' }],
+        ['/sales/sale_finished_1/refund', { confirmed: '1' }],
+        ['/sign-out', {}],
+      ];
+      for (const [path, form] of cases) {
+        expect((await s.post(path, form, { csrf: null })).statusCode, path).toBe(403);
+        expect((await s.post(path, form, { csrf: 'wrong-token' })).statusCode, path).toBe(403);
+      }
+      expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
+      expect((await errand.admin.queues()).find((q) => q.queue === 'default')?.paused ?? false).toBe(false);
+      expect(sales.refunds).toEqual([]);
+      // A POST from another site is refused even with a token.
+      const res = await h.app.inject({
+        method: 'POST',
+        url: `/admin/jobs/${deadId}/retry`,
+        headers: { cookie: s.cookie, origin: 'https://evil.example', host: 'localhost:80', 'content-type': 'application/x-www-form-urlencoded' },
+        payload: encodeForm({ _csrf: s.csrf, confirmed: '1' }),
+      });
+      expect(res.statusCode).toBe(403);
+    });
+
+    it('asks for confirmation, then retries a dead job now', async () => {
+      const ask = await s.post(`/jobs/${deadId}/retry`, {});
+      expect(ask.statusCode).toBe(200);
+      expect(ask.body).toContain('name="confirmed" value="1"');
+      expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
+      const res = await s.post(`/jobs/${deadId}/retry`, { confirmed: '1' });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe(`/admin/jobs/${deadId}?done=retry&n=1&of=1`);
+      expect((await errand.admin.getJob(deadId))?.state).toBe('available');
+      const page = await s.get(String(res.headers.location).replace('/admin', ''));
+      expect(page.body).toContain('1 of 1 job retried.');
+      await errand.drain(); // fails again: dead
+      expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
+    });
+
+    it('discards and deletes one job, each after confirmation', async () => {
+      const [a, b] = await errand.enqueueMany([noop.with({ n: 1 }, { queue: 'solo', delayMs: 3_600_000 }), noop.with({ n: 2 }, { queue: 'solo', delayMs: 3_600_000 })]);
+      expect((await s.post(`/jobs/${a.id}/discard`, {})).statusCode).toBe(200);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('scheduled');
+      expect((await s.post(`/jobs/${a.id}/discard`, { confirmed: '1' })).statusCode).toBe(303);
+      const discarded = await errand.admin.getJob(a.id);
+      expect(discarded?.state).toBe('dead');
+      expect(discarded?.errors.at(-1)?.kind).toBe('discarded');
+      const del = await s.post(`/jobs/${b.id}/delete`, { confirmed: '1' });
+      expect(del.statusCode).toBe(303);
+      expect(del.headers.location).toContain('/admin/jobs?state=scheduled&queue=solo&done=delete');
+      expect(await errand.admin.getJob(b.id)).toBeNull();
+    });
+
+    it('bulk: acts on selected ids and on every job matching a filter, after confirmation', async () => {
+      const jobs = await errand.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => noop.with({ n: i, email: i < 3 ? `match-${i}@example.com` : `other-${i}@example.com` }, { queue: 'bulkq', delayMs: 3_600_000 })),
+      );
+      const ids = jobs.map((j) => String(j.id));
+      const ask = await s.post('/jobs/bulk', { scope: 'ids', action: 'discard', state: 'scheduled', id: ids.slice(0, 2) });
+      expect(ask.statusCode).toBe(200);
+      expect(ask.body).toContain('2 selected jobs');
+      const sel = await s.post('/jobs/bulk', { scope: 'ids', action: 'discard', state: 'scheduled', id: ids.slice(0, 2), confirmed: '1' });
+      expect(sel.statusCode).toBe(303);
+      expect(sel.headers.location).toContain('done=discard&n=2&of=2');
+      expect((await errand.admin.getJob(jobs[0].id))?.state).toBe('dead');
+      const filterForm = { scope: 'filter', action: 'retry', state: 'scheduled', queue: 'bulkq', name: 'noop', search: 'MATCH-' };
+      expect((await s.post('/jobs/bulk', filterForm)).body).toContain('payload containing');
+      const all = await s.post('/jobs/bulk', { ...filterForm, confirmed: '1' });
+      expect(all.statusCode).toBe(303);
+      expect(all.headers.location).toContain('n=1'); // match-2 only: match-0/1 were discarded
+      expect((await errand.admin.getJob(jobs[2].id))?.state).toBe('available');
+      expect((await errand.admin.getJob(jobs[3].id))?.state).toBe('scheduled');
+      const gone = await s.post('/jobs/bulk', { scope: 'filter', action: 'delete', state: 'scheduled', queue: 'bulkq', confirmed: '1' });
+      expect(gone.headers.location).toContain('n=3');
+      expect(await errand.admin.getJob(jobs[5].id)).toBeNull();
+    });
+
+    it('lists jobs by state with filters, payload search and keyset paging (next-to-run first)', async () => {
+      const base = Date.now() + 7_200_000;
+      const made = await errand.enqueueMany(
+        Array.from({ length: 120 }, (_, i) => noop.with({ n: i, email: i === 77 ? 'needle@example.com' : 'hay@example.com' }, { queue: 'pageq', runAt: new Date(base + i * 1000) })),
+      );
+      const p1 = await s.get('/jobs?state=scheduled&queue=pageq');
+      const rows = (body: string) => [...body.matchAll(/<tr>\s*<td class="check"><input type="checkbox" name="id" value="(\d+)"/g)].map((m) => Number(m[1]));
+      expect(rows(p1.body)).toEqual(made.slice(0, 50).map((j) => j.id));
+      const next = /rel="next" href="([^"]+)"/.exec(p1.body)?.[1].replaceAll('&amp;', '&');
+      expect(next).toBeTruthy();
+      expect(next).toContain('cursor=');
+      const p2 = await s.get(next!.replace('/admin', ''));
+      expect(rows(p2.body)).toEqual(made.slice(50, 100).map((j) => j.id));
+      const p3 = await s.get(/rel="next" href="([^"]+)"/.exec(p2.body)![1].replaceAll('&amp;', '&').replace('/admin', ''));
+      expect(rows(p3.body)).toEqual(made.slice(100).map((j) => j.id));
+      expect(p3.body).not.toContain('rel="next"');
+      const found = await s.get('/jobs?state=scheduled&queue=pageq&name=noop&search=NEEDLE');
+      expect(rows(found.body)).toEqual([made[77].id]);
+      expect((await s.get('/jobs?state=scheduled&queue=pageq&name=other')).body).toContain('No scheduled jobs match this filter');
+      // completed: newest first
+      const done = await errand.enqueueMany([noop.with({ n: 1 }, { queue: 'doneq' }), noop.with({ n: 2 }, { queue: 'doneq' })]);
+      await errand.drain();
+      const c = await s.get('/jobs?state=completed&queue=doneq');
+      const ids = [...c.body.matchAll(/href="\/admin\/jobs\/(\d+)" class="jobname"/g)].map((m) => Number(m[1]));
+      expect(ids).toEqual([done[1].id, done[0].id]);
+      await s.post('/jobs/bulk', { scope: 'filter', action: 'delete', state: 'scheduled', queue: 'pageq', confirmed: '1' });
+    });
+
+    it('queues: counts by state, latency, pause (confirmed) and resume', async () => {
+      await errand.enqueueMany([noop.with({ n: 1 }, { queue: 'mail' }), noop.with({ n: 2 }, { queue: 'mail', delayMs: 60_000 })]);
+      const page = await s.get('/queues');
+      expect(page.body).toContain('data-queue="mail"');
+      expect(page.body).toMatch(/Resume|Pause/);
+      expect((await s.post('/queues/pause', { queue: 'mail' })).body).toContain('Pause queue mail?');
+      const paused = await s.post('/queues/pause', { queue: 'mail', confirmed: '1' });
+      expect(paused.statusCode).toBe(303);
+      expect((await errand.admin.queues()).find((q) => q.queue === 'mail')?.paused).toBe(true);
+      const after = await s.get(String(paused.headers.location).replace('/admin', ''));
+      expect(after.body).toContain('Queue mail paused.');
+      expect(after.body).toContain('badge-paused');
+      expect((await s.post('/queues/resume', { queue: 'mail', confirmed: '1' })).statusCode).toBe(303);
+      expect((await errand.admin.queues()).find((q) => q.queue === 'mail')?.paused).toBe(false);
+    });
+
+    it('workers: shows the live worker, its queues and running job; the job page names its worker', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const slow = defineJob<{ x: number }>({ name: 'slow', handler: () => gate, maxAttempts: 1 });
+      errand.register(slow);
+      const started = waitForEvent(errand, 'job:start', (e) => e.job.name === 'slow');
+      const job = await errand.enqueue(slow, { x: 1 }, { queue: 'slowq' });
+      const worker = errand.worker({ queues: { slowq: 2 } });
+      await worker.start();
+      try {
+        const { workerId } = await started;
+        const page = await eventually(async () => {
+          const r = await s.get('/workers');
+          return r.body.includes(workerId) ? r : null;
+        });
+        expect(page!.body).toContain(String(process.pid));
+        expect(page!.body).toContain('slowq <b>2</b>');
+        const detail = await s.get(`/jobs/${job.id}`);
+        expect(detail.body).toContain(workerId);
+        expect(detail.body).toContain('badge-running');
+      } finally {
+        release();
+        await worker.stop();
+      }
+      expect((await errand.admin.getJob(job.id))?.state).toBe('completed');
+    });
+
+    it('sales: lists by state with amount, email, charge id, error; detail links the charge job; refund after confirmation', async () => {
+      const list = await s.get('/sales');
+      expect(list.body).toContain('$19.99');
+      expect(list.body).toContain('buyer@example.com');
+      expect(list.body).toContain('ch_sale_finished_1');
+      expect(list.body).toContain('card_declined');
+      const detail = await s.get('/sales/sale_finished_1');
+      expect(detail.body).toContain(`href="/admin/jobs/${deadId}"`);
+      expect(detail.body).toContain('Refund');
+      expect((await s.post('/sales/sale_finished_1/refund', {})).body).toContain('Refund $19.99?');
+      expect(sales.refunds).toEqual([]);
+      const done = await s.post('/sales/sale_finished_1/refund', { confirmed: '1' });
+      expect(done.statusCode).toBe(303);
+      expect(sales.refunds).toEqual(['sale_finished_1']);
+      expect((await s.get(String(done.headers.location).replace('/admin', ''))).body).toContain('Refund enqueued as job #9000');
+      const again = await s.post('/sales/sale_finished_1/refund', { confirmed: '1' });
+      expect(again.statusCode).toBe(409);
+      expect(again.body).toContain('only a finished sale can be refunded');
+    });
+
+    it('serves Prometheus metrics at the app root', async () => {
+      const res = await h.app.inject({ url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      for (const name of [
+        'errand_jobs_processed_total',
+        'errand_jobs_failed_total',
+        'errand_job_duration_seconds_bucket',
+        'errand_job_latency_seconds_bucket',
+        'errand_queue_jobs{queue="mail",state="available"}',
+        'errand_jobs_by_state{state="dead"}',
+        'errand_sales{state="refunded"} 1',
+      ]) {
+        expect(res.body, name).toContain(name);
+      }
+    });
+
+    it('signs out (POST with CSRF) and the old page redirects to sign-in', async () => {
+      const other = await h.signIn();
+      const out = await other.post('/sign-out', {});
+      expect(out.statusCode).toBe(303);
+      expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    });
+  });
+}

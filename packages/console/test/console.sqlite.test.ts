@@ -1,0 +1,4 @@
+import { consoleSuite } from './console-suite.ts';
+import { sqliteBackend } from './helpers.ts';
+
+consoleSuite('SQLite', sqliteBackend);

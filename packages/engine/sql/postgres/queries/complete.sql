@@ -1,0 +1,17 @@
+-- Mark a batch of jobs completed and count them, in one round trip. The guard (still running,
+-- still ours) drops a completion whose lease was lost and whose job was rescued: that job runs
+-- again elsewhere, which is what at-least-once allows. Counters are per worker so no two
+-- workers ever contend on one errand_stats row.
+WITH done AS (
+  -- Joined to unnest() so each id is a primary-key probe; "id = ANY($1)" let the planner walk
+  -- errand_jobs_state over every running job of every worker and filter.
+  UPDATE errand_jobs j
+  SET state = 'completed', finished_at = now(), lease_expires_at = NULL
+  FROM unnest($1::bigint[]) AS d(id)
+  WHERE j.id = d.id AND j.locked_by = $2 AND j.state = 'running'
+  RETURNING j.queue
+)
+INSERT INTO errand_stats (minute, queue, worker_id, processed)
+SELECT date_trunc('minute', now()), queue, $2, count(*) FROM done GROUP BY queue
+ON CONFLICT (minute, queue, worker_id)
+DO UPDATE SET processed = errand_stats.processed + EXCLUDED.processed

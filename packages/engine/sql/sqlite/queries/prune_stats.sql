@@ -1,0 +1,1 @@
+DELETE FROM errand_stats WHERE minute < @before

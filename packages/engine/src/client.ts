@@ -1,0 +1,283 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+import { Admin } from './admin.ts';
+import { DEFAULT_MAX_ATTEMPTS } from './backoff.ts';
+import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.ts';
+import type { Driver, NewJob } from './drivers/driver.ts';
+import { PostgresDriver } from './drivers/postgres/driver.ts';
+import { SqliteDriver } from './drivers/sqlite/driver.ts';
+import { ErrandError } from './errors.ts';
+import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.ts';
+import type { JobDefinition, JobRequest } from './job.ts';
+import { defaultLogger, logEvents } from './logger.ts';
+import { assertJsonPayload, textProblem } from './payload.ts';
+
+const MAX_INT32 = 2 ** 31 - 1;
+import type { EnqueuedJob, EnqueueOptions } from './types.ts';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.ts';
+import { type ExecuteDeps, executeJob } from './worker/execute.ts';
+import { Worker, type WorkerOptions } from './worker/worker.ts';
+
+export interface ErrandOptions {
+  /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */
+  databaseUrl?: string;
+  /** Share your app's better-sqlite3 connection (same file, one connection per process is best). */
+  sqlite?: BetterSqlite3.Database;
+  /** Share your app's pg Pool. */
+  pgPool?: pg.Pool;
+  /** The job definitions this process can run (enqueue works for any name). */
+  jobs?: JobDefinition<any>[];
+  /** Apply pending migrations at connect. Default true. */
+  migrate?: boolean;
+  /** A pino logger. Default: JSON lines to stdout at ERRAND_LOG_LEVEL (info). */
+  logger?: Logger;
+  /**
+   * 'inline': every enqueue runs its job at once, before enqueue resolves (for tests and
+   * scripts; like Oban's inline testing mode). Default 'normal'.
+   */
+  mode?: 'normal' | 'inline';
+}
+
+export interface DrainResult {
+  id: number;
+  name: string;
+  queue: string;
+  attempt: number;
+  outcome: 'completed' | 'retryable' | 'dead';
+  error?: string;
+}
+
+/** Connect to a database and get an Errand client: enqueue jobs, run workers, administer. */
+export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
+  const logger = options.logger ?? defaultLogger();
+  let driver: Driver;
+  if (options.sqlite) driver = new SqliteDriver({ database: options.sqlite });
+  else if (options.pgPool) driver = new PostgresDriver({ pool: options.pgPool });
+  else {
+    const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+    if (target.kind === 'postgres') {
+      driver = new PostgresDriver({ connectionString: target.connectionString, onError: (err) => logger.warn({ err: String(err) }, 'db:error idle connection') });
+    } else driver = new SqliteDriver({ filename: target.kind === 'memory' ? ':memory:' : target.filename });
+  }
+  const errand = new Errand(driver, options, logger);
+  if (options.migrate !== false) {
+    try {
+      await driver.migrate();
+    } catch (err) {
+      await driver.close().catch(() => {});
+      const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
+      throw new Error(`errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return errand;
+}
+
+export class Errand {
+  readonly events = new ErrandEmitter();
+  readonly admin: Admin;
+  readonly logger: Logger;
+  private readonly registry = new Map<string, JobDefinition<any>>();
+  private readonly localWake = new EventEmitter();
+  private readonly workers = new Set<Worker>();
+  private closed = false;
+  private readonly mode: 'normal' | 'inline';
+
+  constructor(
+    readonly driver: Driver,
+    options: ErrandOptions,
+    logger: Logger,
+  ) {
+    this.logger = logger;
+    this.mode = options.mode ?? 'normal';
+    this.localWake.setMaxListeners(1000);
+    for (const job of options.jobs ?? []) this.register(job);
+    this.register(delayJob as JobDefinition<any>);
+    this.admin = new Admin(driver);
+    logEvents(this.events, logger);
+  }
+
+  /** Add a job definition this process can run. */
+  register(job: JobDefinition<any>): this {
+    const known = this.registry.get(job.name);
+    if (known && known !== job) throw new ErrandError('ERRAND_BAD_OPTION', `two different job definitions are named ${job.name}`);
+    this.registry.set(job.name, job);
+    return this;
+  }
+
+  /** The registered job definitions, by name. */
+  get jobs(): ReadonlyMap<string, JobDefinition<any>> {
+    return this.registry;
+  }
+
+  on<E extends ErrandEventName>(event: E, listener: (payload: ErrandEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /**
+   * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the better-sqlite3
+   * Database, called inside `db.transaction(() => …)`, where the insert runs synchronously;
+   * PostgreSQL: the pg Client/PoolClient between BEGIN and COMMIT): the job exists exactly when
+   * your rows commit.
+   */
+  async enqueue<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): Promise<EnqueuedJob> {
+    const { tx, ...opts } = options;
+    const [one] = await this.enqueueMany([{ job, payload, options: opts }], { tx });
+    return one;
+  }
+
+  /** Enqueue many jobs in one round trip (one statement on PostgreSQL, one transaction on SQLite). */
+  async enqueueMany(requests: JobRequest<any>[], options: { tx?: unknown } = {}): Promise<EnqueuedJob[]> {
+    this.assertOpen();
+    if (requests.length === 0) return [];
+    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
+    const inserted = await this.driver.insertJobs(rows, options.tx);
+    this.afterInsert(inserted, options.tx !== undefined);
+    if (this.mode === 'inline') await this.drain();
+    return inserted;
+  }
+
+  /**
+   * SQLite and memory only: enqueue synchronously, for use inside your own
+   * `db.transaction(() => { …; errand.enqueueSync(job, payload, { tx: db }); })()`. A bad payload
+   * or option throws right there, so your transaction rolls back with no half-written rows.
+   */
+  enqueueSync<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): EnqueuedJob {
+    const { tx, ...opts } = options;
+    return this.enqueueManySync([{ job, payload, options: opts }], { tx })[0];
+  }
+
+  enqueueManySync(requests: JobRequest<any>[], options: { tx?: unknown } = {}): EnqueuedJob[] {
+    this.assertOpen();
+    if (!(this.driver instanceof SqliteDriver)) {
+      throw new ErrandError('ERRAND_BAD_OPTION', 'enqueueSync needs the sqlite or memory driver; with postgres use await enqueue(job, payload, { tx: client })');
+    }
+    if (requests.length === 0) return [];
+    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
+    const inserted = this.driver.insertJobsSync(rows, options.tx);
+    this.afterInsert(inserted, options.tx !== undefined);
+    return inserted;
+  }
+
+  private afterInsert(inserted: EnqueuedJob[], inCallerTx: boolean): void {
+    if (this.events.listenerCount('job:enqueued') > 0) {
+      this.events.emit('job:enqueued', { jobs: inserted.map((j) => ({ id: j.id, name: j.name, queue: j.queue, inserted: j.inserted })) });
+    }
+    const now = Date.now();
+    const due = new Set(inserted.filter((j) => j.inserted && j.runAt.getTime() <= now).map((j) => j.queue));
+    if (!inCallerTx) for (const q of due) this.localWake.emit('wake', q);
+    else if (due.size) {
+      // The caller's transaction commits later: wake local workers soon after, not now.
+      setTimeout(() => {
+        for (const q of due) this.localWake.emit('wake', q);
+      }, 5).unref();
+    }
+  }
+
+  /**
+   * Delayed Job's style: `errand.delay(new Banana('medium')).split()` enqueues a job that
+   * rebuilds the object from its fields (its class registered with `delayable`) and calls the
+   * method with the same arguments.
+   */
+  delay = <T extends object>(target: T, options?: DelayOptions): Delayed<T> => makeDelayProxy(this, target, options);
+
+  /** A worker for these queues. Call start(); stop() (or SIGTERM with stopOnSignals) is graceful. */
+  worker(options: WorkerOptions = {}): Worker {
+    this.assertOpen();
+    const worker = new Worker(
+      {
+        driver: this.driver,
+        registry: this.registry,
+        events: this.events,
+        logger: this.logger,
+        onLocalWake: (listener) => {
+          this.localWake.on('wake', listener);
+          return () => this.localWake.off('wake', listener);
+        },
+      },
+      options,
+    );
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /**
+   * Run every job that is due now (of one queue, or of all), one at a time, until none is left
+   * (jobs that enqueue jobs included); returns what ran. Retries scheduled for later are not
+   * waited for. For tests and scripts.
+   */
+  async drain(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
+    const limit = options.limit ?? 10_000;
+    const deps: ExecuteDeps = { registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}` };
+    const results: DrainResult[] = [];
+    while (results.length < limit) {
+      const [job] = await this.driver.claimJobs(options.queue ?? null, 1, deps.workerId, 60_000);
+      if (!job) break;
+      const outcome = await executeJob(job, deps);
+      if (outcome.kind === 'success') {
+        await this.driver.completeJobs([job.id], deps.workerId);
+        results.push({ id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, outcome: 'completed' });
+      } else if (outcome.kind === 'failure') {
+        await this.driver.failJob(job.id, deps.workerId, outcome.next, outcome.retryInMs, outcome.record);
+        results.push({ id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, outcome: outcome.next, error: outcome.error.message });
+      }
+    }
+    return results;
+  }
+
+  /** Stop every worker made by this client (gracefully), then close the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.workers].map((w) => w.stop()));
+    this.closed = true;
+    await this.driver.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ErrandError('ERRAND_CLOSED', 'this Errand client is closed');
+  }
+}
+
+function toNewJob(r: JobRequest<any>, where: string): NewJob {
+  const { job, payload } = r;
+  const o = r.options ?? {};
+  if (job?.kind !== 'errand.job') throw new ErrandError('ERRAND_UNKNOWN_JOB', `${where}job is not a job definition (use defineJob)`);
+  try {
+    assertJsonPayload(payload);
+  } catch (err) {
+    throw new ErrandError('ERRAND_BAD_PAYLOAD', `job ${job.name}: ${where}${(err as Error).message}`);
+  }
+  if (o.delayMs !== undefined && (!Number.isInteger(o.delayMs) || o.delayMs < 0)) {
+    bad(where, 'delayMs', `must be a whole number of milliseconds ≥ 0, got ${o.delayMs}`);
+  }
+  const runAt = o.runAt ?? (o.delayMs ? new Date(Date.now() + o.delayMs) : null);
+  if (runAt !== null && (!(runAt instanceof Date) || Number.isNaN(runAt.getTime()))) bad(where, 'runAt', 'must be a valid Date');
+  if (runAt !== null && (runAt.getUTCFullYear() < 1970 || runAt.getUTCFullYear() > 9999)) {
+    bad(where, 'runAt', `must be between the years 1970 and 9999, got ${runAt.toISOString()}`);
+  }
+  const maxAttempts = o.maxAttempts ?? job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_INT32) {
+    bad(where, 'maxAttempts', `must be a whole number from 1 to ${MAX_INT32}, got ${maxAttempts}`);
+  }
+  const priority = o.priority ?? job.priority ?? 0;
+  if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) bad(where, 'priority', `must be a whole number from -1000000 to 1000000, got ${priority}`);
+  const timeoutMs = o.timeoutMs ?? job.timeoutMs ?? null;
+  // setTimeout cannot wait longer than 2^31-1 ms (it would fire at once).
+  if (timeoutMs !== null && (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_INT32)) {
+    bad(where, 'timeoutMs', `must be a whole number of milliseconds from 1 to ${MAX_INT32}, got ${timeoutMs}`);
+  }
+  const queue = o.queue ?? job.queue ?? 'default';
+  if (typeof queue !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,200}$/.test(queue)) bad(where, 'queue', `${JSON.stringify(queue)} must be 1-200 letters, digits or _ . : - /`);
+  const uniqueKey = o.uniqueKey ?? null;
+  if (uniqueKey !== null) {
+    if (typeof uniqueKey !== 'string' || uniqueKey.length === 0 || uniqueKey.length > 1000) bad(where, 'uniqueKey', 'must be a non-empty string of at most 1000 characters');
+    const problem = textProblem(uniqueKey);
+    if (problem) bad(where, 'uniqueKey', problem);
+  }
+  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey };
+}
+
+function bad(where: string, field: string, why: string): never {
+  throw new ErrandError('ERRAND_BAD_OPTION', `${where}${field} ${why}`);
+}

@@ -1,0 +1,141 @@
+import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../types.ts';
+
+/**
+ * The driver seam: the only code that knows a database. The engine core calls these methods
+ * and never writes SQL. Each implementation keeps its SQL in sql/<dialect>/ files.
+ */
+export interface DriverCapabilities {
+  /** Wake-ups pushed by the database (PostgreSQL LISTEN/NOTIFY). Without it, workers poll. */
+  listen: boolean;
+  /** Several processes may share the database. */
+  multiProcess: boolean;
+  /** Jobs survive the process (false for memory:). */
+  durable: boolean;
+}
+
+/** A job to insert, with every default already applied. */
+export interface NewJob {
+  queue: string;
+  name: string;
+  /** JSON text of the payload (already validated). */
+  payload: string;
+  priority: number;
+  /** null = now, by the database's clock. */
+  runAt: Date | null;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  uniqueKey: string | null;
+}
+
+export interface JobFilter {
+  state: JobState;
+  queue?: string | null;
+  name?: string | null;
+  /** Case-insensitive substring of the payload's JSON text. */
+  search?: string | null;
+}
+
+export interface JobPageRequest extends JobFilter {
+  limit: number;
+  /** Opaque cursor from the previous page's `next`. */
+  cursor?: string | null;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  /**
+   * Cursor of the next page, or null at the end. With a filter, a page reads at most WALK_LIMIT
+   * rows of its state, so a page may come back short (even empty) with a cursor: there may be
+   * more further on.
+   */
+  next: string | null;
+}
+
+/** The most rows of one state a filtered page reads before it stops and hands back a cursor. */
+export const WALK_LIMIT = 20_000;
+
+export interface QueueCounts {
+  queue: string;
+  scheduled: number;
+  available: number;
+  running: number;
+  retryable: number;
+  /** Age in ms of the oldest job that could run now (0 when none is waiting). */
+  latencyMs: number;
+  paused: boolean;
+  /** Sum of the concurrency live workers give this queue. */
+  concurrency: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  queues: Record<string, number>;
+  startedAt: Date;
+  lastHeartbeat: Date;
+  running: number;
+}
+
+export interface ThroughputPoint {
+  minute: Date;
+  processed: number;
+  failed: number;
+}
+
+export interface RescuedJob {
+  id: number;
+  queue: string;
+  name: string;
+  state: JobState;
+  lockedBy: string | null;
+}
+
+export interface Driver {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly capabilities: DriverCapabilities;
+  /** Apply pending migrations (under a lock; safe from several processes at once). */
+  migrate(): Promise<string[]>;
+  /**
+   * Insert jobs. With `tx`, the caller's connection inside the caller's open transaction
+   * (SQLite: a better-sqlite3 Database; PostgreSQL: a pg Client/PoolClient): the rows commit or
+   * roll back with the caller's. Results are in input order; a unique-key hit returns the holder
+   * with `inserted: false`.
+   */
+  insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]>;
+  /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
+  claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
+  completeJobs(ids: number[], workerId: string): Promise<void>;
+  failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void>;
+  /** Give jobs back at once; `uncount` undoes the attempt that never really ran. */
+  releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void>;
+  /** Renew leases; returns the ids still held by this worker. */
+  heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]>;
+  registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void>;
+  deregisterWorker(id: string): Promise<void>;
+  rescueExpired(): Promise<RescuedJob[]>;
+  /** Due scheduled/retryable jobs become available; returns the queues that got any. */
+  promoteDue(): Promise<string[]>;
+  prune(olderThanMs: number): Promise<number>;
+  /** Wake the workers of a queue (no-op without LISTEN). */
+  notify(queue: string): Promise<void>;
+  /** Subscribe to wake-ups; returns an unsubscribe. Only when capabilities.listen. */
+  listen(onWake: (queue: string) => void, onError: (err: unknown) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+
+  // Admin API (the console and the CLI use these; never raw SQL).
+  stateCounts(cap: number): Promise<Record<JobState, number>>;
+  queueCounts(cap: number): Promise<QueueCounts[]>;
+  listJobs(req: JobPageRequest): Promise<JobPage>;
+  getJob(id: number): Promise<JobRecord | null>;
+  selectJobIds(filter: JobFilter, limit: number): Promise<number[]>;
+  retryJobs(ids: number[]): Promise<number[]>;
+  discardJobs(ids: number[], message: string): Promise<number[]>;
+  deleteJobs(ids: number[]): Promise<number[]>;
+  setQueuePaused(queue: string, paused: boolean): Promise<void>;
+  listWorkers(aliveWithinMs: number): Promise<WorkerInfo[]>;
+  throughput(sinceMs: number): Promise<ThroughputPoint[]>;
+  throughputByQueue(sinceMs: number): Promise<{ queue: string; processed: number; failed: number }[]>;
+
+  close(): Promise<void>;
+}

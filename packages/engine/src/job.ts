@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { EnqueueOptions } from './types.ts';
+
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  /** The job's id. */
+  id: number;
+  name: string;
+  queue: string;
+  /** 1 on the first run, 2 on the first retry, … */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted on timeout, on shutdown past the deadline, and when the lease is lost. */
+  signal: AbortSignal;
+  /** A child logger carrying the job's id, name and attempt. */
+  logger: Logger;
+}
+
+export type Handler<P> = (payload: P, ctx: JobContext) => Promise<unknown> | unknown;
+
+export interface JobDefinitionInput<P> {
+  /** The job's name: unique per Errand instance, stored with each job. */
+  name: string;
+  handler: Handler<P>;
+  /** Default queue. Default 'default'. */
+  queue?: string;
+  /** Default priority (smaller runs first). Default 0. */
+  priority?: number;
+  /** Attempts before a job is dead. Default 25 (about 20 days of backoff). */
+  maxAttempts?: number;
+  /** Per-attempt timeout in ms; the signal aborts and the attempt fails. Default none. */
+  timeoutMs?: number;
+  /** Delay in ms before retry number `attempt` (1-based). Default: Sidekiq-like exponential with jitter. */
+  backoff?: (attempt: number) => number;
+}
+
+export interface JobDefinition<P = unknown> extends Readonly<JobDefinitionInput<P>> {
+  readonly kind: 'errand.job';
+  /** Build an enqueue request for this job, for enqueueMany. */
+  with(payload: P, options?: EnqueueOptions): JobRequest<P>;
+}
+
+export interface JobRequest<P = unknown> {
+  job: JobDefinition<P>;
+  payload: P;
+  options?: EnqueueOptions;
+}
+
+const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+
+/** Define a job: its name, typed payload and handler, and its defaults. */
+export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
+  if (!NAME.test(input.name)) {
+    throw new TypeError(`job name ${JSON.stringify(input.name)} must be 1-200 characters of letters, digits and _ . : - /`);
+  }
+  if (typeof input.handler !== 'function') throw new TypeError(`job ${input.name}: handler must be a function`);
+  const def: JobDefinition<P> = {
+    ...input,
+    kind: 'errand.job',
+    with: (payload, options) => ({ job: def, payload, options }),
+  };
+  return Object.freeze(def);
+}

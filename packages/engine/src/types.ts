@@ -1,0 +1,99 @@
+/**
+ * Errand's core types.
+ *
+ * Glossary — one word per idea, used the same way everywhere (code, logs, console, docs):
+ * - job:      one unit of work stored in the database: a name, a JSON payload, a queue, a state.
+ * - name:     which handler runs a job (`charge`, `send-receipt`); a job definition has one.
+ * - payload:  the job's JSON arguments. Must survive JSON.stringify/JSON.parse unchanged.
+ * - queue:    a named line of jobs; workers serve queues with a concurrency each.
+ * - priority: order within a queue; smaller runs first (0 is the default).
+ * - worker:   a process (or part of one) that claims and runs jobs; it has an id.
+ * - attempt:  one run of a job's handler. `attempt` counts the attempts started so far.
+ * - lease:    a running job's claim, valid until `leaseExpiresAt`; the worker renews it by
+ *             heartbeat. When it runs out, the job is rescued: available again, attempt counted.
+ * - state:    scheduled | available | running | retryable | completed | dead (see docs/engine.md).
+ * - driver:   the only code that knows a database (SQLite, PostgreSQL, memory).
+ */
+
+export const JOB_STATES = ['scheduled', 'available', 'running', 'retryable', 'completed', 'dead'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** A JSON value, as stored in a job's payload. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** What may be set per job at enqueue (falling back to the job definition, then to defaults). */
+export interface EnqueueOptions {
+  queue?: string;
+  /** Smaller runs first. Default 0. */
+  priority?: number;
+  /** Run no earlier than this time. */
+  runAt?: Date;
+  /** Run no earlier than this many milliseconds from now (ignored when runAt is set). */
+  delayMs?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /**
+   * While a job with this key is not finished (completed or dead), enqueueing another with the
+   * same key returns the existing job instead of adding one.
+   */
+  uniqueKey?: string;
+}
+
+/** A job as it is stored, in the engine's terms. */
+export interface JobRecord {
+  id: number;
+  queue: string;
+  name: string;
+  payload: unknown;
+  state: JobState;
+  priority: number;
+  runAt: Date;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  uniqueKey: string | null;
+  lockedBy: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  attemptedAt: Date | null;
+  finishedAt: Date | null;
+  errors: AttemptError[];
+}
+
+/** One failed attempt, kept on the job. */
+export interface AttemptError {
+  attempt: number;
+  at: string;
+  /** 'error' (the handler threw), 'timeout', 'lease_expired', 'discarded', 'shutdown', 'unknown_job'. */
+  kind?: string;
+  message: string;
+  stack?: string | null;
+}
+
+/** What enqueue returns. `inserted` is false when a unique key returned an existing job. */
+export interface EnqueuedJob {
+  id: number;
+  queue: string;
+  name: string;
+  state: JobState;
+  priority: number;
+  runAt: Date;
+  maxAttempts: number;
+  uniqueKey: string | null;
+  createdAt: Date;
+  inserted: boolean;
+}
+
+/** A job claimed by a worker, ready to run. */
+export interface ClaimedJob {
+  id: number;
+  queue: string;
+  name: string;
+  payload: unknown;
+  priority: number;
+  runAt: Date;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  createdAt: Date;
+}

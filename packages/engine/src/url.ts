@@ -1,0 +1,33 @@
+import { ErrandError } from './errors.ts';
+
+export type DatabaseTarget =
+  | { kind: 'sqlite'; filename: string }
+  | { kind: 'memory' }
+  | { kind: 'postgres'; connectionString: string };
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/app.db';
+
+const ACCEPTED = [
+  'sqlite:./path/to/file.db (or sqlite:/absolute/path.db, sqlite:///absolute/path.db)',
+  'postgres://user:password@host:5432/database (or postgresql://…)',
+  'memory: (in-process, nothing persisted)',
+];
+
+/** Parse a database URL, or fail at once with the forms we accept. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  const u = String(url ?? '').trim();
+  if (u === 'memory:' || u === 'memory://') return { kind: 'memory' };
+  if (/^postgres(ql)?:\/\//i.test(u)) return { kind: 'postgres', connectionString: u };
+  const m = /^sqlite:(?:\/\/)?(.+)$/i.exec(u);
+  if (m && m[1] !== ':memory:') return { kind: 'sqlite', filename: m[1] };
+  if (m) return { kind: 'memory' };
+  throw new ErrandError(
+    'ERRAND_BAD_URL',
+    `unsupported database URL ${JSON.stringify(redact(u))}; accepted forms:\n  ${ACCEPTED.join('\n  ')}`,
+  );
+}
+
+/** Hide a password in a URL before it is shown anywhere. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

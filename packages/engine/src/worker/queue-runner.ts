@@ -1,0 +1,189 @@
+import type { Driver } from '../drivers/driver.ts';
+import type { ErrandEmitter } from '../events.ts';
+import type { ClaimedJob } from '../types.ts';
+import type { Completer } from './completer.ts';
+import { type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.ts';
+
+export interface QueueRunnerOptions {
+  queue: string;
+  concurrency: number;
+  /** Jobs claimed ahead of free slots at first (a local buffer, so a slot never waits on a round trip). */
+  prefetch: number;
+  /** The most the buffer may grow to while slots keep starving (fast jobs). */
+  maxPrefetch: number;
+  leaseMs: number;
+}
+
+interface Running {
+  job: ClaimedJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Two claims may be in flight: a wake-up that arrives while one claim is out (a NOTIFY, a
+ * local enqueue) starts the next at once instead of waiting a round trip. SKIP LOCKED keeps
+ * their batches disjoint.
+ */
+const MAX_INFLIGHT = 2;
+
+/**
+ * Serves one queue: claims jobs in batches into a small local buffer and runs them with a fixed
+ * concurrency. One claim is in flight at a time; a claim that came back full is followed at once
+ * by another (there is more), one that came back short waits for a wake-up or the poll.
+ */
+export class QueueRunner {
+  readonly running = new Map<number, Running>();
+  private buffer: ClaimedJob[] = [];
+  /** Claims in flight (at most MAX_INFLIGHT) and the jobs they may bring. */
+  private inflight = 0;
+  private inflightWant = 0;
+  /**
+   * A wake-up (an enqueue here, a NOTIFY, the poll) that no claim has answered yet: the claim it
+   * asked for was deferred (two in flight, or a batch not yet worth claiming), so the next
+   * chance — a claim returning, a job finishing — makes it.
+   */
+  private pendingWake = false;
+  private stopped = false;
+  private errorDelay = 0;
+  private prefetch: number;
+  private lastClaimFull = false;
+  private lastClaimStart = 0;
+  private lastClaimMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: QueueRunnerOptions,
+    private readonly driver: Driver,
+    private readonly completer: Completer,
+    private readonly deps: ExecuteDeps,
+    private readonly events: ErrandEmitter,
+  ) {
+    this.prefetch = opts.prefetch;
+  }
+
+  get queue(): string {
+    return this.opts.queue;
+  }
+
+  /** Ids held by this runner (running or buffered): their leases are renewed. */
+  heldIds(): number[] {
+    return [...this.running.keys(), ...this.buffer.map((j) => j.id)];
+  }
+
+  /** New work may exist (an enqueue here, a NOTIFY, the poll, the completer catching up). */
+  wake(): void {
+    if (this.stopped) return;
+    this.pendingWake = true;
+    this.tryFetch();
+  }
+
+  private tryFetch(): void {
+    if (this.stopped || this.inflight >= MAX_INFLIGHT) return; // pendingWake stays set
+    void this.fetch();
+  }
+
+  private room(): number {
+    return this.opts.concurrency + this.prefetch - this.running.size - this.buffer.length - this.inflightWant;
+  }
+
+  private async fetch(): Promise<void> {
+    if (this.completer.saturated) return; // woken again by the completer's next write
+    const want = this.room();
+    // Wait for a worthwhile batch unless slots sit idle (a pending wake-up stays pending).
+    if (want <= 0 || (want < Math.ceil(this.prefetch / 2) && this.buffer.length + this.inflightWant > 0)) return;
+    this.inflight++;
+    this.inflightWant += want;
+    this.pendingWake = false;
+    // Claims back to back after a full batch: the jobs run faster than we claim them.
+    const started = performance.now();
+    const hot = this.lastClaimFull && started - this.lastClaimStart < Math.max(5, 10 * this.lastClaimMs);
+    this.lastClaimStart = started;
+    let got = 0;
+    try {
+      const jobs = await this.driver.claimJobs(this.opts.queue, want, this.deps.workerId, this.opts.leaseMs);
+      got = jobs.length;
+      this.lastClaimMs = performance.now() - started;
+      this.errorDelay = 0;
+      if (this.stopped) {
+        await this.driver.releaseJobs(jobs.map((j) => j.id), this.deps.workerId, true, null);
+        return;
+      }
+      // Adapt the buffer to the jobs: when the jobs outrun the claims, claim more at a time
+      // (fast jobs); when the queue runs dry, start over (slow or sparse jobs).
+      this.lastClaimFull = got === want;
+      if (got < want) this.prefetch = this.opts.prefetch;
+      else if (hot) this.prefetch = Math.min(this.prefetch * 2, this.opts.maxPrefetch);
+      this.buffer.push(...jobs);
+      this.dispatch();
+    } catch (error) {
+      this.events.emit('db:error', { workerId: this.deps.workerId, operation: `claim ${this.opts.queue}`, error });
+      this.errorDelay = Math.min(Math.max(this.errorDelay * 2, 100), 5000);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.wake(), this.errorDelay);
+      return;
+    } finally {
+      this.inflight--;
+      this.inflightWant -= want;
+    }
+    if (got === want || this.pendingWake) this.tryFetch();
+  }
+
+  private dispatch(): void {
+    while (!this.stopped && this.running.size < this.opts.concurrency && this.buffer.length > 0) {
+      const job = this.buffer.shift()!;
+      const controller = new AbortController();
+      const entry: Running = { job, controller, done: Promise.resolve() };
+      this.running.set(job.id, entry);
+      entry.done = this.run(job, controller);
+    }
+  }
+
+  private async run(job: ClaimedJob, controller: AbortController): Promise<void> {
+    const outcome = await executeJob(job, this.deps, controller);
+    this.running.delete(job.id);
+    if (outcome.kind === 'success') this.completer.complete(job.id);
+    else if (outcome.kind === 'failure') {
+      this.completer.fail({ id: job.id, next: outcome.next, retryInMs: outcome.retryInMs, error: outcome.record });
+    } else if (outcome.reason instanceof ShutdownAbort) {
+      await this.driver
+        .releaseJobs([job.id], this.deps.workerId, true, {
+          attempt: job.attempt, at: new Date().toISOString(), kind: 'shutdown', message: outcome.reason.message,
+        })
+        .catch((error) => this.events.emit('db:error', { workerId: this.deps.workerId, operation: 'release', error }));
+    }
+    if (!this.stopped) {
+      this.dispatch();
+      // Claim again if the last claim came back full (there may be more) or a wake-up is still
+      // unanswered. A queue that ran dry waits for the next wake-up, not for every finished job:
+      // that halves the claims when jobs trickle in.
+      if (this.lastClaimFull || this.pendingWake) this.tryFetch();
+    }
+  }
+
+  /** Abort running jobs whose lease another worker may now hold. */
+  leaseLost(ids: Set<number>): void {
+    for (const [id, r] of this.running) if (ids.has(id)) r.controller.abort(new LeaseLostAbort());
+    this.buffer = this.buffer.filter((j) => !ids.has(j.id));
+  }
+
+  /** Stop claiming; hand back the buffered jobs that never started. */
+  async stopFetching(): Promise<number> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const ids = this.buffer.map((j) => j.id);
+    this.buffer = [];
+    if (ids.length) await this.driver.releaseJobs(ids, this.deps.workerId, true, null);
+    return ids.length;
+  }
+
+  /** Abort what is still running (past the shutdown deadline); each is released, not failed. */
+  abortRunning(): number {
+    for (const r of this.running.values()) r.controller.abort(new ShutdownAbort());
+    return this.running.size;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+}

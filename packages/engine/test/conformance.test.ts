@@ -1,0 +1,513 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError, type PostgresDriver, type SqliteDriver,
+} from '../src/index.ts';
+import { assertEnqueued, refuteEnqueued } from '../src/testing.ts';
+import { DRIVERS } from './helpers/drivers.ts';
+import { eventually, waitForEvent } from './helpers/signals.ts';
+
+const logger = pino({ level: 'silent' });
+let seq = 0;
+/** A unique queue per test, so tests sharing one database never see each other's jobs. */
+const uniq = (p: string) => `${p}-${++seq}-${Math.random().toString(36).slice(2, 6)}`;
+
+class Banana {
+  eaten: string[] = [];
+  constructor(public size: string) {}
+  split(parts: number) {
+    Banana.calls.push(`${this.size}/${parts}`);
+  }
+  static calls: string[] = [];
+}
+delayable(Banana);
+
+for (const target of DRIVERS) {
+  describe.runIf(target.enabled)(`conformance: ${target.name}`, () => {
+    let errand: Errand;
+    let teardown: () => Promise<void>;
+    let url: string;
+
+    beforeAll(async () => {
+      const db = await target.setup();
+      url = db.url;
+      teardown = db.teardown;
+      errand = await createErrand({ databaseUrl: url, logger });
+    });
+    afterAll(async () => {
+      await errand?.close();
+      await teardown?.();
+    });
+
+    /** Define and register a job on a fresh queue. */
+    function job<P>(handler: (p: P, ctx: any) => unknown, extra: Partial<JobDefinition<P>> = {}): JobDefinition<P> {
+      const def = defineJob<P>({ name: uniq('job'), queue: uniq('q'), handler, ...extra } as any);
+      errand.register(def);
+      return def;
+    }
+
+    it('runs an enqueued job: available → running → completed', async () => {
+      const seen: unknown[] = [];
+      const j = job<{ n: number }>((p, ctx) => {
+        seen.push(p, ctx.attempt);
+      });
+      const enq = await errand.enqueue(j, { n: 1 });
+      expect(enq).toMatchObject({ state: 'available', inserted: true, queue: j.queue, name: j.name });
+      const w = errand.worker({ queues: { [j.queue!]: 2 } });
+      const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
+      await w.start();
+      await done;
+      await w.stop();
+      expect(seen).toEqual([{ n: 1 }, 1]);
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'completed', attempt: 1, errors: [] });
+      expect(rec?.finishedAt).toBeInstanceOf(Date);
+    });
+
+    it('keeps a scheduled job until its time, then runs it', async () => {
+      const ran: number[] = [];
+      const j = job<null>(() => {
+        ran.push(Date.now());
+      });
+      const before = Date.now();
+      const enq = await errand.enqueue(j, null, { delayMs: 600 });
+      expect(enq.state).toBe('scheduled');
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, pollMs: 50 });
+      const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
+      await w.start();
+      await done;
+      await w.stop();
+      expect(ran[0] - before).toBeGreaterThanOrEqual(550);
+    });
+
+    it('claims in priority order, then run_at, then id', async () => {
+      const order: number[] = [];
+      const j = job<{ p: number }>((p) => {
+        order.push(p.p);
+      });
+      await errand.enqueueMany([j.with({ p: 5 }, { priority: 5 }), j.with({ p: 0 }), j.with({ p: 2 }, { priority: 2 }), j.with({ p: -1 }, { priority: -1 })]);
+      await errand.drain({ queue: j.queue });
+      expect(order).toEqual([-1, 0, 2, 5]);
+    });
+
+    it('retries with backoff and keeps each failed attempt with its message and stack', async () => {
+      let calls = 0;
+      const j = job<null>(
+        () => {
+          calls++;
+          if (calls < 3) throw new Error(`boom ${calls}`);
+        },
+        { backoff: () => 30, maxAttempts: 5 },
+      );
+      const enq = await errand.enqueue(j, null);
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, pollMs: 20 });
+      const retries: number[] = [];
+      const off = errand.on('job:retry', (e) => e.job.id === enq.id && retries.push(e.retryInMs));
+      const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
+      await w.start();
+      await done;
+      await w.stop();
+      off();
+      expect(retries).toEqual([30, 30]);
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec?.state).toBe('completed');
+      expect(rec?.attempt).toBe(3);
+      expect(rec?.errors.map((e) => e.message)).toEqual(['boom 1', 'boom 2']);
+      expect(rec?.errors[0].stack).toContain('boom 1');
+      expect(rec?.errors[0].attempt).toBe(1);
+    });
+
+    it('moves a job to dead when attempts are exhausted', async () => {
+      const j = job<null>(
+        () => {
+          throw new Error('always');
+        },
+        { backoff: () => 0, maxAttempts: 2 },
+      );
+      const enq = await errand.enqueue(j, null);
+      await errand.drain({ queue: j.queue });
+      await errand.drain({ queue: j.queue });
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'dead', attempt: 2 });
+      expect(rec?.errors).toHaveLength(2);
+    });
+
+    it('sends a PermanentError straight to dead with its reason', async () => {
+      const j = job<null>(() => {
+        throw new PermanentError('card will never work');
+      });
+      const enq = await errand.enqueue(j, null);
+      const [r] = await errand.drain({ queue: j.queue });
+      expect(r).toMatchObject({ id: enq.id, outcome: 'dead', error: 'card will never work' });
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'dead', attempt: 1 });
+      expect(rec?.errors[0]).toMatchObject({ kind: 'permanent', message: 'card will never work' });
+    });
+
+    it('returns the unfinished job for a repeated unique key, and allows a new one after it finished', async () => {
+      const j = job<{ v: number }>(() => {});
+      const a = await errand.enqueue(j, { v: 1 }, { uniqueKey: `k-${j.name}` });
+      const b = await errand.enqueue(j, { v: 2 }, { uniqueKey: `k-${j.name}` });
+      expect(a.inserted).toBe(true);
+      expect(b).toMatchObject({ id: a.id, inserted: false });
+      const bulk = await errand.enqueueMany([j.with({ v: 3 }, { uniqueKey: `k-${j.name}` }), j.with({ v: 4 }), j.with({ v: 5 }, { uniqueKey: `k2-${j.name}` })]);
+      expect(bulk.map((x) => x.inserted)).toEqual([false, true, true]);
+      expect(bulk[0].id).toBe(a.id);
+      await errand.drain({ queue: j.queue });
+      const c = await errand.enqueue(j, { v: 6 }, { uniqueKey: `k-${j.name}` });
+      expect(c.inserted).toBe(true);
+      expect(c.id).not.toBe(a.id);
+    });
+
+    it('round-trips top-level strings, numbers and nested unicode exactly', async () => {
+      const j = job<unknown>(() => {});
+      for (const payload of ['', '123', 'plain', 0, -1.5, true, null, [], { emoji: '💳', 'ключ': ['ü', { z: null }] }]) {
+        const enq = await errand.enqueue(j, payload);
+        expect((await errand.admin.getJob(enq.id))?.payload).toStrictEqual(payload);
+      }
+      const seen: unknown[] = [];
+      const k = job<unknown>((p) => {
+        seen.push(p);
+      });
+      await errand.enqueueMany([k.with('123'), k.with('')]);
+      await errand.drain({ queue: k.queue });
+      expect(seen).toStrictEqual(['123', '']);
+    });
+
+    it('enqueues many in one call, in input order', async () => {
+      const j = job<{ i: number }>(() => {});
+      const res = await errand.enqueueMany(Array.from({ length: 1000 }, (_, i) => j.with({ i })));
+      expect(res).toHaveLength(1000);
+      expect(res.every((r, i) => i === 0 || r.id > res[i - 1].id)).toBe(true);
+      const page = await errand.admin.listJobs({ state: 'available', name: j.name, limit: 3 });
+      expect(page.jobs.map((x) => x.payload)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+      expect(page.next).not.toBeNull();
+      const page2 = await errand.admin.listJobs({ state: 'available', name: j.name, limit: 3, cursor: page.next });
+      expect(page2.jobs.map((x) => x.payload)).toEqual([{ i: 3 }, { i: 4 }, { i: 5 }]);
+      await errand.admin.bulk('delete', { state: 'available', name: j.name });
+    });
+
+    it('stops a filtered page after a bounded walk and continues from there (no scan of the whole backlog)', async () => {
+      const j = job<{ k: string }>(() => {});
+      const q = j.queue!;
+      await errand.admin.pauseQueue(q);
+      const base = Date.now() + 3600_000;
+      await errand.enqueueMany(Array.from({ length: 20_010 }, (_, i) => j.with({ k: 'hay' }, { runAt: new Date(base + i) })));
+      await errand.enqueueMany(Array.from({ length: 5 }, (_, i) => j.with({ k: 'needle' }, { runAt: new Date(base + 30_000 + i) })));
+      const first = await errand.admin.listJobs({ state: 'scheduled', queue: q, search: 'needle', limit: 50 });
+      expect(first.jobs).toEqual([]);
+      expect(first.next).not.toBeNull();
+      const second = await errand.admin.listJobs({ state: 'scheduled', queue: q, search: 'needle', limit: 50, cursor: first.next });
+      expect(second.jobs.map((x) => x.payload)).toEqual(Array(5).fill({ k: 'needle' }));
+      expect(second.next).toBeNull();
+      const counts = (await errand.admin.queues(1000)).find((x) => x.queue === q);
+      expect(counts).toMatchObject({ scheduled: 1000, paused: true });
+      for (;;) if ((await errand.admin.bulk('delete', { state: 'scheduled', queue: q })).length === 0) break;
+    }, 60_000);
+
+    it('enqueues inside the caller’s transaction: rolled back → no job, committed → job', async () => {
+      const j = job<{ t: string }>(() => {});
+      if (errand.driver.dialect === 'sqlite') {
+        const db = (errand.driver as SqliteDriver).db;
+        db.exec('CREATE TABLE IF NOT EXISTS tx_sales (id INTEGER PRIMARY KEY, note TEXT)');
+        expect(() =>
+          db.transaction(() => {
+            db.prepare('INSERT INTO tx_sales (note) VALUES (?)').run('rolled back');
+            errand.enqueueSync(j, { t: 'rolled back' }, { tx: db });
+            throw new Error('abort the transaction');
+          })(),
+        ).toThrow('abort the transaction');
+        // A bad payload throws synchronously inside the transaction, so it rolls back too.
+        expect(() =>
+          db.transaction(() => {
+            db.prepare('INSERT INTO tx_sales (note) VALUES (?)').run('bad payload');
+            errand.enqueueSync(j, { t: () => 1 } as any, { tx: db });
+          })(),
+        ).toThrow(/payload\.t is a function/);
+        db.transaction(() => {
+          db.prepare('INSERT INTO tx_sales (note) VALUES (?)').run('committed');
+          errand.enqueueSync(j, { t: 'committed' }, { tx: db });
+        })();
+        expect(db.prepare('SELECT note FROM tx_sales').all()).toEqual([{ note: 'committed' }]);
+      } else {
+        const pool = (errand.driver as PostgresDriver).pool;
+        await pool.query('CREATE TABLE IF NOT EXISTS tx_sales (id serial PRIMARY KEY, note text)');
+        for (const outcome of ['ROLLBACK', 'COMMIT']) {
+          const c = await pool.connect();
+          await c.query('BEGIN');
+          await c.query('INSERT INTO tx_sales (note) VALUES ($1)', [outcome]);
+          await errand.enqueue(j, { t: outcome }, { tx: c });
+          await c.query(outcome);
+          c.release();
+        }
+        expect((await pool.query('SELECT note FROM tx_sales')).rows).toEqual([{ note: 'COMMIT' }]);
+        await expect(errand.enqueue(j, { t: 'x' }, { tx: pool })).rejects.toThrow(/not the Pool/);
+      }
+      const found = await assertEnqueued(errand, j, { t: 'committed' in {} ? '' : errand.driver.dialect === 'sqlite' ? 'committed' : 'COMMIT' });
+      expect(found.name).toBe(j.name);
+      await refuteEnqueued(errand, j, { t: errand.driver.dialect === 'sqlite' ? 'rolled back' : 'ROLLBACK' });
+    });
+
+    it('aborts the signal at the timeout and fails the attempt with a timeout error', async () => {
+      let aborted = false;
+      const j = job<null>(
+        (_p, ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(ctx.signal.reason);
+            }),
+          ),
+        { timeoutMs: 50, maxAttempts: 1 },
+      );
+      const enq = await errand.enqueue(j, null);
+      const [r] = await errand.drain({ queue: j.queue });
+      expect(r).toMatchObject({ id: enq.id, outcome: 'dead' });
+      expect(r.error).toMatch(/timed out after 50 ms/);
+      expect(aborted).toBe(true);
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec?.errors[0].kind).toBe('timeout');
+    });
+
+    it('frees the slot at the timeout even when the handler ignores the signal', async () => {
+      const j = job<null>(() => new Promise(() => {}), { timeoutMs: 30, maxAttempts: 1 });
+      await errand.enqueue(j, null);
+      const [r] = await errand.drain({ queue: j.queue });
+      expect(r.outcome).toBe('dead');
+    });
+
+    it('retries a job whose name no handler knows, without crashing the worker', async () => {
+      const ghost = defineJob<null>({ name: uniq('ghost'), queue: uniq('q'), handler: () => {}, backoff: () => 10_000 });
+      const enq = await errand.enqueue(ghost, null);
+      const w = errand.worker({ queues: { [ghost.queue!]: 1 } });
+      const failed = waitForEvent(errand, 'job:retry', (e) => e.job.id === enq.id);
+      await w.start();
+      const e = await failed;
+      expect(e.error.message).toBe(`no handler registered for ${ghost.name}`);
+      expect(w.isRunning).toBe(true);
+      await w.stop();
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'retryable' });
+      expect(rec?.errors[0]).toMatchObject({ kind: 'unknown_job', message: `no handler registered for ${ghost.name}` });
+    });
+
+    it('refuses payloads JSON cannot carry, naming the field, and inserts nothing', async () => {
+      const j = job<any>(() => {});
+      const cyclic: any = { a: 1 };
+      cyclic.self = cyclic;
+      const cases: [unknown, RegExp][] = [
+        [undefined, /payload is undefined/],
+        [{ f: () => 1 }, /payload\.f is a function/],
+        [{ n: 10n }, /payload\.n is a BigInt/],
+        [cyclic, /payload\.self is a cycle/],
+        [{ deep: { list: [1, undefined] } }, /payload\.deep\.list\[1\] is undefined/],
+        [{ u: undefined }, /payload\.u is undefined/],
+        [{ d: new Date() }, /payload\.d is a Date/],
+        [{ m: new Map() }, /payload\.m is a Map object/],
+        [{ x: Number.NaN }, /payload\.x is NaN/],
+        [{ s: Symbol('s') }, /payload\.s is a symbol/],
+        [{ t: 'a\u0000b' }, /payload\.t contains a NUL character/],
+        [{ 'k\u0000': 1 }, /payload key "k\\u0000" contains a NUL character/],
+        [{ t: '\uD800' }, /payload\.t contains a lone UTF-16 surrogate/],
+      ];
+      for (const [payload, msg] of cases) {
+        const err = await errand.enqueue(j, payload).catch((e) => e);
+        expect(err).toBeInstanceOf(ErrandError);
+        expect(err.code).toBe('ERRAND_BAD_PAYLOAD');
+        expect(err.message).toMatch(msg);
+      }
+      await expect(errand.enqueueMany([j.with({ ok: 1 }), j.with({ bad: 1n })])).rejects.toThrow(/jobs\[1\]\.payload\.bad is a BigInt/);
+      await refuteEnqueued(errand, j);
+    });
+
+    it('refuses bad options with a message naming the option', async () => {
+      const j = job<null>(() => {});
+      await expect(errand.enqueue(j, null, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts must be a whole number from 1/);
+      await expect(errand.enqueue(j, null, { timeoutMs: 2 ** 31 })).rejects.toThrow(/timeoutMs must be a whole number of milliseconds from 1 to 2147483647/);
+      await expect(errand.enqueue(j, null, { delayMs: -5 })).rejects.toThrow(/delayMs must be a whole number/);
+      await expect(errand.enqueue(j, null, { runAt: new Date(-8.64e15) })).rejects.toThrow(/runAt must be between the years 1970 and 9999/);
+      await expect(errand.enqueue(j, null, { uniqueKey: 'k\u0000' })).rejects.toThrow(/uniqueKey contains a NUL character/);
+      await expect(errand.enqueue(j, null, { uniqueKey: 'k\uD800' })).rejects.toThrow(/uniqueKey contains a lone UTF-16 surrogate/);
+      await expect(errand.enqueue(j, null, { queue: 'no spaces' })).rejects.toThrow(/queue/);
+      await expect(errand.enqueue(j, null, { runAt: new Date('nope') })).rejects.toThrow(/runAt must be a valid Date/);
+      await expect(errand.enqueue(j, null, { priority: 1.5 })).rejects.toThrow(/priority must be a whole number/);
+      await refuteEnqueued(errand, j);
+    });
+
+    it('rescues the job of a worker that stopped renewing its lease', async () => {
+      const ran: number[] = [];
+      const j = job<null>((_p, ctx) => {
+        ran.push(ctx.attempt);
+      });
+      const enq = await errand.enqueue(j, null);
+      // A "worker" claims the job and dies: nobody renews its 200 ms lease.
+      const [claimed] = await errand.driver.claimJobs(j.queue!, 1, 'ghost-worker', 200);
+      expect(claimed.id).toBe(enq.id);
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 400, pollMs: 50 });
+      const rescued = waitForEvent(errand, 'job:rescued', (e) => e.jobs.some((x) => x.id === enq.id));
+      const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
+      await w.start();
+      await rescued;
+      await done;
+      await w.stop();
+      expect(ran).toEqual([2]);
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec?.errors[0]).toMatchObject({ kind: 'lease_expired', attempt: 1 });
+      expect(rec?.errors[0].message).toContain('ghost-worker');
+    });
+
+    it('runs a final attempt cut short by a crash once more, and makes it dead if that is cut short too', async () => {
+      const seen: [number, number][] = [];
+      const j = job<null>((_p, ctx) => {
+        seen.push([ctx.attempt, ctx.maxAttempts]);
+      }, { maxAttempts: 1 });
+      const enq = await errand.enqueue(j, null);
+      await errand.driver.claimJobs(j.queue!, 1, 'ghost-1', 1);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await errand.driver.rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('available');
+      await errand.driver.claimJobs(j.queue!, 1, 'ghost-2', 1);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await errand.driver.rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('dead');
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'dead', attempt: 2 });
+      expect(rec?.errors.map((e) => e.kind)).toEqual(['lease_expired', 'lease_expired']);
+      // With one crash only, the handler gets its last attempt (attempt > maxAttempts tells it so).
+      const k = job<null>((_p, ctx) => {
+        seen.push([ctx.attempt, ctx.maxAttempts]);
+      }, { maxAttempts: 1 });
+      const e2 = await errand.enqueue(k, null);
+      await errand.driver.claimJobs(k.queue!, 1, 'ghost-3', 1);
+      await new Promise((r) => setTimeout(r, 5));
+      await errand.driver.rescueExpired();
+      await errand.drain({ queue: k.queue });
+      expect(seen).toEqual([[2, 1]]);
+      expect((await errand.admin.getJob(e2.id))?.state).toBe('completed');
+    });
+
+    it('stops gracefully: running jobs finish, jobs still running at the deadline are released uncounted', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const finished: number[] = [];
+      const quick = job<{ i: number }>(async (p) => {
+        await new Promise((r) => setTimeout(r, 100));
+        finished.push(p.i);
+      });
+      const stuck = job<null>(() => gate);
+      const a = await errand.enqueue(quick, { i: 1 });
+      const b = await errand.enqueue(stuck, null);
+      const w = errand.worker({ queues: { [quick.queue!]: 1, [stuck.queue!]: 1 }, shutdownTimeoutMs: 300 });
+      const started = Promise.all([
+        waitForEvent(errand, 'job:start', (e) => e.job.id === a.id),
+        waitForEvent(errand, 'job:start', (e) => e.job.id === b.id),
+      ]);
+      await w.start();
+      await started;
+      const stopped = waitForEvent(errand, 'worker:stop', (e) => e.workerId === w.id);
+      await w.stop();
+      const ev = await stopped;
+      release();
+      expect(finished).toEqual([1]);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('completed');
+      const rb = await errand.admin.getJob(b.id);
+      expect(rb).toMatchObject({ state: 'available', attempt: 0, lockedBy: w.id });
+      expect(rb?.errors[0]).toMatchObject({ kind: 'shutdown' });
+      expect(ev.released).toBe(1);
+      await errand.admin.delete([b.id]);
+    });
+
+    it('does not claim from a paused queue until it is resumed', async () => {
+      const j = job<null>(() => {});
+      await errand.admin.pauseQueue(j.queue!);
+      const enq = await errand.enqueue(j, null);
+      expect(await errand.driver.claimJobs(j.queue!, 10, 'w', 1000)).toEqual([]);
+      expect((await errand.admin.queues()).find((q) => q.queue === j.queue)).toMatchObject({ paused: true, available: 1 });
+      await errand.admin.resumeQueue(j.queue!);
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, pollMs: 50 });
+      const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
+      await w.start();
+      await done;
+      await w.stop();
+    });
+
+    it('runs Delayed Job style calls on registered classes', async () => {
+      Banana.calls = [];
+      const enq = await errand.delay(new Banana('medium')).split(3);
+      expect(enq.name).toBe('errand.delay');
+      expect(() => errand.delay(new Map() as object)).toThrow(/Map is not delayable/);
+      await errand.drain({ queue: enq.queue });
+      expect(Banana.calls).toEqual(['medium/3']);
+    });
+
+    it('retries, discards and deletes through the admin API, one by one and in bulk', async () => {
+      const j = job<{ s: string }>(
+        () => {
+          throw new Error('nope');
+        },
+        { maxAttempts: 1 },
+      );
+      const [x, y, z] = await errand.enqueueMany([j.with({ s: 'x' }), j.with({ s: 'y' }), j.with({ s: 'needle z' })]);
+      await errand.drain({ queue: j.queue });
+      const dead = await errand.admin.listJobs({ state: 'dead', name: j.name, limit: 10 });
+      expect(dead.jobs.map((r) => r.id)).toEqual([z.id, y.id, x.id]);
+      expect(dead.jobs[0].errors.at(-1)?.message).toBe('nope');
+      const search = await errand.admin.listJobs({ state: 'dead', name: j.name, search: 'NEEDLE', limit: 10 });
+      expect(search.jobs.map((r) => r.id)).toEqual([z.id]);
+      expect(await errand.admin.retry([x.id])).toEqual([x.id]);
+      expect((await errand.admin.getJob(x.id))).toMatchObject({ state: 'available', maxAttempts: 2 });
+      expect(await errand.admin.discard([x.id], 'gave up')).toEqual([x.id]);
+      expect((await errand.admin.getJob(x.id))?.errors.at(-1)).toMatchObject({ kind: 'discarded', message: 'gave up' });
+      expect((await errand.admin.bulk('retry', { state: 'dead', name: j.name, search: 'needle' })).sort()).toEqual([z.id]);
+      expect((await errand.admin.bulk('delete', { state: 'dead', name: j.name })).sort((m, n) => m - n)).toEqual([x.id, y.id]);
+      expect(await errand.admin.getJob(y.id)).toBeNull();
+      const counts = await errand.admin.stateCounts();
+      expect(counts.available).toBeGreaterThanOrEqual(1);
+    });
+
+    it('counts processed and failed per minute for the dashboard, and lists live workers', async () => {
+      const ok = job<null>(() => {});
+      const bad = job<null>(
+        () => {
+          throw new Error('x');
+        },
+        { maxAttempts: 1 },
+      );
+      const before = (await errand.admin.throughput(3600_000)).reduce((a, p) => ({ processed: a.processed + p.processed, failed: a.failed + p.failed }), { processed: 0, failed: 0 });
+      await errand.enqueueMany([ok.with(null), ok.with(null), bad.with(null)]);
+      const w = errand.worker({ queues: { [ok.queue!]: 2, [bad.queue!]: 1 } });
+      const done = Promise.all([waitForEvent(errand, 'job:dead'), eventually(async () => (await errand.admin.queues()).find((q) => q.queue === ok.queue)?.available === 0)]);
+      await w.start();
+      await done;
+      const workers = await errand.admin.workers();
+      expect(workers.find((x) => x.id === w.id)).toMatchObject({ pid: process.pid, queues: { [ok.queue!]: 2, [bad.queue!]: 1 } });
+      await w.stop();
+      const after = (await errand.admin.throughput(3600_000)).reduce((a, p) => ({ processed: a.processed + p.processed, failed: a.failed + p.failed }), { processed: 0, failed: 0 });
+      expect(after.processed - before.processed).toBe(2);
+      expect(after.failed - before.failed).toBe(1);
+      expect((await errand.admin.workers()).find((x) => x.id === w.id)).toBeUndefined();
+    });
+
+    it('runs jobs at enqueue in inline mode', async () => {
+      const inline = await createErrand({ databaseUrl: 'memory:', logger, mode: 'inline' });
+      const seen: number[] = [];
+      const j = defineJob<{ n: number }>({ name: 'inline.job', handler: (p) => {
+        seen.push(p.n);
+      } });
+      inline.register(j);
+      await inline.enqueue(j, { n: 7 });
+      expect(seen).toEqual([7]);
+      await inline.close();
+    });
+  });
+}
+
+describe('database URLs', () => {
+  it('fails at once on an unknown form, listing the accepted ones', async () => {
+    const err = await createErrand({ databaseUrl: 'mysql://root:secret@localhost/db', logger }).catch((e) => e);
+    expect(err).toBeInstanceOf(ErrandError);
+    expect(err.code).toBe('ERRAND_BAD_URL');
+    expect(err.message).toContain('sqlite:');
+    expect(err.message).toContain('postgres://');
+    expect(err.message).toContain('memory:');
+    expect(err.message).not.toContain('secret');
+  });
+});

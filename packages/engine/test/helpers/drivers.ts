@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, HAS_PG } from './pg.ts';
+
+/** The drivers every conformance test runs against: memory, a SQLite file, PostgreSQL. */
+export interface DriverTarget {
+  name: 'memory' | 'sqlite' | 'postgres';
+  enabled: boolean;
+  /** A database URL for a fresh, empty database, and how to remove it. */
+  setup(): Promise<{ url: string; teardown(): Promise<void> }>;
+}
+
+export const DRIVERS: DriverTarget[] = [
+  { name: 'memory', enabled: true, setup: async () => ({ url: 'memory:', teardown: async () => {} }) },
+  {
+    name: 'sqlite',
+    enabled: true,
+    setup: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'errand-'));
+      return { url: `sqlite:${join(dir, 'test.db')}`, teardown: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgres',
+    enabled: HAS_PG,
+    setup: async () => {
+      const db = await createTestDatabase();
+      return { url: db.url, teardown: () => db.drop() };
+    },
+  },
+];

@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ENGINE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ERRAND_BIN = join(ENGINE, 'bin', 'errand.js');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+/** Start `errand worker` in its own process, as a user would; resolves once it says it is ready. */
+export async function startWorkerProcess(args: string[], env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [ERRAND_BIN, 'worker', ...args], {
+    env: { ...process.env, ...env, ERRAND_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 20 s:\n${out}`)), 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before it was ready:\n${out}`));
+    });
+  });
+  return { child, output: () => out, exited };
+}

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createErrand, type Errand, type PostgresDriver, type SqliteDriver } from '../src/index.ts';
+import { recordJob, slowJob } from './fixtures/jobs.ts';
+import { DRIVERS } from './helpers/drivers.ts';
+import { startWorkerProcess, type WorkerProcess } from './helpers/processes.ts';
+import { eventually } from './helpers/signals.ts';
+
+const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
+const logger = pino({ level: 'silent' });
+
+for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
+  describe.runIf(target.enabled)(`several worker processes: ${target.name}`, () => {
+    let errand: Errand;
+    let url: string;
+    let teardown: () => Promise<void>;
+    const procs: WorkerProcess[] = [];
+
+    async function sql(text: string): Promise<any[]> {
+      if (errand.driver.dialect === 'sqlite') {
+        const stmt = (errand.driver as SqliteDriver).db.prepare(text);
+        if (stmt.reader) return stmt.all();
+        stmt.run();
+        return [];
+      }
+      return (await (errand.driver as PostgresDriver).pool.query(text)).rows;
+    }
+    async function reset() {
+      for (const p of procs.splice(0)) p.child.kill('SIGKILL'); // left over by a failed test
+      await sql('DELETE FROM mp_done');
+      await sql('DELETE FROM errand_jobs');
+    }
+    async function worker(...args: string[]) {
+      const p = await startWorkerProcess(['--jobs', JOBS_MODULE, '--database-url', url, ...args], { DATABASE_URL: url });
+      procs.push(p);
+      return p;
+    }
+    async function stopAll() {
+      for (const p of procs.splice(0)) {
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        expect(await p.exited).toBe(0);
+      }
+    }
+
+    beforeAll(async () => {
+      const db = await target.setup();
+      url = db.url;
+      teardown = db.teardown;
+      errand = await createErrand({ databaseUrl: url, logger });
+      await sql('CREATE TABLE mp_done (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, attempt INTEGER NOT NULL)');
+    });
+    afterAll(async () => {
+      for (const p of procs) p.child.kill('SIGKILL');
+      await errand?.close();
+      await teardown?.();
+    });
+
+    it('3 worker processes run 5,000 jobs, each exactly once', async () => {
+      await reset();
+      await errand.enqueueMany(Array.from({ length: 5000 }, (_, i) => recordJob.with({ i })));
+      await Promise.all([worker('--queue', 'default=10'), worker('--queue', 'default=10'), worker('--queue', 'default=10')]);
+      await eventually(async () => (await errand.admin.stateCounts()).completed === 5000, 60_000, '5,000 completed jobs');
+      await stopAll();
+      const [row] = await sql('SELECT count(*) AS n, count(DISTINCT job_id) AS d FROM mp_done');
+      expect(Number(row.n)).toBe(5000);
+      expect(Number(row.d)).toBe(5000);
+      const pids = await sql('SELECT DISTINCT pid FROM mp_done');
+      expect(pids.length).toBeGreaterThan(1);
+    }, 90_000);
+
+    it('kill -9 of a worker: its jobs are rescued within the lease plus a few seconds and run on another worker', async () => {
+      await reset();
+      await errand.enqueueMany(Array.from({ length: 30 }, () => slowJob.with({ ms: 1000 })));
+      const victim = await worker('--queue', 'slow=5', '--lease', '1000');
+      // Let the victim hold jobs before the survivor starts, so the kill surely strands some.
+      const victimId = await eventually(async () => {
+        const page = await errand.admin.listJobs({ state: 'running', limit: 100 });
+        return page.jobs.length >= 5 ? page.jobs[0].lockedBy : null;
+      }, 20_000, 'jobs running on the victim');
+      await worker('--queue', 'slow=5', '--lease', '1000');
+      const running = await errand.admin.listJobs({ state: 'running', limit: 100 });
+      const held = running.jobs.filter((j) => j.lockedBy === victimId).map((j) => j.id);
+      expect(held.length).toBeGreaterThan(0);
+      victim.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      expect(await victim.exited).toBe('SIGKILL');
+      procs.splice(procs.indexOf(victim), 1);
+      await eventually(async () => (await errand.admin.stateCounts()).completed === 30, 60_000, 'all 30 jobs completed');
+      await stopAll();
+      const done = await sql('SELECT DISTINCT job_id FROM mp_done');
+      expect(done.length).toBe(30);
+      // The stranded jobs were rescued (their first attempt's lease expired), within the lease
+      // (1 s) plus a few seconds of the kill — timed by the rescue's own timestamp, not by how
+      // long the rest took on a busy machine.
+      const rescues: number[] = [];
+      for (const id of held) {
+        const rec = await errand.admin.getJob(id);
+        const e = rec?.errors.find((x) => x.kind === 'lease_expired');
+        if (e) rescues.push(new Date(e.at).getTime() - killedAt);
+      }
+      expect(rescues.length).toBeGreaterThan(0);
+      for (const ms of rescues) expect(ms).toBeLessThan(1000 + 5000);
+    }, 90_000);
+
+    it('SIGTERM with jobs in flight: they finish or are released, none lost, exit code 0', async () => {
+      await reset();
+      await errand.enqueueMany(Array.from({ length: 20 }, () => slowJob.with({ ms: 1000 })));
+      const w = await worker('--queue', 'slow=5', '--shutdown-timeout', '5000');
+      await eventually(async () => (await errand.admin.listJobs({ state: 'running', limit: 10 })).jobs.length >= 3, 20_000, 'jobs in flight');
+      w.child.kill('SIGTERM');
+      expect(await w.exited).toBe(0);
+      procs.splice(procs.indexOf(w), 1);
+      expect(w.output()).toContain('worker:stop');
+      const afterStop = await errand.admin.stateCounts();
+      expect(afterStop.running).toBe(0);
+      expect(afterStop.completed + afterStop.available).toBe(20);
+      await worker('--queue', 'slow=5');
+      await eventually(async () => (await errand.admin.stateCounts()).completed === 20, 30_000, 'all 20 completed');
+      await stopAll();
+      const [row] = await sql('SELECT count(*) AS n, count(DISTINCT job_id) AS d FROM mp_done');
+      expect(Number(row.n)).toBe(20);
+      expect(Number(row.d)).toBe(20);
+    }, 90_000);
+  });
+}

@@ -1,0 +1,219 @@
+/** POST /v1/charges, GET /v1/charges/:id, GET /v1/charges, GET /v1/charges/search. */
+import { declineFor, MAGIC_TOKENS } from '../cards.ts';
+import { isCurrency, MAX_AMOUNT, minimumAmount, supportedCurrencies } from '../currencies.ts';
+import { cardError, invalidRequest, resourceMissing } from '../errors.ts';
+import { randomId } from '../ids.ts';
+import type { CardObject, ChargeObject, ChargeRecord } from '../ledger/store.ts';
+import { limitParam, metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.ts';
+import { compileQuery } from '../search.ts';
+import type { ApiContext, ApiResult } from './context.ts';
+import { cardObject } from './tokens.ts';
+
+const KNOWN = new Set([
+  'amount',
+  'currency',
+  'source',
+  'description',
+  'metadata',
+  'receipt_email',
+  'capture',
+  'statement_descriptor',
+  'statement_descriptor_suffix',
+  'transfer_group',
+  'expand',
+]);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The card behind a source: a token made by POST /v1/tokens (single use) or a magic test token. */
+function resolveSource(ctx: ApiContext, source: string): { number: string; card: CardObject } {
+  const magic = MAGIC_TOKENS[source];
+  if (magic !== undefined && Object.hasOwn(MAGIC_TOKENS, source)) {
+    const year = new Date(ctx.nowSeconds * 1000).getUTCFullYear() + 3;
+    return { number: magic, card: cardObject(magic, 12, year, true, null) };
+  }
+  if (!source.startsWith('tok_')) throw resourceMissing('source', source, 'source', 400);
+  const token = ctx.store.tokens.get(source);
+  if (!token) throw resourceMissing('token', source, 'source', 400);
+  if (token.json.used) {
+    throw invalidRequest(`You cannot use a Stripe token more than once: ${source}.`, 'source', 'token_already_used');
+  }
+  token.json.used = true;
+  return { number: token.number, card: { ...token.json.card, id: randomId('card_') } };
+}
+
+export function createCharge(ctx: ApiContext): ApiResult {
+  const p = ctx.params;
+  onlyKnown(p, KNOWN);
+  const amount = reqPositiveInt(p, 'amount');
+  const currency = reqString(p, 'currency').toLowerCase();
+  if (!isCurrency(currency)) {
+    throw invalidRequest(
+      `Invalid currency: ${currency}. This gateway supports these currencies: ${supportedCurrencies().join(', ')}`,
+      'currency',
+    );
+  }
+  const minimum = minimumAmount(currency);
+  if (amount < minimum) {
+    throw invalidRequest(`Amount must be at least ${minimum} (in the smallest unit of ${currency}).`, 'amount', 'amount_too_small');
+  }
+  if (amount > MAX_AMOUNT) throw invalidRequest(`Amount must be no more than ${MAX_AMOUNT}.`, 'amount', 'amount_too_large');
+  const sourceParam = p['source'];
+  if (sourceParam !== undefined && typeof sourceParam !== 'string') {
+    throw invalidRequest('Invalid source: pass a token id (tok_…); raw card details are not accepted.', 'source');
+  }
+  const source = reqString(p, 'source', 255);
+  const description = optString(p, 'description', 1000) ?? null;
+  const receiptEmail = optString(p, 'receipt_email', 800) || null;
+  if (receiptEmail !== null && !EMAIL.test(receiptEmail)) {
+    throw invalidRequest(`Invalid email address: ${receiptEmail}`, 'receipt_email', 'email_invalid');
+  }
+  if (optBoolean(p, 'capture') === false) {
+    throw invalidRequest('Uncaptured charges (capture=false) are not supported by this gateway.', 'capture');
+  }
+  const statementDescriptor = optString(p, 'statement_descriptor', 22) ?? null;
+  optString(p, 'statement_descriptor_suffix', 22);
+  optString(p, 'transfer_group', 500);
+  const metadata = metadataParam(p);
+
+  // Everything past this point is execution: the charge is recorded whatever the outcome.
+  const { number, card } = resolveSource(ctx, source);
+  const decline = declineFor(number);
+  const id = randomId('ch_');
+  if (card.cvc_check === 'unchecked') card.cvc_check = decline?.code === 'incorrect_cvc' ? null : 'pass';
+  const charge: ChargeObject = {
+    id,
+    object: 'charge',
+    amount,
+    amount_captured: decline ? 0 : amount,
+    amount_refunded: 0,
+    balance_transaction: null,
+    captured: !decline,
+    created: ctx.nowSeconds,
+    currency,
+    description,
+    failure_code: decline ? decline.code : null,
+    failure_message: decline ? decline.message : null,
+    livemode: false,
+    metadata,
+    outcome: decline
+      ? {
+          network_status: decline.declineCode === 'fraudulent' ? 'not_sent_to_network' : 'declined_by_network',
+          reason: decline.declineCode,
+          risk_level: decline.declineCode === 'fraudulent' ? 'highest' : 'normal',
+          seller_message:
+            decline.declineCode === 'generic_decline'
+              ? 'The bank did not return any further details with this decline.'
+              : `The bank returned the decline code \`${decline.declineCode}\`.`,
+          type: decline.declineCode === 'fraudulent' ? 'blocked' : 'issuer_declined',
+        }
+      : { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+    paid: !decline,
+    payment_method: card.id,
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: card.brand,
+        country: card.country,
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+        fingerprint: card.fingerprint,
+        funding: card.funding,
+        last4: card.last4,
+      },
+    },
+    receipt_email: receiptEmail,
+    refunded: false,
+    refunds: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/charges/${id}/refunds` },
+    source: card,
+    statement_descriptor: statementDescriptor,
+    status: decline ? 'failed' : 'succeeded',
+  };
+  ctx.store.addCharge(charge, ctx.idempotencyKey);
+  if (decline) {
+    throw cardError({
+      message: decline.message,
+      code: decline.code,
+      declineCode: decline.declineCode,
+      param: decline.param,
+      charge: id,
+    });
+  }
+  return { status: 200, body: charge };
+}
+
+export function retrieveCharge(ctx: ApiContext): ApiResult {
+  const record = ctx.store.charges.get(ctx.id ?? '');
+  if (!record) throw resourceMissing('charge', ctx.id ?? '', 'id');
+  return { status: 200, body: record.json };
+}
+
+/** Walks charges newest first from `startBefore` (a position in creation order). */
+function newestFirst(order: ChargeRecord[], startBefore: number, limit: number, keep: (c: ChargeObject) => boolean) {
+  const data: ChargeObject[] = [];
+  let i = startBefore - 1;
+  for (; i >= 0 && data.length < limit; i--) if (keep(order[i].json)) data.push(order[i].json);
+  let hasMore = false;
+  for (; i >= 0; i--) {
+    if (keep(order[i].json)) {
+      hasMore = true;
+      break;
+    }
+  }
+  return { data, hasMore };
+}
+
+function cursor(ctx: ApiContext, param: string, value: string): ChargeRecord {
+  const record = ctx.store.charges.get(value);
+  if (!record) throw resourceMissing('charge', value, param, 400);
+  return record;
+}
+
+export function listCharges(ctx: ApiContext): ApiResult {
+  const p = ctx.params;
+  onlyKnown(p, new Set(['limit', 'starting_after', 'ending_before', 'expand']));
+  const limit = limitParam(p);
+  const after = optString(p, 'starting_after', 255);
+  const before = optString(p, 'ending_before', 255);
+  if (after && before) throw invalidRequest('You may only specify one of these parameters: starting_after, ending_before.', 'ending_before');
+  const order = ctx.store.chargeOrder;
+  let data: ChargeObject[];
+  let hasMore: boolean;
+  if (before) {
+    // The page just newer than `before`, still presented newest first.
+    const from = cursor(ctx, 'ending_before', before).seq + 1;
+    const to = Math.min(order.length, from + limit);
+    data = order.slice(from, to).reverse().map((r) => r.json);
+    hasMore = to < order.length;
+  } else {
+    const start = after ? cursor(ctx, 'starting_after', after).seq : order.length;
+    ({ data, hasMore } = newestFirst(order, start, limit, () => true));
+  }
+  return { status: 200, body: { object: 'list', data, has_more: hasMore, url: '/v1/charges' } };
+}
+
+export function searchCharges(ctx: ApiContext): ApiResult {
+  const p = ctx.params;
+  onlyKnown(p, new Set(['query', 'limit', 'page', 'expand']));
+  const predicate = compileQuery(reqString(p, 'query', 10_000));
+  const limit = limitParam(p);
+  const page = optString(p, 'page', 300);
+  let start = ctx.store.chargeOrder.length;
+  if (page) {
+    const id = page.startsWith('page_') ? Buffer.from(page.slice(5), 'base64url').toString() : '';
+    const record = ctx.store.charges.get(id);
+    if (!record) throw invalidRequest(`Invalid page: ${page}`, 'page');
+    start = record.seq;
+  }
+  const { data, hasMore } = newestFirst(ctx.store.chargeOrder, start, limit, predicate);
+  const last = data.at(-1);
+  return {
+    status: 200,
+    body: {
+      object: 'search_result',
+      data,
+      has_more: hasMore,
+      next_page: hasMore && last ? `page_${Buffer.from(last.id).toString('base64url')}` : null,
+      url: '/v1/charges/search',
+    },
+  };
+}

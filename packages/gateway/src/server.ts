@@ -1,0 +1,158 @@
+/** startGateway: the node:http server, its lifecycle and the dispatch between /v1, /v3 and /_control. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl } from './control.ts';
+import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.ts';
+import { FaultInjector } from './faults.ts';
+import { applyCors, preflight, sendJson } from './http.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { Store } from './ledger/store.ts';
+import { handleApi, type Outcome } from './pipeline.ts';
+import { shimScript } from './shim.ts';
+import type { Faults, Gateway, GatewayOptions, LedgerEntry } from './types.ts';
+
+export const DEFAULT_PORT = 12111;
+
+function logger(option: GatewayOptions['log']): ((line: string) => void) | null {
+  if (typeof option === 'function') return option;
+  if (option === true) return (line) => process.stderr.write(`${line}\n`);
+  return null;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const host = options.host ?? '127.0.0.1';
+  const now = options.now ?? Date.now;
+  const cors = options.corsOrigins ?? '*';
+  const log = logger(options.log);
+  const faults = new FaultInjector(options.faults ?? {}, options.seed);
+  const store = new Store();
+  const keys = new IdempotencyStore(now);
+  const timers = new Set<NodeJS.Timeout>();
+  let closing = false;
+
+  const sleep = (ms: number): Promise<void> => {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+  };
+
+  const reset = (): void => {
+    store.clear();
+    keys.clear();
+    faults.reseed();
+  };
+
+  const deps = {
+    store,
+    keys,
+    faults,
+    now,
+    sleep,
+    // Nothing is written: the socket stays open until the client gives up or close() destroys it.
+    hang: (_req: IncomingMessage) => {},
+  };
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<Outcome> {
+    if (path.startsWith('/_control/')) {
+      await handleControl(req, res, path, { faults, store, reset });
+      return { status: res.statusCode };
+    }
+    if (method === 'OPTIONS') {
+      if (!path.startsWith('/v1/') && path !== '/v3') {
+        sendJson(res, 404, errorJson(unrecognizedUrl(method, path)));
+        return { status: 404 };
+      }
+      preflight(req, res, cors);
+      return { status: 204 };
+    }
+    if (path === '/v3' || path === '/v3/') {
+      applyCors(req, res, cors);
+      if (method !== 'GET' && method !== 'HEAD') {
+        sendJson(res, 405, errorJson(unrecognizedUrl(method, path)));
+        return { status: 405 };
+      }
+      const script = shimScript();
+      res.writeHead(200, {
+        'Content-Type': 'application/javascript; charset=utf-8',
+        'Content-Length': Buffer.byteLength(script),
+        'Cache-Control': 'no-cache',
+      });
+      res.end(method === 'HEAD' ? undefined : script);
+      return { status: 200 };
+    }
+    applyCors(req, res, cors);
+    if (path.startsWith('/v1/') || path === '/v1') return handleApi(req, res, method, path, query, deps);
+    sendJson(res, 404, errorJson(unrecognizedUrl(method, path)));
+    return { status: 404 };
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    dispatch(req, res, method, path, query).then(
+      (outcome) => {
+        if (log) {
+          const status = outcome.status === 0 ? '---' : String(outcome.status);
+          const ms = (performance.now() - started).toFixed(1);
+          log(`${method} ${path} ${status} ${ms}ms${outcome.note ? ` ${outcome.note}` : ''}`);
+        }
+      },
+      (err: unknown) => {
+        if (closing) return;
+        if (req.destroyed || res.destroyed) {
+          // The client went away mid-request (e.g. aborted while sending the body): nothing to answer.
+          if (log) log(`${method} ${path} --- client closed the connection`);
+          return;
+        }
+        const e = err instanceof ApiError ? err : apiError('An unknown error occurred while processing your request.');
+        sendJson(res, e.status, errorJson(e));
+        if (log) log(`${method} ${path} ${e.status} internal error: ${(err as Error)?.stack ?? err}`);
+      },
+    );
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    setFaults: (f: Partial<Faults>) => {
+      faults.set(f);
+    },
+    faults: () => faults.get(),
+    ledger: (): LedgerEntry[] => store.ledger(),
+    reset,
+    close: () => {
+      if (closing) return Promise.resolve();
+      closing = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

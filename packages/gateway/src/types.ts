@@ -1,0 +1,71 @@
+/** Public types of the gateway. Kept in one place so index.ts can re-export them by name. */
+
+/**
+ * Fault injection settings. The share fields are probabilities in 0..1, drawn from a seeded
+ * random source so a sequence of requests can be reproduced.
+ */
+export interface Faults {
+  /** Fixed delay added to every /v1 response, in milliseconds. */
+  latencyMs: number;
+  /** Extra uniform random delay in [0, jitterMs) added on top of latencyMs. */
+  jitterMs: number;
+  /** Share of faultable requests answered with 500 api_error before anything is executed. */
+  error500: number;
+  /** Share of faultable requests answered with 429 rate_limit before anything is executed. */
+  error429: number;
+  /** Share of faultable requests held open and never answered (until the client gives up). */
+  hang: number;
+  /** Share of faultable requests whose connection is reset before anything is executed. */
+  reset: number;
+  /** Share of faultable requests that are executed and saved, then the connection is destroyed. */
+  lostResponse: number;
+  /** Seed of the fault random source. Always set in what faults() returns. */
+  seed?: number;
+}
+
+export type ChargeStatus = 'succeeded' | 'failed';
+
+/** One charge as the ledger shows it, for tests that count charges per sale. */
+export interface LedgerEntry {
+  id: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  idempotencyKey: string | null;
+  metadata: Record<string, string>;
+  amountRefunded: number;
+  failureCode: string | null;
+  created: number;
+}
+
+export interface GatewayOptions {
+  /** TCP port; 0 picks a random free port. Default 12111 (like stripe-mock). */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Initial faults (missing fields are zero). */
+  faults?: Partial<Faults>;
+  /** Seed of the fault random source (same as faults.seed; this one wins). */
+  seed?: number;
+  /** Origins allowed by CORS on /v1 and /v3. Default '*' (the request's Origin is echoed). */
+  corsOrigins?: string[] | '*';
+  /** true logs one line per request to stderr; a function receives the lines. Default false. */
+  log?: boolean | ((line: string) => void);
+  /** Clock in milliseconds, for tests of idempotency key expiry. Default Date.now. */
+  now?: () => number;
+}
+
+export interface Gateway {
+  /** http://HOST:PORT */
+  url: string;
+  port: number;
+  host: string;
+  setFaults(f: Partial<Faults>): void;
+  faults(): Faults;
+  /** Every charge, oldest first. */
+  ledger(): LedgerEntry[];
+  /** Clears charges, tokens, refunds and idempotency keys (not faults); re-seeds the fault random source. */
+  reset(): void;
+  /** Stops listening and destroys every open connection, hanging requests included. */
+  close(): Promise<void>;
+}

@@ -8,7 +8,7 @@ import type { Worker } from 'errand';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.ts';
 import { eventually, waitForEvent } from '../../../packages/engine/test/helpers/signals.ts';
-import { GATEWAY_DOWN_MESSAGE } from '../src/jobs/charge.ts';
+import { GATEWAY_DOWN_MESSAGE, PAYMENTS_QUEUE } from '../src/jobs/charge.ts';
 import { createSalesSource } from '../src/sales/admin-source.ts';
 import { txEnqueue } from '../src/sales/enqueue.ts';
 import { newGuid } from '../src/sales/guid.ts';
@@ -173,8 +173,12 @@ describe.each(cases)('charge job on %s', (dialect) => {
     const { guid, done } = await order(shop, gateway);
     await done;
     const refunded = waitForEvent(shop.errand, 'job:success', (e) => e.job.name === 'shop.refund' && (e.job.payload as { guid: string }).guid === guid);
+    // Hold the queue so that the second click surely lands while the first refund still waits
+    // (a running worker would otherwise finish it in between, and the sale would be refunded).
+    await shop.errand.admin.pauseQueue(PAYMENTS_QUEUE);
     const first = await sales.refund(guid);
     const second = await sales.refund(guid);
+    await shop.errand.admin.resumeQueue(PAYMENTS_QUEUE);
     expect(first.ok).toBe(true);
     expect(second).toEqual(first);
     await refunded;

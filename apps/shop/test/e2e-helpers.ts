@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+/**
+ * Where each final screen's screenshot goes: `test-results/screenshots/` (ignored by git), or the
+ * committed `apps/shop/test/screenshots/` with `UPDATE_SCREENSHOTS=1` (after a page changes).
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL('./screenshots/', import.meta.url))
+  : `${ROOT}test-results/screenshots/`;
 
 export interface Child {
   proc: ChildProcess;

@@ -2,7 +2,8 @@
  * End to end in headless Chromium on the started app (`npm start`'s entry point as a child
  * process, SQLite, the local gateway and workers in process): a purchase to the pickup page, a
  * decline, a slow gateway, a keyboard-only purchase, a double click, the 30-poll fallback.
- * Screenshots of each final screen go to test/screenshots/.
+ * Screenshots of each final screen go to test-results/screenshots/ (UPDATE_SCREENSHOTS=1: the
+ * committed test/screenshots/).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

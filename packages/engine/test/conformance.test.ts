@@ -343,7 +343,7 @@ for (const target of DRIVERS) {
       // A "worker" claims the job and dies: nobody renews its 200 ms lease.
       const [claimed] = await errand.driver.claimJobs(j.queue!, 1, 'ghost-worker', 200);
       expect(claimed.id).toBe(enq.id);
-      const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 400, pollMs: 50 });
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 4000, pollMs: 50 });
       const rescued = waitForEvent(errand, 'job:rescued', (e) => e.jobs.some((x) => x.id === enq.id));
       const done = waitForEvent(errand, 'job:success', (e) => e.job.id === enq.id);
       await w.start();
@@ -387,15 +387,18 @@ for (const target of DRIVERS) {
     it('stops gracefully: running jobs finish, jobs still running at the deadline are released uncounted', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
+      let finishQuick!: () => void;
+      const quickGate = new Promise<void>((r) => (finishQuick = r));
       const finished: number[] = [];
       const quick = job<{ i: number }>(async (p) => {
-        await new Promise((r) => setTimeout(r, 100));
+        await quickGate;
         finished.push(p.i);
       });
       const stuck = job<null>(() => gate);
       const a = await errand.enqueue(quick, { i: 1 });
       const b = await errand.enqueue(stuck, null);
-      const w = errand.worker({ queues: { [quick.queue!]: 1, [stuck.queue!]: 1 }, shutdownTimeoutMs: 300 });
+      // The deadline is generous so that a loaded machine cannot make the quick job miss it.
+      const w = errand.worker({ queues: { [quick.queue!]: 1, [stuck.queue!]: 1 }, shutdownTimeoutMs: 1500 });
       const started = Promise.all([
         waitForEvent(errand, 'job:start', (e) => e.job.id === a.id),
         waitForEvent(errand, 'job:start', (e) => e.job.id === b.id),
@@ -403,7 +406,9 @@ for (const target of DRIVERS) {
       await w.start();
       await started;
       const stopped = waitForEvent(errand, 'worker:stop', (e) => e.workerId === w.id);
-      await w.stop();
+      const stopping = w.stop();
+      finishQuick(); // finishes after the stop began, well before the deadline
+      await stopping;
       const ev = await stopped;
       release();
       expect(finished).toEqual([1]);

@@ -44,6 +44,8 @@ export class QueueRunner {
    * chance — a claim returning, a job finishing — makes it.
    */
   private pendingWake = false;
+  /** A claim was held back because the completer is saturated; its next write resumes us. */
+  private heldByCompleter = false;
   private stopped = false;
   private errorDelay = 0;
   private prefetch: number;
@@ -78,6 +80,13 @@ export class QueueRunner {
     this.tryFetch();
   }
 
+  /** The completer wrote a batch: claim again if a claim was held back for it. */
+  resume(): void {
+    if (!this.heldByCompleter || this.stopped) return;
+    this.heldByCompleter = false;
+    this.tryFetch();
+  }
+
   private tryFetch(): void {
     if (this.stopped || this.inflight >= MAX_INFLIGHT) return; // pendingWake stays set
     void this.fetch();
@@ -88,7 +97,10 @@ export class QueueRunner {
   }
 
   private async fetch(): Promise<void> {
-    if (this.completer.saturated) return; // woken again by the completer's next write
+    if (this.completer.saturated) {
+      this.heldByCompleter = true; // resumed by the completer's next write
+      return;
+    }
     const want = this.room();
     // Wait for a worthwhile batch unless slots sit idle (a pending wake-up stays pending).
     if (want <= 0 || (want < Math.ceil(this.prefetch / 2) && this.buffer.length + this.inflightWant > 0)) return;

@@ -119,8 +119,12 @@ export interface Driver {
   prune(olderThanMs: number): Promise<number>;
   /** Wake the workers of a queue (no-op without LISTEN). */
   notify(queue: string): Promise<void>;
-  /** Subscribe to wake-ups; returns an unsubscribe. Only when capabilities.listen. */
-  listen(onWake: (queue: string) => void, onError: (err: unknown) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribe to wake-ups; returns an unsubscribe. Only when capabilities.listen. `onState` says
+   * when the subscription is up (every committed insert of a due job will wake) and when it is
+   * down (lost connection, until it is back).
+   */
+  listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
 
   // Admin API (the console and the CLI use these; never raw SQL).

@@ -32,10 +32,49 @@ export interface ExecuteDeps {
 }
 
 /**
- * Run one attempt of a claimed job and say how it ended. The handler races its abort signal, so
- * a handler that ignores the signal still frees its slot at the timeout or at shutdown.
+ * How an attempt is stopped from outside (timeout, shutdown, lost lease). The AbortController
+ * behind `ctx.signal` is made only when the handler reads the signal: an AbortController and its
+ * listener cost more than a no-op job itself. Aborting rejects the race the handler runs in, so
+ * a handler that never looks at the signal still frees its slot.
  */
-export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, controller = new AbortController()): Promise<Outcome> {
+export class Attempt {
+  private controller: AbortController | undefined;
+  private rejectRace: ((reason: unknown) => void) | undefined;
+  /** Why the attempt was aborted; undefined while it was not. */
+  reason: unknown;
+  aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.rejectRace?.(reason);
+  }
+
+  /** Settles as `work` does, or rejects with the reason as soon as the attempt is aborted. */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.aborted) return Promise.reject(this.reason);
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRace = reject;
+      work.then(resolve, reject);
+    });
+  }
+}
+
+/**
+ * Run one attempt of a claimed job and say how it ended. The handler races the attempt's abort,
+ * so a handler that ignores its signal still frees its slot at the timeout or at shutdown.
+ */
+export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = new Attempt()): Promise<Outcome> {
   const started = performance.now();
   const def = deps.registry.get(job.name);
   if (deps.events.listenerCount('job:start') > 0) {
@@ -46,7 +85,7 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, controller 
     if (!def) throw Object.assign(new Error(`no handler registered for ${job.name}`), { kind: 'unknown_job' });
     if (job.timeoutMs) {
       const timeoutMs = job.timeoutMs;
-      timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
+      timer = setTimeout(() => attempt.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
     }
     let logger: JobContext['logger'] | undefined;
     const ctx: JobContext = {
@@ -55,20 +94,23 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, controller 
       queue: job.queue,
       attempt: job.attempt,
       maxAttempts: job.maxAttempts,
-      signal: controller.signal,
-      // Made on first use: most handlers never log, and a busy worker runs thousands a second.
+      // Made on first use, like the logger: most handlers never read them, and a busy worker runs
+      // thousands a second.
+      get signal() {
+        return attempt.signal;
+      },
       get logger() {
         logger ??= deps.logger.child({ jobId: job.id, job: job.name, attempt: job.attempt });
         return logger;
       },
     };
-    await raceAbort(Promise.resolve().then(() => def.handler(job.payload, ctx)), controller.signal);
+    await attempt.race(Promise.resolve().then(() => def.handler(job.payload, ctx)));
     const durationMs = performance.now() - started;
     if (deps.events.listenerCount('job:success') > 0) deps.events.emit('job:success', { job, workerId: deps.workerId, durationMs });
     return { kind: 'success', durationMs };
   } catch (thrown) {
     const durationMs = performance.now() - started;
-    const reason = controller.signal.aborted ? controller.signal.reason : undefined;
+    const reason = attempt.aborted ? attempt.reason : undefined;
     if (reason instanceof ShutdownAbort || reason instanceof LeaseLostAbort) return { kind: 'released', durationMs, reason };
     const error = toError(reason instanceof JobTimeoutError ? reason : thrown);
     const permanent = error instanceof PermanentError;
@@ -89,24 +131,6 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, controller 
   } finally {
     if (timer) clearTimeout(timer);
   }
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 export function toError(e: unknown): Error {

@@ -2,7 +2,7 @@ import type { Driver } from '../drivers/driver.ts';
 import type { ErrandEmitter } from '../events.ts';
 import type { ClaimedJob } from '../types.ts';
 import type { Completer } from './completer.ts';
-import { type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.ts';
+import { Attempt, type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.ts';
 
 export interface QueueRunnerOptions {
   queue: string;
@@ -16,7 +16,7 @@ export interface QueueRunnerOptions {
 
 interface Running {
   job: ClaimedJob;
-  controller: AbortController;
+  attempt: Attempt;
   done: Promise<void>;
 }
 
@@ -44,6 +44,8 @@ export class QueueRunner {
    * chance — a claim returning, a job finishing — makes it.
    */
   private pendingWake = false;
+  /** A claim was held back because the completer is saturated; its next write resumes us. */
+  private heldByCompleter = false;
   private stopped = false;
   private errorDelay = 0;
   private prefetch: number;
@@ -78,6 +80,13 @@ export class QueueRunner {
     this.tryFetch();
   }
 
+  /** The completer wrote a batch: claim again if a claim was held back for it. */
+  resume(): void {
+    if (!this.heldByCompleter || this.stopped) return;
+    this.heldByCompleter = false;
+    this.tryFetch();
+  }
+
   private tryFetch(): void {
     if (this.stopped || this.inflight >= MAX_INFLIGHT) return; // pendingWake stays set
     void this.fetch();
@@ -88,7 +97,10 @@ export class QueueRunner {
   }
 
   private async fetch(): Promise<void> {
-    if (this.completer.saturated) return; // woken again by the completer's next write
+    if (this.completer.saturated) {
+      this.heldByCompleter = true; // resumed by the completer's next write
+      return;
+    }
     const want = this.room();
     // Wait for a worthwhile batch unless slots sit idle (a pending wake-up stays pending).
     if (want <= 0 || (want < Math.ceil(this.prefetch / 2) && this.buffer.length + this.inflightWant > 0)) return;
@@ -132,15 +144,15 @@ export class QueueRunner {
   private dispatch(): void {
     while (!this.stopped && this.running.size < this.opts.concurrency && this.buffer.length > 0) {
       const job = this.buffer.shift()!;
-      const controller = new AbortController();
-      const entry: Running = { job, controller, done: Promise.resolve() };
+      const attempt = new Attempt();
+      const entry: Running = { job, attempt, done: Promise.resolve() };
       this.running.set(job.id, entry);
-      entry.done = this.run(job, controller);
+      entry.done = this.run(job, attempt);
     }
   }
 
-  private async run(job: ClaimedJob, controller: AbortController): Promise<void> {
-    const outcome = await executeJob(job, this.deps, controller);
+  private async run(job: ClaimedJob, attempt: Attempt): Promise<void> {
+    const outcome = await executeJob(job, this.deps, attempt);
     this.running.delete(job.id);
     if (outcome.kind === 'success') this.completer.complete(job.id);
     else if (outcome.kind === 'failure') {
@@ -163,7 +175,7 @@ export class QueueRunner {
 
   /** Abort running jobs whose lease another worker may now hold. */
   leaseLost(ids: Set<number>): void {
-    for (const [id, r] of this.running) if (ids.has(id)) r.controller.abort(new LeaseLostAbort());
+    for (const [id, r] of this.running) if (ids.has(id)) r.attempt.abort(new LeaseLostAbort());
     this.buffer = this.buffer.filter((j) => !ids.has(j.id));
   }
 
@@ -179,7 +191,7 @@ export class QueueRunner {
 
   /** Abort what is still running (past the shutdown deadline); each is released, not failed. */
   abortRunning(): number {
-    for (const r of this.running.values()) r.controller.abort(new ShutdownAbort());
+    for (const r of this.running.values()) r.attempt.abort(new ShutdownAbort());
     return this.running.size;
   }
 

@@ -91,8 +91,10 @@ export class Worker {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.completer = new Completer(deps.driver, this.id, deps.events);
+    // Only runners that held a claim back for the completer (not every runner after every
+    // write: that was one empty claim per job when jobs trickle in).
     this.completer.onWritten = () => {
-      if (this.state === 'running') for (const r of this.runners) r.wake();
+      if (this.state === 'running') for (const r of this.runners) r.resume();
     };
     const execDeps = { registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id };
     this.runners = Object.entries(this.queues).map(
@@ -134,10 +136,20 @@ export class Worker {
     const wake = (queue: string) => {
       for (const r of this.runners) if (queue === '*' || queue === r.queue) r.wake();
     };
-    this.unsubscribers.push(this.deps.onLocalWake(wake));
+    // While LISTEN is up, every committed insert of a due job, this process's own included,
+    // arrives as a NOTIFY (usually before the INSERT's reply): an in-process wake on top of it
+    // only sent a second claim that came back empty. In-process wakes count while it is down.
+    let listening = false;
+    this.unsubscribers.push(this.deps.onLocalWake((queue) => {
+      if (!listening) wake(queue);
+    }));
     if (driver.capabilities.listen) {
       const unlisten = await driver
-        .listen(wake, (error) => events.emit('db:error', { workerId: this.id, operation: 'listen', error }))
+        .listen(
+          wake,
+          (error) => events.emit('db:error', { workerId: this.id, operation: 'listen', error }),
+          (up) => (listening = up),
+        )
         .catch((error) => {
           events.emit('db:error', { workerId: this.id, operation: 'listen', error });
           return null;

@@ -1,9 +1,10 @@
 -- A page of jobs in state $1, newest first, keyset-paged by id ($5 = last id seen, or null).
 -- Filters: queue $2, name $3, payload text search $4 (each null for "any"). The inner walk goes
--- back through errand_jobs_state and stops after $7 rows, the outer one keeps what matches and
--- stops at $6: unfiltered, a page reads $6 rows; with a filter that rarely matches, a page load
--- reads at most $7 rows instead of the whole history, and the caller continues from where the
--- walk stopped (admin_walk_bound_by_id). No OFFSET, no count.
+-- back through errand_jobs_finished_id (running jobs: the few in errand_jobs_lease, sorted) and
+-- stops after $7 rows, the outer one keeps what matches and stops at $6: unfiltered, a page reads
+-- $6 rows; with a filter that rarely matches, a page load reads at most $7 rows instead of the
+-- whole history, and the caller continues from where the walk stopped (admin_walk_bound_by_id).
+-- No OFFSET, no count.
 SELECT id, queue, name, payload, state, priority, run_at, attempt, max_attempts, timeout_ms,
        unique_key, locked_by, lease_expires_at, created_at, attempted_at, finished_at,
        errors -> -1 AS last_error

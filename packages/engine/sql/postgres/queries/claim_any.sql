@@ -13,5 +13,7 @@ SET state = 'running', attempt = j.attempt + 1, locked_by = $2, attempted_at = n
     lease_expires_at = now() + make_interval(secs => $3::float8 / 1000)
 FROM next
 WHERE j.id = next.id
-RETURNING j.id, j.queue, j.name, j.payload, j.priority, j.run_at, j.attempt, j.max_attempts,
-          j.timeout_ms, j.created_at
+-- Times as epoch milliseconds (float8 arrives as a JS number): parsing timestamptz text cost
+-- the worker more per job than running a no-op job.
+RETURNING j.id, j.queue, j.name, j.payload, j.priority, (extract(epoch FROM j.run_at) * 1000)::float8 AS run_at,
+          j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at

@@ -3,8 +3,8 @@
 -- again elsewhere, which is what at-least-once allows. Counters are per worker so no two
 -- workers ever contend on one errand_stats row.
 WITH done AS (
-  -- Joined to unnest() so each id is a primary-key probe; "id = ANY($1)" let the planner walk
-  -- errand_jobs_state over every running job of every worker and filter.
+  -- Joined to unnest(): the planner either probes the primary key per id or, while few jobs are
+  -- running, hashes the running ones (errand_jobs_lease); "id = ANY($1)" walked errand_jobs_state.
   UPDATE errand_jobs j
   SET state = 'completed', finished_at = now(), lease_expires_at = NULL
   FROM unnest($1::bigint[]) AS d(id)

@@ -198,7 +198,7 @@ export class PostgresDriver implements Driver {
    * drops (server restart), reconnect with backoff and wake every queue once: a notification
    * sent while we were away is lost, so workers must look for themselves.
    */
-  async listen(onWake: (queue: string) => void, onError: (err: unknown) => void): Promise<() => Promise<void>> {
+  async listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>> {
     let client: pg.Client | null = null;
     let stopped = false;
     let delay = 100;
@@ -216,6 +216,7 @@ export class PostgresDriver implements Driver {
         await c.query(`LISTEN ${CHANNEL}`);
         client = c;
         delay = 100;
+        onState?.(true);
         onWake('*');
       } catch (err) {
         onError(err);
@@ -226,6 +227,7 @@ export class PostgresDriver implements Driver {
     const reconnect = (c: pg.Client) => {
       if (client !== c || stopped) return;
       client = null;
+      onState?.(false);
       c.end().catch(() => {});
       setTimeout(connect, delay).unref();
     };

@@ -1,11 +1,10 @@
 /**
  * npm start — the whole shop in one process: database (./data/shop.db by default, migrated, demo
  * products), the local payment gateway (unless STRIPE_SECRET_KEY is set), the web server and the
- * payment workers (in a worker thread, worker-thread.ts). SIGTERM/SIGINT: graceful (the server
- * stops accepting and drains while the workers finish), exit 0.
+ * payment workers. SIGTERM/SIGINT: graceful (workers finish, the server drains), exit 0.
  */
 import { startGateway, type Gateway } from '@errand/gateway';
-import { parseDatabaseUrl, stopOnSignals, type Worker } from 'errand';
+import { stopOnSignals, type Worker } from 'errand';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type ShopConfig, stripeJsUrl } from './config.ts';
 import { mountConsole } from './console.ts';
@@ -14,7 +13,6 @@ import { PAYMENTS_QUEUE } from './jobs/charge.ts';
 import { createLogger } from './log.ts';
 import { createSalesSource } from './sales/admin-source.ts';
 import { startRuntime } from './runtime.ts';
-import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 
 async function startLocalGateway(config: ShopConfig): Promise<Gateway> {
   try {
@@ -57,32 +55,21 @@ async function main(): Promise<void> {
   const shown = config.host === '0.0.0.0' || config.host === '127.0.0.1' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shown}:${port}`;
 
-  // The payment workers: in a worker thread (own event loop and connection, so the web thread
-  // only serves HTTP), except on memory:, which a second thread cannot share.
   const workers: Worker[] = [];
-  let thread: WorkerThread | null = null;
-  const inThread = config.workers > 0 && parseDatabaseUrl(config.databaseUrl).kind !== 'memory';
-  if (inThread) {
-    const data = { databaseUrl: config.databaseUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logLevel: config.logLevel, concurrency: config.workers, leaseMs: config.workerLeaseMs };
-    thread = await startWorkerThread(data, rt.errand, (err) => {
-      logger.fatal({ err: err.message }, 'the payment workers stopped unexpectedly: exiting');
-      process.exit(1);
-    });
-  } else if (config.workers > 0) {
+  if (config.workers > 0) {
     const worker = rt.errand.worker({ queues: { [PAYMENTS_QUEUE]: config.workers }, leaseMs: config.workerLeaseMs });
     await worker.start();
     workers.push(worker);
   }
 
   stopOnSignals(rt.errand, workers, async () => {
-    // Stop accepting and finish in-flight requests, while the worker thread lets its running charges finish.
-    await Promise.all([app.close(), thread?.stop()]);
+    await app.close(); // stop accepting, finish in-flight requests
     await gateway?.close(); // after the workers: their last charges complete first
     await rt.store.close().catch(() => {});
   });
 
   logger.info(
-    { url, port, gatewayUrl: gateway?.url ?? null, stripe: config.stripe.local ? 'local' : apiBase, database: rt.db.dialect, workers: config.workers, workerThread: inThread, console: consoleMounted },
+    { url, port, gatewayUrl: gateway?.url ?? null, stripe: config.stripe.local ? 'local' : apiBase, database: rt.db.dialect, workers: config.workers, console: consoleMounted },
     'shop listening',
   );
   const lines = [
@@ -94,7 +81,7 @@ async function main(): Promise<void> {
       : `  Payments: Stripe at ${apiBase} (${config.stripe.secretKey.startsWith('sk_live_') ? 'LIVE keys: real money' : 'test keys'}).`,
     '  Test card:    4242 4242 4242 4242, any future expiry, any CVC',
     '  Decline card: 4000 0000 0000 0002',
-    `  Workers: ${config.workers > 0 ? `${config.workers} in this process (payments queue${inThread ? ', in a worker thread' : ''})` : 'none here (WORKERS=0): run `npm run worker`'}`,
+    `  Workers: ${config.workers > 0 ? `${config.workers} in this process (payments queue)` : 'none here (WORKERS=0): run `npm run worker`'}`,
     `  Console: ${consoleMounted ? `${url}/admin` : 'not mounted (@errand/console not available yet)'}`,
     `  Database: ${rt.db.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL'}`,
     '',

@@ -131,7 +131,9 @@ export class Worker {
     this.state = 'running';
     const { driver, events } = this.deps;
     await this.beat().catch((error) => events.emit('db:error', { workerId: this.id, operation: 'register', error }));
-    const wake = (queue: string) => this.wake(queue);
+    const wake = (queue: string) => {
+      for (const r of this.runners) if (queue === '*' || queue === r.queue) r.wake();
+    };
     this.unsubscribers.push(this.deps.onLocalWake(wake));
     if (driver.capabilities.listen) {
       const unlisten = await driver
@@ -149,15 +151,6 @@ export class Worker {
     events.emit('worker:start', { workerId: this.id, queues: this.queues });
     wake('*');
     return this;
-  }
-
-  /**
-   * New work may be due in `queue` ('*': every queue): claim now instead of at the next poll. For
-   * enqueues this client cannot see, such as another thread's (PostgreSQL wakes by NOTIFY).
-   */
-  wake(queue = '*'): void {
-    if (this.state !== 'running') return;
-    for (const r of this.runners) if (queue === '*' || queue === r.queue) r.wake();
   }
 
   /** Renew the leases of every job this worker holds; abort the ones it lost. */

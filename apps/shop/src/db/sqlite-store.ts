@@ -6,8 +6,8 @@
 import type Database from 'better-sqlite3';
 import type { SaleState } from '../sales/states.ts';
 import { type QueryName, SQL } from './queries/sqlite.ts';
-import { emptyCounts, likePattern, toProduct, toSale } from './rows.ts';
-import type { NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.ts';
+import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
@@ -140,6 +140,11 @@ export class SqliteStore implements ShopStore {
 
   async markProcessing(guid: string): Promise<boolean> {
     return this.q('markProcessing').run({ guid, now: Date.now() }).changes === 1;
+  }
+
+  async startCharge(guid: string): Promise<ChargeTarget | null> {
+    const row = this.q('startCharge').get({ guid, now: Date.now() });
+    return row ? toChargeTarget(row) : null;
   }
 
   async markFinished(guid: string, chargeId: string): Promise<boolean> {

@@ -2,8 +2,8 @@
 import type pg from 'pg';
 import type { SaleState } from '../sales/states.ts';
 import { SQL } from './queries/postgres.ts';
-import { emptyCounts, likePattern, toProduct, toSale } from './rows.ts';
-import type { NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.ts';
+import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
 
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;
@@ -96,6 +96,11 @@ export class PostgresStore implements ShopStore {
 
   async markProcessing(guid: string): Promise<boolean> {
     return (await this.pool.query(SQL.markProcessing, [guid])).rowCount === 1;
+  }
+
+  async startCharge(guid: string): Promise<ChargeTarget | null> {
+    const { rows } = await this.pool.query(SQL.startCharge, [guid]);
+    return rows[0] ? toChargeTarget(rows[0]) : null;
   }
 
   async markFinished(guid: string, chargeId: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 /** Row → record mapping shared by both stores. */
 import { SALE_STATES, type SaleState } from '../sales/states.ts';
-import type { Product, Sale } from './types.ts';
+import type { ChargeTarget, Product, Sale } from './types.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -39,6 +39,10 @@ export function toSale(r: any): Sale {
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
+}
+
+export function toChargeTarget(r: any): ChargeTarget {
+  return { guid: r.guid, amount: num(r.amount), currency: r.currency, email: r.email, stripeToken: r.stripe_token };
 }
 
 export function emptyCounts(): Record<SaleState, number> {

@@ -6,12 +6,13 @@
 import type Database from 'better-sqlite3';
 import type { SaleState } from '../sales/states.ts';
 import { type QueryName, SQL } from './queries/sqlite.ts';
-import { emptyCounts, likePattern, toProduct, toSale } from './rows.ts';
-import type { NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.ts';
+import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
   private readonly stmts = new Map<QueryName, Database.Statement>();
+  private placing: { sale: NewSale; enqueue: TxEnqueue; resolve: (r: PlaceResult) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(readonly db: Database.Database) {}
 
@@ -38,7 +39,48 @@ export class SqliteStore implements ShopStore {
     this.q('seedProduct').run({ ...p, now: Date.now() });
   }
 
-  async placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
+  /**
+   * Group commit: the sales placed during one turn of the event loop are written in one IMMEDIATE
+   * transaction, each in its own savepoint (a failing sale rolls back alone), so a burst costs one
+   * fsync (synchronous=FULL) instead of one per sale. better-sqlite3 blocks the thread for the
+   * fsync: per sale, it made the web thread's turns long enough under load that new connections
+   * waited seconds to be accepted (bench/analysis.md, "Checkout"). Each sale still answers only
+   * once it is committed.
+   */
+  placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
+    return new Promise((resolve, reject) => {
+      if (this.placing.push({ sale, enqueue, resolve, reject }) === 1) setImmediate(() => this.commitPlaced());
+    });
+  }
+
+  private commitPlaced(): void {
+    const batch = this.placing.splice(0);
+    const results: ({ ok: true; value: PlaceResult } | { ok: false; error: unknown })[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              results.push({ ok: true, value: this.placeOne(p.sale, p.enqueue) });
+            } catch (error) {
+              results.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const p of batch) p.reject(error); // BEGIN or COMMIT failed (database locked, disk full): nothing was written
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (r.ok) p.resolve(r.value);
+      else p.reject(r.error);
+    });
+  }
+
+  /** One sale inside commitPlaced's transaction: a nested transaction, i.e. a savepoint. */
+  private placeOne(sale: NewSale, enqueue: TxEnqueue): PlaceResult {
     return this.db
       .transaction((): PlaceResult => {
         if (sale.formKey !== null) {
@@ -60,8 +102,7 @@ export class SqliteStore implements ShopStore {
         if (job instanceof Promise) throw new TypeError('on SQLite, enqueue inside a transaction must be synchronous (errand.enqueueSync)');
         this.q('setChargeJob').run({ guid: sale.guid, job_id: job.id });
         return { created: true, guid: sale.guid, jobId: job.id };
-      })
-      .immediate();
+      })();
   }
 
   async getSale(guid: string): Promise<Sale | null> {
@@ -99,6 +140,11 @@ export class SqliteStore implements ShopStore {
 
   async markProcessing(guid: string): Promise<boolean> {
     return this.q('markProcessing').run({ guid, now: Date.now() }).changes === 1;
+  }
+
+  async startCharge(guid: string): Promise<ChargeTarget | null> {
+    const row = this.q('startCharge').get({ guid, now: Date.now() });
+    return row ? toChargeTarget(row) : null;
   }
 
   async markFinished(guid: string, chargeId: string): Promise<boolean> {

@@ -37,6 +37,9 @@ export interface Sale {
   updatedAt: Date;
 }
 
+/** What a charge attempt needs of its sale. */
+export type ChargeTarget = Pick<Sale, 'guid' | 'amount' | 'currency' | 'email' | 'stripeToken'>;
+
 export interface NewSale {
   guid: string;
   product: Product;
@@ -83,6 +86,8 @@ export interface ShopStore {
   // Guarded transitions: each is one UPDATE … WHERE state IN (the states it may come from);
   // true when the row moved.
   markProcessing(guid: string): Promise<boolean>;
+  /** markProcessing, returning what the charge needs in the same statement (null: the sale is gone or has moved on). */
+  startCharge(guid: string): Promise<ChargeTarget | null>;
   markFinished(guid: string, chargeId: string): Promise<boolean>;
   markErrored(guid: string, message: string, code: string): Promise<boolean>;
   markRefunded(guid: string): Promise<boolean>;

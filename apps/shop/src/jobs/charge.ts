@@ -7,7 +7,7 @@
  */
 import { defineJob, type JobContext, type JobDefinition } from 'errand';
 import type Stripe from 'stripe';
-import type { Sale, ShopStore } from '../db/types.ts';
+import type { ChargeTarget, ShopStore } from '../db/types.ts';
 import { cardMessage, classify } from './gateway-errors.ts';
 
 export const CHARGE_JOB = 'shop.charge';
@@ -45,12 +45,13 @@ export function chargeJob(o: ChargeJobOptions): JobDefinition<ChargePayload> {
 
 async function charge(o: ChargeJobOptions, { guid }: ChargePayload, ctx: JobContext): Promise<void> {
   const { store, stripe } = o;
-  const sale = await store.getSale(guid);
-  if (!sale || (sale.state !== 'pending' && sale.state !== 'processing')) {
-    ctx.logger.info({ guid, state: sale?.state ?? null }, 'charge: nothing to do');
+  // pending|processing → processing, and what the charge needs, in one statement.
+  const sale = await store.startCharge(guid);
+  if (!sale) {
+    // Gone, or moved on (another run finished it, or a refund): read it only to say which.
+    ctx.logger.info({ guid, state: (await store.getSale(guid))?.state ?? null }, 'charge: nothing to do');
     return;
   }
-  if (!(await store.markProcessing(guid))) return; // moved on meanwhile (another run finished it)
 
   let created: Stripe.Charge;
   try {
@@ -104,7 +105,7 @@ async function settle(store: ShopStore, guid: string, c: Stripe.Charge, ctx: Job
  * knows. If the lookup fails too, false: no charge can be shown, and the sale errors.
  * (With real Stripe, search is eventually consistent — a charge can take up to a minute to show.)
  */
-async function reconcile(o: ChargeJobOptions, sale: Sale, ctx: JobContext): Promise<boolean> {
+async function reconcile(o: ChargeJobOptions, sale: ChargeTarget, ctx: JobContext): Promise<boolean> {
   try {
     const found = await o.stripe.charges.search({ query: `metadata['sale_guid']:'${sale.guid}'`, limit: 10 });
     const ok = found.data.find((c) => c.status === 'succeeded' && c.amount === sale.amount);

@@ -84,6 +84,9 @@ export class Completer {
         this.retryDelay = 0;
         this.onWritten();
       }
+      // A synchronous driver (SQLite) wrote without waiting for I/O: let the event loop turn
+      // before the next batch (see QueueRunner.fetch).
+      if (this.pending > 0 && this.driver.dialect === 'sqlite') await new Promise((resolve) => setImmediate(resolve));
     }
     this.flushing = null;
     for (const w of this.idleWaiters.splice(0)) w();

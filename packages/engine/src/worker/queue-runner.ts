@@ -107,12 +107,19 @@ export class QueueRunner {
     this.inflight++;
     this.inflightWant += want;
     this.pendingWake = false;
-    // Claims back to back after a full batch: the jobs run faster than we claim them.
-    const started = performance.now();
-    const hot = this.lastClaimFull && started - this.lastClaimStart < Math.max(5, 10 * this.lastClaimMs);
-    this.lastClaimStart = started;
     let got = 0;
     try {
+      if (this.driver.dialect === 'sqlite') {
+        // better-sqlite3 never waits for I/O, so claim → run → complete is a chain of promises
+        // that would keep the event loop from turning (timers, sockets, the HTTP requests of the
+        // same process) for a whole burn-down. One macrotask per batch lets them in.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
+      }
+      // Claims back to back after a full batch: the jobs run faster than we claim them.
+      const started = performance.now();
+      const hot = this.lastClaimFull && started - this.lastClaimStart < Math.max(5, 10 * this.lastClaimMs);
+      this.lastClaimStart = started;
       const jobs = await this.driver.claimJobs(this.opts.queue, want, this.deps.workerId, this.opts.leaseMs);
       got = jobs.length;
       this.lastClaimMs = performance.now() - started;

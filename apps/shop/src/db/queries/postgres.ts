@@ -31,6 +31,13 @@ export const SQL = {
   // Guarded transitions (sales/states.ts TRANSITIONS): the WHERE lists the states each may come from.
   markProcessing: `UPDATE sales SET state = 'processing', updated_at = now()
     WHERE guid = $1 AND state IN ('pending', 'processing')`,
+  /**
+   * markProcessing for the charge job: the same guarded transition, returning the columns the
+   * charge sends (one statement instead of reading the sale first).
+   */
+  startCharge: `UPDATE sales SET state = 'processing', updated_at = now()
+    WHERE guid = $1 AND state IN ('pending', 'processing')
+    RETURNING guid, amount, currency, email, stripe_token`,
   markFinished: `UPDATE sales SET state = 'finished', charge_id = $2, error_message = NULL, error_code = NULL, updated_at = now()
     WHERE guid = $1 AND state IN ('processing')`,
   markErrored: `UPDATE sales SET state = 'errored', error_message = $2, error_code = $3, updated_at = now()

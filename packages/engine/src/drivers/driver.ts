@@ -11,6 +11,11 @@ export interface DriverCapabilities {
   multiProcess: boolean;
   /** Jobs survive the process (false for memory:). */
   durable: boolean;
+  /**
+   * Calls never wait for I/O (better-sqlite3): the worker then yields to the event loop once per
+   * batch, or claim → run → complete would hold it for a whole burn-down.
+   */
+  synchronous: boolean;
 }
 
 /** A job to insert, with every default already applied. */

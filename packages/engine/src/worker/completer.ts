@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Driver } from '../drivers/driver.ts';
 import type { ErrandEmitter } from '../events.ts';
 import type { AttemptError } from '../types.ts';
@@ -84,9 +85,9 @@ export class Completer {
         this.retryDelay = 0;
         this.onWritten();
       }
-      // A synchronous driver (SQLite) wrote without waiting for I/O: let the event loop turn
-      // before the next batch (see QueueRunner.fetch).
-      if (this.pending > 0 && this.driver.dialect === 'sqlite') await new Promise((resolve) => setImmediate(resolve));
+      // A synchronous driver wrote without waiting for I/O: let the event loop turn before the
+      // next batch (see QueueRunner.fetch).
+      if (this.pending > 0 && this.driver.capabilities.synchronous) await yieldToLoop();
     }
     this.flushing = null;
     for (const w of this.idleWaiters.splice(0)) w();

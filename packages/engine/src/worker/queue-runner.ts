@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Driver } from '../drivers/driver.ts';
 import type { ErrandEmitter } from '../events.ts';
 import type { ClaimedJob } from '../types.ts';
@@ -109,11 +110,10 @@ export class QueueRunner {
     this.pendingWake = false;
     let got = 0;
     try {
-      if (this.driver.dialect === 'sqlite') {
-        // better-sqlite3 never waits for I/O, so claim → run → complete is a chain of promises
-        // that would keep the event loop from turning (timers, sockets, the HTTP requests of the
-        // same process) for a whole burn-down. One macrotask per batch lets them in.
-        await new Promise((resolve) => setImmediate(resolve));
+      if (this.driver.capabilities.synchronous) {
+        // Claim → run → complete never waits for I/O here: without a macrotask per batch, the
+        // event loop (timers, sockets, the HTTP requests of the same process) would not turn.
+        await yieldToLoop();
         if (this.stopped) return;
       }
       // Claims back to back after a full batch: the jobs run faster than we claim them.

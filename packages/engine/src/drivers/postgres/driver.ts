@@ -49,7 +49,7 @@ const JSON_AS_TEXT = {
  */
 export class PostgresDriver implements Driver {
   readonly dialect = 'postgres' as const;
-  readonly capabilities = { listen: true, multiProcess: true, durable: true };
+  readonly capabilities = { listen: true, multiProcess: true, durable: true, synchronous: false };
   readonly pool: pg.Pool;
   private readonly owned: boolean;
   private readonly config: pg.ClientConfig;

@@ -54,7 +54,7 @@ export class SqliteDriver implements Driver {
       this.db = new Database(filename);
       this.owned = true;
     }
-    this.capabilities = { listen: false, multiProcess: !memory, durable: !memory };
+    this.capabilities = { listen: false, multiProcess: !memory, durable: !memory, synchronous: true };
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (!memory) {
       this.db.pragma('journal_mode = WAL');

@@ -27,6 +27,11 @@ export interface ErrandOptions {
   sqlite?: BetterSqlite3.Database;
   /** Share your app's pg Pool. */
   pgPool?: pg.Pool;
+  /**
+   * PostgreSQL: run queries as named prepared statements (planned once per connection). Default
+   * true; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
   /** The job definitions this process can run (enqueue works for any name). */
   jobs?: JobDefinition<any>[];
   /** Apply pending migrations at connect. Default true. */
@@ -54,11 +59,15 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
   const logger = options.logger ?? defaultLogger();
   let driver: Driver;
   if (options.sqlite) driver = new SqliteDriver({ database: options.sqlite });
-  else if (options.pgPool) driver = new PostgresDriver({ pool: options.pgPool });
+  else if (options.pgPool) driver = new PostgresDriver({ pool: options.pgPool, preparedStatements: options.preparedStatements });
   else {
     const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
     if (target.kind === 'postgres') {
-      driver = new PostgresDriver({ connectionString: target.connectionString, onError: (err) => logger.warn({ err: String(err) }, 'db:error idle connection') });
+      driver = new PostgresDriver({
+        connectionString: target.connectionString,
+        preparedStatements: options.preparedStatements,
+        onError: (err) => logger.warn({ err: String(err) }, 'db:error idle connection'),
+      });
     } else driver = new SqliteDriver({ filename: target.kind === 'memory' ? ':memory:' : target.filename });
   }
   const errand = new Errand(driver, options, logger);

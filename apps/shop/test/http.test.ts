@@ -217,13 +217,13 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     const { guid } = (await buy({ stripeToken: TOKEN, email: 'st@example.com' })).json();
     const status = async () => (await shop.app.inject(`/status/${guid}`)).json();
     expect(await status()).toEqual({ guid, status: 'pending' });
-    await shop.store.markProcessing(guid);
+    await shop.store.startCharge(guid);
     expect(await status()).toEqual({ guid, status: 'processing' });
     await shop.store.markErrored(guid, 'Your card was declined.', 'generic_decline');
     expect(await status()).toEqual({ guid, status: 'error', error: 'Your card was declined.' });
 
     const other = (await buy({ stripeToken: TOKEN, email: 'st@example.com' })).json().guid;
-    await shop.store.markProcessing(other);
+    await shop.store.startCharge(other);
     await shop.store.markFinished(other, 'ch_test');
     expect((await shop.app.inject(`/status/${other}`)).json()).toEqual({ guid: other, status: 'finished' });
 
@@ -238,7 +238,7 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     const { guid } = (await buy({ stripeToken: TOKEN, email: 'pick@example.com' })).json();
     expect((await shop.app.inject(`/pickup/${guid}`)).statusCode).toBe(404);
     expect((await shop.app.inject(`/pickup/${guid}/download`)).statusCode).toBe(404);
-    await shop.store.markProcessing(guid);
+    await shop.store.startCharge(guid);
     expect((await shop.app.inject(`/pickup/${guid}`)).statusCode).toBe(404);
     await shop.store.markFinished(guid, 'ch_x');
     const page = await shop.app.inject(`/pickup/${guid}`);

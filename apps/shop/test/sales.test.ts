@@ -34,7 +34,7 @@ describe.each(cases)('sales on %s', (dialect) => {
   it('every transition moves only from the states TRANSITIONS allows; finished never goes back (property)', async () => {
     const apply = (guid: string, m: Move) =>
       m === 'processing'
-        ? shop.store.markProcessing(guid)
+        ? shop.store.startCharge(guid).then((moved) => moved !== null)
         : m === 'finished'
           ? shop.store.markFinished(guid, 'ch_1')
           : m === 'errored'
@@ -63,7 +63,7 @@ describe.each(cases)('sales on %s', (dialect) => {
     const sales = createSalesSource(shop);
     const mine: string[] = [];
     for (let i = 0; i < 5; i++) mine.push(await newSale(shop, `page${i}@paging.test`, 'retry-poster'));
-    await shop.store.markProcessing(mine[1]);
+    await shop.store.startCharge(mine[1]);
     await shop.store.markFinished(mine[1], 'ch_paged');
 
     const seen: string[] = [];

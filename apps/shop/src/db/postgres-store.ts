@@ -94,10 +94,6 @@ export class PostgresStore implements ShopStore {
     });
   }
 
-  async markProcessing(guid: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markProcessing, [guid])).rowCount === 1;
-  }
-
   async startCharge(guid: string): Promise<ChargeTarget | null> {
     const { rows } = await this.pool.query(SQL.startCharge, [guid]);
     return rows[0] ? toChargeTarget(rows[0]) : null;

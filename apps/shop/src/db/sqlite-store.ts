@@ -138,10 +138,6 @@ export class SqliteStore implements ShopStore {
       .immediate();
   }
 
-  async markProcessing(guid: string): Promise<boolean> {
-    return this.q('markProcessing').run({ guid, now: Date.now() }).changes === 1;
-  }
-
   async startCharge(guid: string): Promise<ChargeTarget | null> {
     const row = this.q('startCharge').get({ guid, now: Date.now() });
     return row ? toChargeTarget(row) : null;

@@ -85,8 +85,7 @@ export interface ShopStore {
   requestRefund(guid: string, enqueue: TxEnqueue): Promise<RefundRequest>;
   // Guarded transitions: each is one UPDATE … WHERE state IN (the states it may come from);
   // true when the row moved.
-  markProcessing(guid: string): Promise<boolean>;
-  /** markProcessing, returning what the charge needs in the same statement (null: the sale is gone or has moved on). */
+  /** → processing, returning what the charge needs (null: the sale is gone or has moved on). */
   startCharge(guid: string): Promise<ChargeTarget | null>;
   markFinished(guid: string, chargeId: string): Promise<boolean>;
   markErrored(guid: string, message: string, code: string): Promise<boolean>;

@@ -103,7 +103,7 @@ describe('attacks', () => {
       const product = (await shop.store.getProduct('field-guide'))!;
       const placed = await placeOrder(shop, { product, email: 'csrf@x.com', stripeToken: 'tok_visa', formKey: null });
       if (!placed.created) throw new Error('expected a new sale');
-      await shop.store.markProcessing(placed.guid);
+      await shop.store.startCharge(placed.guid);
       await shop.store.markFinished(placed.guid, 'ch_csrf');
       const before = await counts(shop);
       for (const token of [undefined, 'wrong', `${csrf}x`, csrf.toLowerCase() === csrf ? csrf.toUpperCase() : csrf.toLowerCase()]) {
@@ -152,7 +152,7 @@ describe('attacks', () => {
       expect(buy.statusCode).toBe(200);
       const { guid } = buy.json() as { guid: string };
       expect((await shop.store.getSale(guid))?.email).toBe(XSS_EMAIL);
-      await shop.store.markProcessing(guid);
+      await shop.store.startCharge(guid);
       await shop.store.markFinished(guid, 'ch_xss');
       const sale = (await shop.store.getSale(guid))!;
 

@@ -29,12 +29,8 @@ export const SQL = {
   countSales: 'SELECT state, COUNT(*)::int AS n FROM sales GROUP BY state',
 
   // Guarded transitions (sales/states.ts TRANSITIONS): the WHERE lists the states each may come from.
-  markProcessing: `UPDATE sales SET state = 'processing', updated_at = now()
-    WHERE guid = $1 AND state IN ('pending', 'processing')`,
-  /**
-   * markProcessing for the charge job: the same guarded transition, returning the columns the
-   * charge sends (one statement instead of reading the sale first).
-   */
+  // pending|processing → processing, returning the columns the charge sends (the charge job
+  // needs no read of the sale first).
   startCharge: `UPDATE sales SET state = 'processing', updated_at = now()
     WHERE guid = $1 AND state IN ('pending', 'processing')
     RETURNING guid, amount, currency, email, stripe_token`,

@@ -110,7 +110,7 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
     return { kind: 'success', durationMs };
   } catch (thrown) {
     const durationMs = performance.now() - started;
-    const reason = attempt.aborted ? attempt.reason : undefined;
+    const reason = attempt.reason; // undefined unless aborted
     if (reason instanceof ShutdownAbort || reason instanceof LeaseLostAbort) return { kind: 'released', durationMs, reason };
     const error = toError(reason instanceof JobTimeoutError ? reason : thrown);
     const permanent = error instanceof PermanentError;

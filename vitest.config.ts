@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run the TypeScript sources of every workspace package (the `@errand/source` export
+// condition), never a stale dist/.
+const conditions = ['@errand/source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@errand/source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 30_000,

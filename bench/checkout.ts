@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestToken } from '@errand/gateway';
 import autocannon from 'autocannon';
-import { dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.ts';
-import { freePort, startTs, stop, waitHttp } from './lib/procs.ts';
-import { fmt, sleep } from './lib/stats.ts';
-import { markdownTable } from './lib/table.ts';
+import { dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.js';
+import { freePort, startTs, stop, waitHttp } from './lib/procs.js';
+import { fmt, sleep } from './lib/stats.js';
+import { markdownTable } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { createTestToken } from '@errand/gateway';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { dropStaleDatabases, freshDatabase } from './lib/env.ts';
-import { freePort, startTs, stop, waitHttp } from './lib/procs.ts';
-import { fmt, percentile, sleep } from './lib/stats.ts';
-import { markdownTable } from './lib/table.ts';
+import { dropStaleDatabases, freshDatabase } from './lib/env.js';
+import { freePort, startTs, stop, waitHttp } from './lib/procs.js';
+import { fmt, percentile, sleep } from './lib/stats.js';
+import { markdownTable } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');

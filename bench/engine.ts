@@ -7,12 +7,12 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildArgs, ChildResult } from './engine/child.ts';
-import type { SystemName, WorkerConfig } from './engine/systems.ts';
-import { dropStaleDatabases, machineInfo } from './lib/env.ts';
-import { runChild } from './lib/spawn.ts';
-import { fmt, median } from './lib/stats.ts';
-import { markdownTable } from './lib/table.ts';
+import type { ChildArgs, ChildResult } from './engine/child.js';
+import type { SystemName, WorkerConfig } from './engine/systems.js';
+import { dropStaleDatabases, machineInfo } from './lib/env.js';
+import { runChild } from './lib/spawn.js';
+import { fmt, median } from './lib/stats.js';
+import { markdownTable } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'engine/child.ts');

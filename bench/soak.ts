@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeSystem, type SystemName } from './engine/systems.ts';
-import { fmt, sleep } from './lib/stats.ts';
+import { makeSystem, type SystemName } from './engine/systems.js';
+import { fmt, sleep } from './lib/stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ItemResult } from './engine.ts';
-import type { MachineInfo } from './lib/env.ts';
-import { fmt } from './lib/stats.ts';
-import { barChart, COLORS } from './lib/svg.ts';
-import { markdownTable } from './lib/table.ts';
+import type { ItemResult } from './engine.js';
+import type { MachineInfo } from './lib/env.js';
+import { fmt } from './lib/stats.js';
+import { barChart, COLORS } from './lib/svg.js';
+import { markdownTable } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');

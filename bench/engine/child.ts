@@ -13,8 +13,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { percentile, sleep } from '../lib/stats.ts';
-import { makeSystem, type Payload, type SystemName, type WorkerConfig } from './systems.ts';
+import { percentile, sleep } from '../lib/stats.js';
+import { makeSystem, type Payload, type SystemName, type WorkerConfig } from './systems.js';
 
 export interface ChildArgs {
   mode: 'burndown' | 'enqueue' | 'xlatency' | 'ceiling' | 'worker' | 'sender';

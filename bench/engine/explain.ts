@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { makeSystem } from './systems.ts';
+import { makeSystem } from './systems.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SQL = join(HERE, '../../packages/engine/sql/postgres/queries');

@@ -6,8 +6,8 @@
  */
 import { createErrand, defineJob } from 'errand';
 import pino from 'pino';
-import { freshDatabase } from '../lib/env.ts';
-import { percentile, sleep } from '../lib/stats.ts';
+import { freshDatabase } from '../lib/env.js';
+import { percentile, sleep } from '../lib/stats.js';
 
 const SAMPLES = Number(process.argv[2] ?? 1000);
 const now = () => performance.now();

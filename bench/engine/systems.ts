@@ -13,7 +13,7 @@ import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run, type Worke
 import PgBoss from 'pg-boss';
 import pg from 'pg';
 import pino from 'pino';
-import { freshDatabase } from '../lib/env.ts';
+import { freshDatabase } from '../lib/env.js';
 
 export interface Payload {
   i: number;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { sleep } from './stats.ts';
+import { sleep } from './stats.js';
 
-const TSX = ['--require', 'tsx/preflight', '--import', 'tsx'];
+const TSX = ['--conditions=@errand/source', '--require', 'tsx/preflight', '--import', 'tsx'];
 
 /** Start a TypeScript program in its own process (tsx loader), output discarded unless it fails to become ready. */
 export function startTs(script: string, env: Record<string, string>, args: string[] = []): ChildProcess & { logs: () => string } {

@@ -14,9 +14,9 @@
  * Exit status: 0 when every invariant held, 1 on any violation, 2 on bad flags.
  */
 import { writeFileSync } from 'node:fs';
-import { runAudit } from './audit.ts';
-import { summaryTable } from './report.ts';
-import { type ChaosDb, type ChaosResult, runChaos } from './run.ts';
+import { runAudit } from './audit.js';
+import { summaryTable } from './report.js';
+import { type ChaosDb, type ChaosResult, runChaos } from './run.js';
 
 interface Flags {
   db: ChaosDb[];

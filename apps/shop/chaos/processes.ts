@@ -29,7 +29,7 @@ export interface ShopProcess {
 
 export function spawnShop(name: string, entry: string, env: Record<string, string>, logFile: string): ShopProcess {
   const out: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const proc = spawn(process.execPath, ['--conditions=@errand/source', '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

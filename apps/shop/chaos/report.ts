@@ -1,5 +1,5 @@
 /** The chaos run's figures as a Markdown table (printed, and pasted into RELIABILITY.md). */
-import type { ChaosResult } from './run.ts';
+import type { ChaosResult } from './run.js';
 
 export function summaryTable(results: ChaosResult[]): string {
   const rows: [string, (r: ChaosResult) => string][] = [

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { createTestToken, type Faults, type Gateway, startGateway } from '@errand/gateway';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type JobRow, type SaleRow, checkInvariants } from './checks.ts';
-import { scanFiles, type ScanResult } from './log-scan.ts';
-import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.ts';
-import { type ShopProcess, startWeb, startWorker } from './processes.ts';
+import { type JobRow, type SaleRow, checkInvariants } from './checks.js';
+import { scanFiles, type ScanResult } from './log-scan.js';
+import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
+import { type ShopProcess, startWeb, startWorker } from './processes.js';
 
 export type ChaosDb = 'postgres' | 'sqlite';
 

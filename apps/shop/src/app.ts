@@ -8,17 +8,17 @@ import rateLimit from '@fastify/rate-limit';
 import type { Errand } from 'errand';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type Assets, buildAssets } from './assets.ts';
-import type { ShopStore } from './db/types.ts';
-import type { ShopJobs } from './jobs/index.ts';
-import { assetRoutes } from './routes/assets.ts';
-import { catalogRoutes } from './routes/catalog.ts';
-import { checkoutRoutes } from './routes/checkout.ts';
-import { installErrorHandlers } from './routes/errors.ts';
-import { healthRoutes } from './routes/health.ts';
-import { pickupRoutes } from './routes/pickup.ts';
-import { statusRoutes } from './routes/status.ts';
-import { registerSecurityHeaders } from './security/headers.ts';
+import { type Assets, buildAssets } from './assets.js';
+import type { ShopStore } from './db/types.js';
+import type { ShopJobs } from './jobs/index.js';
+import { assetRoutes } from './routes/assets.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { checkoutRoutes } from './routes/checkout.js';
+import { installErrorHandlers } from './routes/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { pickupRoutes } from './routes/pickup.js';
+import { statusRoutes } from './routes/status.js';
+import { registerSecurityHeaders } from './security/headers.js';
 
 export interface AppOptions {
   store: ShopStore;

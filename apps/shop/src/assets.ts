@@ -1,11 +1,10 @@
 /**
- * The page's static assets, built at start into memory: the checkout script (TypeScript bundled by
- * esbuild — no jQuery, no framework) and the stylesheet. Served by routes/assets.ts.
+ * The page's static assets, read at start from public/build/ (built by scripts/build-client.mjs
+ * during `npm ci` / `npm run build`, never at start): the checkout script and the stylesheet.
+ * Served by routes/assets.ts.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 
 export interface Asset {
   body: string;
@@ -20,31 +19,30 @@ export interface Assets {
 
 const etag = (s: string) => `"${createHash('sha256').update(s).digest('base64url').slice(0, 16)}"`;
 
-let building: Promise<Assets> | undefined;
+// From src/ and from dist/ alike, the build output is ../public/build/.
+const BUILD_DIR = new URL('../public/build/', import.meta.url);
 
-/** Built once per process (tests build many apps). */
+let loading: Promise<Assets> | undefined;
+
+async function read(name: string): Promise<string> {
+  try {
+    return await readFile(new URL(name, BUILD_DIR), 'utf8');
+  } catch (err) {
+    throw new Error(`the shop's ${name} is not built (${(err as Error).message}): run npm run build`, { cause: err });
+  }
+}
+
+/** Read once per process (tests build many apps). */
 export function buildAssets(): Promise<Assets> {
-  building ??= (async () => {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL('./client/checkout.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      target: ['es2020'],
-      minify: true,
-      sourcemap: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    const js = result.outputFiles[0].text;
-    const css = readFileSync(new URL('./client/shop.css', import.meta.url), 'utf8');
+  loading ??= (async () => {
+    const [js, css] = await Promise.all([read('checkout.js'), read('shop.css')]);
     return {
       'checkout.js': { body: js, contentType: 'application/javascript; charset=utf-8', etag: etag(js) },
       'shop.css': { body: css, contentType: 'text/css; charset=utf-8', etag: etag(css) },
     };
   })();
-  building.catch(() => {
-    building = undefined;
+  loading.catch(() => {
+    loading = undefined;
   });
-  return building;
+  return loading;
 }

@@ -19,12 +19,13 @@
  * | CHARGE_BACKOFF_MS       | 1000                       | first retry delay; doubles each attempt, capped at 60 s         |
  * | TRUST_PROXY             | false                      | true behind a reverse proxy (client IP for rate limiting)       |
  * | COOKIE_SECURE           | false                      | true when served over HTTPS (Secure cookies)                    |
- * | LOG_LEVEL               | info                       | pino level                                                      |
+ * | LOG_LEVEL               | info                       | pino level: fatal, error, warn, info, debug, trace or silent    |
  *
  * The local gateway: when STRIPE_SECRET_KEY is unset, `npm start` runs the local
  * Stripe-compatible gateway in process (unless STRIPE_API_BASE points at one already running) and
  * uses test keys it accepts. Setting STRIPE_SECRET_KEY turns it off.
  */
+import { parseArgs } from 'node:util';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -134,10 +135,46 @@ function queues(spec: string): Record<string, number> {
   return out;
 }
 
+export const WORKER_USAGE = `Usage: npm run worker -- [options]
+
+  --queue <name=n,...>   queues and their concurrency (default: $WORKER_QUEUES, else payments=10)
+  -h, --help             this text
+  -v, --version          the version
+
+Everything else comes from the environment (DATABASE_URL, STRIPE_SECRET_KEY, …): see README.md.`;
+
+export interface WorkerArgs {
+  queue?: string;
+  help?: boolean;
+  version?: boolean;
+}
+
+/** The worker's flags (node:util parseArgs): an unknown flag or a missing value is a ConfigError. */
+export function parseWorkerArgs(argv: string[]): WorkerArgs {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { queue: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    const message = (err as Error).message.replace(/\. To specify.*$/s, '');
+    throw new ConfigError(/'--queue/.test(message) ? '--queue needs a value, e.g. --queue payments=10' : message);
+  }
+}
+
+/** pino's levels: anything else in LOG_LEVEL is a configuration error, not a crash inside pino. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export function loadConfig(env: Env = process.env, argv: string[] = []): ShopConfig {
-  const queueFlag = argv.indexOf('--queue');
-  const queueSpec = queueFlag >= 0 ? argv[queueFlag + 1] : str(env, 'WORKER_QUEUES');
-  if (queueFlag >= 0 && !queueSpec) throw new ConfigError('--queue needs a value, e.g. --queue payments=10');
+  const args = parseWorkerArgs(argv);
+  if (args.queue === '') throw new ConfigError('--queue needs a value, e.g. --queue payments=10');
+  const queueSpec = args.queue ?? str(env, 'WORKER_QUEUES');
+  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(str(env, 'LOG_LEVEL'))}`);
+  }
   const stripe = stripeConfig(env);
   const databaseUrl = str(env, 'DATABASE_URL') ?? 'sqlite:./data/shop.db';
   if (!/^(sqlite:|memory:|postgres(ql)?:\/\/)/i.test(databaseUrl)) {
@@ -160,7 +197,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
     },
     trustProxy: bool(env, 'TRUST_PROXY', false),
     cookieSecure: bool(env, 'COOKIE_SECURE', false),
-    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    logLevel,
   };
 }
 

@@ -5,7 +5,7 @@
 import { errandConsole, registerMetrics } from '@errand/console';
 import type { Errand } from 'errand';
 import type { FastifyInstance } from 'fastify';
-import type { SalesSource } from './sales/admin-source.ts';
+import type { SalesSource } from './sales/admin-source.js';
 
 /** Mount the console and the metrics endpoint. Call before app.listen/app.ready. */
 export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource): Promise<boolean> {

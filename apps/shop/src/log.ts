@@ -1,9 +1,11 @@
 /**
- * The shop's logger: JSON lines (pino). Never a card number, token, key or cookie: requests are
+ * The shop's logger (pino): human-readable lines in a terminal (stdout is a TTY, or
+ * NODE_ENV=development), JSON lines otherwise (LOG_FORMAT=json|pretty overrides). Never a card number, token, key or cookie: requests are
  * logged by method and URL only (no bodies, and no secrets are ever put in URLs), and these
  * paths are redacted wherever they appear.
  */
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export const REDACT = [
   'stripeToken',
@@ -18,6 +20,17 @@ export const REDACT = [
   'headers.authorization',
 ];
 
-export function createLogger(level = 'info'): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'shop', pid: process.pid } });
+/** Pretty in a terminal or in development, JSON otherwise; LOG_FORMAT=json|pretty decides. */
+export function wantsPretty(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): boolean {
+  if (env.LOG_FORMAT === 'json') return false;
+  if (env.LOG_FORMAT === 'pretty') return true;
+  return isTty || env.NODE_ENV === 'development';
+}
+
+export function createLogger(level = 'info', options: { pretty?: boolean } = {}): Logger {
+  const opts = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'shop', pid: process.pid } };
+  if (!(options.pretty ?? wantsPretty())) return pino(opts);
+  // Synchronous, in this thread: lines keep their order with what the process prints itself, and
+  // redaction has already happened when pino-pretty sees a line.
+  return pino(opts, pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), ignore: 'app,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
 }

@@ -5,14 +5,14 @@
  */
 import { startGateway, type Gateway } from '@errand/gateway';
 import { stopOnSignals, type Worker } from 'errand';
-import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, type ShopConfig, stripeJsUrl } from './config.ts';
-import { mountConsole } from './console.ts';
-import { seedDemoProducts } from './db/seed.ts';
-import { PAYMENTS_QUEUE } from './jobs/charge.ts';
-import { createLogger } from './log.ts';
-import { createSalesSource } from './sales/admin-source.ts';
-import { startRuntime } from './runtime.ts';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type ShopConfig, stripeJsUrl } from './config.js';
+import { mountConsole } from './console.js';
+import { seedDemoProducts } from './db/seed.js';
+import { PAYMENTS_QUEUE } from './jobs/charge.js';
+import { createLogger } from './log.js';
+import { createSalesSource } from './sales/admin-source.js';
+import { startRuntime } from './runtime.js';
 
 async function startLocalGateway(config: ShopConfig): Promise<Gateway> {
   try {

@@ -4,10 +4,10 @@
  */
 import { createErrand, type Errand } from 'errand';
 import type { Logger } from 'pino';
-import { openDatabase, type ShopDatabase } from './db/database.ts';
-import type { ShopStore } from './db/types.ts';
-import { createShopJobs, type ShopJobs } from './jobs/index.ts';
-import { createStripeClient } from './jobs/stripe-client.ts';
+import { openDatabase, type ShopDatabase } from './db/database.js';
+import type { ShopStore } from './db/types.js';
+import { createShopJobs, type ShopJobs } from './jobs/index.js';
+import { createStripeClient } from './jobs/stripe-client.js';
 
 export interface RuntimeOptions {
   databaseUrl: string;

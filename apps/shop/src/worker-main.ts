@@ -4,13 +4,18 @@
  * payments=10). SIGTERM/SIGINT: running charges finish, the rest are handed back, exit 0.
  */
 import { stopOnSignals } from 'errand';
-import { ConfigError, DEFAULT_GATEWAY_PORT, loadConfig } from './config.ts';
-import { PAYMENTS_QUEUE } from './jobs/charge.ts';
-import { createLogger } from './log.ts';
-import { startRuntime } from './runtime.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, DEFAULT_GATEWAY_PORT, loadConfig, parseWorkerArgs, WORKER_USAGE } from './config.js';
+import { PAYMENTS_QUEUE } from './jobs/charge.js';
+import { createLogger } from './log.js';
+import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = parseWorkerArgs(argv);
+  if (args.help) return void process.stdout.write(`${WORKER_USAGE}\n`);
+  if (args.version) return void process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  const config = loadConfig(process.env, argv);
   const logger = createLogger(config.logLevel);
   // With no Stripe key, talk to the local gateway that `npm start` runs (or STRIPE_API_BASE).
   const apiBase = config.stripe.apiBase ?? `http://127.0.0.1:${process.env.GATEWAY_PORT || DEFAULT_GATEWAY_PORT}`;
@@ -25,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) process.stderr.write(`\nshop worker: configuration error: ${err.message}\n\n`);
+  if (err instanceof ConfigError) process.stderr.write(`\nshop worker: ${err.message}\n\n${WORKER_USAGE}\n\n`);
   else process.stderr.write(`\nshop worker: failed to start: ${(err as Error)?.stack ?? err}\n\n`);
   process.exit(1);
 });

@@ -6,13 +6,13 @@
 import { createTestToken, type Gateway, startGateway } from '@errand/gateway';
 import type { Worker } from 'errand';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_PG } from '../../../packages/engine/test/helpers/pg.ts';
-import { eventually, waitForEvent } from '../../../packages/engine/test/helpers/signals.ts';
-import { GATEWAY_DOWN_MESSAGE, PAYMENTS_QUEUE } from '../src/jobs/charge.ts';
-import { createSalesSource } from '../src/sales/admin-source.ts';
-import { txEnqueue } from '../src/sales/enqueue.ts';
-import { newGuid } from '../src/sales/guid.ts';
-import { createTestShop, type Dialect, type TestShop } from './helpers.ts';
+import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
+import { eventually, waitForEvent } from '../../../packages/engine/test/helpers/signals.js';
+import { GATEWAY_DOWN_MESSAGE, PAYMENTS_QUEUE } from '../src/jobs/charge.js';
+import { createSalesSource } from '../src/sales/admin-source.js';
+import { txEnqueue } from '../src/sales/enqueue.js';
+import { newGuid } from '../src/sales/guid.js';
+import { createTestShop, type Dialect, type TestShop } from './helpers.js';
 
 const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];
 const MAX_ATTEMPTS = 3;

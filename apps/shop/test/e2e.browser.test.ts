@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Child, fillCheckout, launchBrowser, screenshot, startShop } from './e2e-helpers.ts';
+import { type Child, fillCheckout, launchBrowser, screenshot, startShop } from './e2e-helpers.js';
 
 describe('checkout in a real browser (SQLite, in-process gateway and workers)', () => {
   let shop: Child & { url: string; gatewayUrl: string | null };

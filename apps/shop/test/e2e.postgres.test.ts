@@ -5,9 +5,9 @@
 import { createTestToken, type Gateway, startGateway } from '@errand/gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, HAS_PG, type TestDatabase } from '../../../packages/engine/test/helpers/pg.ts';
-import { eventually } from '../../../packages/engine/test/helpers/signals.ts';
-import { type Child, fillCheckout, launchBrowser, screenshot, startShop, startWorker } from './e2e-helpers.ts';
+import { createTestDatabase, HAS_PG, type TestDatabase } from '../../../packages/engine/test/helpers/pg.js';
+import { eventually } from '../../../packages/engine/test/helpers/signals.js';
+import { type Child, fillCheckout, launchBrowser, screenshot, startShop, startWorker } from './e2e-helpers.js';
 
 describe.runIf(HAS_PG)('purchase on PostgreSQL with two separate worker processes', () => {
   let db: TestDatabase;

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import type { Gateway } from '@errand/gateway';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createTestDatabase } from '../../../packages/engine/test/helpers/pg.ts';
-import { type AppOptions, buildApp } from '../src/app.ts';
-import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../src/config.ts';
-import { seedDemoProducts } from '../src/db/seed.ts';
-import { type Runtime, startRuntime } from '../src/runtime.ts';
+import { createTestDatabase } from '../../../packages/engine/test/helpers/pg.js';
+import { type AppOptions, buildApp } from '../src/app.js';
+import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../src/config.js';
+import { seedDemoProducts } from '../src/db/seed.js';
+import { type Runtime, startRuntime } from '../src/runtime.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_PG } from '../../../packages/engine/test/helpers/pg.ts';
-import { counts, createTestShop, type Dialect, type TestShop } from './helpers.ts';
+import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
+import { counts, createTestShop, type Dialect, type TestShop } from './helpers.js';
 
 const TOKEN = 'tok_visa';
 const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];

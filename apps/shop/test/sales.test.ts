@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_PG } from '../../../packages/engine/test/helpers/pg.ts';
-import { ConfigError, loadConfig, STRIPE_JS, stripeJsUrl } from '../src/config.ts';
-import { createSalesSource } from '../src/sales/admin-source.ts';
-import { txEnqueue } from '../src/sales/enqueue.ts';
-import { newGuid } from '../src/sales/guid.ts';
-import { type SaleState, TRANSITIONS } from '../src/sales/states.ts';
-import { createTestShop, type Dialect, type TestShop } from './helpers.ts';
+import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
+import { ConfigError, loadConfig, STRIPE_JS, stripeJsUrl } from '../src/config.js';
+import { createSalesSource } from '../src/sales/admin-source.js';
+import { txEnqueue } from '../src/sales/enqueue.js';
+import { newGuid } from '../src/sales/guid.js';
+import { type SaleState, TRANSITIONS } from '../src/sales/states.js';
+import { createTestShop, type Dialect, type TestShop } from './helpers.js';
 
 const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];
 type Move = keyof typeof TRANSITIONS;

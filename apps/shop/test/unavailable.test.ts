@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShopStore } from '../src/db/types.ts';
-import { counts, createTestShop, type TestShop } from './helpers.ts';
+import type { ShopStore } from '../src/db/types.js';
+import { counts, createTestShop, type TestShop } from './helpers.js';
 
 /**
  * When the database is away (a PostgreSQL restart, a dropped connection, a locked SQLite file),
@@ -31,7 +31,7 @@ describe('the database is away', () => {
         return Reflect.get(target, key, receiver);
       },
     }) as ShopStore;
-    const { buildApp } = await import('../src/app.ts');
+    const { buildApp } = await import('../src/app.js');
     away = await buildApp({
       store,
       errand: shop.errand,

@@ -23,8 +23,8 @@ import { createErrand, defineJob } from 'errand';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
-import { createTestDatabase } from '../../engine/test/helpers/pg.ts';
-import { errandConsole, registerMetrics } from '../src/index.ts';
+import { createTestDatabase } from '../../engine/test/helpers/pg.js';
+import { errandConsole, registerMetrics } from '../src/index.js';
 
 const TOTAL = Number(process.env.JOBS ?? 1_000_000);
 const BATCH = 50_000;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The console's static files, read once and served from the plugin (nothing loads from outside). */
-const dir = new URL('./assets/', import.meta.url);
+const dir = new URL('../assets/', import.meta.url);
 
 const TYPES: Record<string, string> = {
   'console.css': 'text/css; charset=utf-8',

@@ -1,6 +1,6 @@
 import type { ThroughputPoint } from 'errand';
-import { num } from './format.ts';
-import { type Html, html } from './html.ts';
+import { num } from './format.js';
+import { type Html, html } from './html.js';
 
 /**
  * Server-drawn SVG bar charts (no script, no external library). Each bar stacks processed

@@ -1,6 +1,6 @@
 import type { Errand, JobState, QueueCounts } from 'errand';
-import type { SalesSource } from './sales.ts';
-import { Snapshot } from './snapshot.ts';
+import type { SalesSource } from './sales.js';
+import { Snapshot } from './snapshot.js';
 
 /**
  * State counts are capped so a page never counts a million rows: "10,000+". (The engine walks

@@ -1,4 +1,4 @@
-import { type Html, html } from './html.ts';
+import { type Html, html } from './html.js';
 
 /** Display helpers shared by the pages: numbers, times, durations, state badges. */
 

@@ -1,4 +1,4 @@
-import { type Html, html } from './html.ts';
+import { type Html, html } from './html.js';
 
 /** What every page needs to know about the request it renders for. */
 export interface PageContext {

@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { COUNT_CAP } from './deps.ts';
-import { SALE_STATES, type SalesSource } from './sales.ts';
+import { COUNT_CAP } from './deps.js';
+import { SALE_STATES, type SalesSource } from './sales.js';
 
 export interface MetricsOptions {
   errand: Errand;

@@ -1,7 +1,7 @@
-import { param } from './deps.ts';
-import type { Html } from './html.ts';
-import { notice } from './layout.ts';
-import { ACTION_DONE, isAction } from './pages/actions.ts';
+import { param } from './deps.js';
+import type { Html } from './html.js';
+import { notice } from './layout.js';
+import { ACTION_DONE, isAction } from './pages/actions.js';
 
 /**
  * After an action the browser is redirected (POST → 303 → GET) with `done=<code>` and numbers in

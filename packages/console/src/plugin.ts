@@ -1,19 +1,19 @@
 import formbody from '@fastify/formbody';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ASSETS } from './assets.ts';
-import { readCookie, resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter, sessionCookie } from './auth.ts';
-import { foreignOrigin, formField, tokenMatches } from './csrf.ts';
-import { type Deps, makeDeps } from './deps.ts';
-import { type Html, html } from './html.ts';
-import { barePage, layout, notice, type PageContext } from './layout.ts';
-import { registerMetrics } from './metrics.ts';
-import { noticeFrom } from './notices.ts';
-import { registerJobActions } from './routes/job-actions.ts';
-import { registerPages } from './routes/pages.ts';
-import { registerSales } from './routes/sales.ts';
-import type { SalesSource } from './sales.ts';
-import { signInPage } from './pages/signin.ts';
+import { ASSETS } from './assets.js';
+import { readCookie, resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter, sessionCookie } from './auth.js';
+import { foreignOrigin, formField, tokenMatches } from './csrf.js';
+import { type Deps, makeDeps } from './deps.js';
+import { type Html, html } from './html.js';
+import { barePage, layout, notice, type PageContext } from './layout.js';
+import { registerMetrics } from './metrics.js';
+import { noticeFrom } from './notices.js';
+import { registerJobActions } from './routes/job-actions.js';
+import { registerPages } from './routes/pages.js';
+import { registerSales } from './routes/sales.js';
+import type { SalesSource } from './sales.js';
+import { signInPage } from './pages/signin.js';
 
 export interface ConsoleOptions {
   errand: Errand;

@@ -1,7 +1,7 @@
 import { createErrand, type Errand } from 'errand';
 import Fastify from 'fastify';
-import { registerMetrics } from './metrics.ts';
-import { errandConsole } from './plugin.ts';
+import { registerMetrics } from './metrics.js';
+import { errandConsole } from './plugin.js';
 
 export interface StartConsoleOptions {
   databaseUrl: string;

@@ -2,10 +2,10 @@ import Fastify from 'fastify';
 import { createErrand } from 'errand';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resolvePassword, Sessions, SignInLimiter } from '../src/auth.ts';
-import { errandConsole, html, raw, registerMetrics, startConsole } from '../src/index.ts';
-import { safeNext } from '../src/plugin.ts';
-import { encodeForm, harness, type Harness, PASSWORD, sqliteBackend, type Backend } from './helpers.ts';
+import { resolvePassword, Sessions, SignInLimiter } from '../src/auth.js';
+import { errandConsole, html, raw, registerMetrics, startConsole } from '../src/index.js';
+import { safeNext } from '../src/plugin.js';
+import { encodeForm, harness, type Harness, PASSWORD, sqliteBackend, type Backend } from './helpers.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 

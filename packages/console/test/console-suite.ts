@@ -1,8 +1,8 @@
 import { defineJob, type Errand } from 'errand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, waitForEvent } from '../../engine/test/helpers/signals.ts';
-import { FakeSales } from './fake-sales.ts';
-import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.ts';
+import { eventually, waitForEvent } from '../../engine/test/helpers/signals.js';
+import { FakeSales } from './fake-sales.js';
+import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.js';
 
 export const XSS_SCRIPT = '<script>alert(1)</script>';
 export const XSS_ATTR = '"><img src=x onerror=alert(2)>';

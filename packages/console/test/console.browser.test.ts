@@ -6,22 +6,22 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../engine/test/helpers/signals.ts';
-import { errandConsole, registerMetrics } from '../src/index.ts';
-import { FakeSales } from './fake-sales.ts';
-import { type Backend, PASSWORD, sqliteBackend } from './helpers.ts';
+import { eventually } from '../../engine/test/helpers/signals.js';
+import { errandConsole, registerMetrics } from '../src/index.js';
+import { FakeSales } from './fake-sales.js';
+import { type Backend, PASSWORD, sqliteBackend } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // UPDATE_SCREENSHOTS=1 refreshes the committed screenshots; otherwise they go to a temp dir, so a
 // test run leaves the working tree clean.
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 const SHOTS = UPDATE ? new URL('./screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(`${tmpdir()}/errand-console-shots-`)}/`);
-const DOCS = new URL('../../../docs/', import.meta.url);
+const DOCS = new URL('../', import.meta.url);
 
 /**
  * A real headless Chromium against the console on a real port: sign in, find a dead job, retry
  * it and see it complete; pause and resume a queue; refund a sale. With UPDATE_SCREENSHOTS=1,
- * screenshots go to test/screenshots/ (and the dashboard to docs/console-dashboard.png).
+ * screenshots go to test/screenshots/ (and the dashboard to console-dashboard.png, the README picture).
  */
 describe.runIf(existsSync(CHROMIUM))('console in a real browser', () => {
   let backend: Backend;

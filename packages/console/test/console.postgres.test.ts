@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { HAS_PG } from '../../engine/test/helpers/pg.ts';
-import { consoleSuite } from './console-suite.ts';
-import { postgresBackend } from './helpers.ts';
+import { HAS_PG } from '../../engine/test/helpers/pg.js';
+import { consoleSuite } from './console-suite.js';
+import { postgresBackend } from './helpers.js';
 
 describe.runIf(HAS_PG)('PostgreSQL', () => {
   consoleSuite('PostgreSQL', postgresBackend);

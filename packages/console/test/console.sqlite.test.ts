@@ -1,4 +1,4 @@
-import { consoleSuite } from './console-suite.ts';
-import { sqliteBackend } from './helpers.ts';
+import { consoleSuite } from './console-suite.js';
+import { sqliteBackend } from './helpers.js';
 
 consoleSuite('SQLite', sqliteBackend);

@@ -1,4 +1,4 @@
-import type { SalesSource, SaleState, SaleView } from '../src/sales.ts';
+import type { SalesSource, SaleState, SaleView } from '../src/sales.js';
 
 /** An in-memory SalesSource for the console's tests (the real one lives in the shop). */
 export class FakeSales implements SalesSource {

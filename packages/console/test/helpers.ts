@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createErrand, type Errand } from 'errand';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
-import { createTestDatabase } from '../../engine/test/helpers/pg.ts';
-import { errandConsole, registerMetrics, type SalesSource } from '../src/index.ts';
+import { createTestDatabase } from '../../engine/test/helpers/pg.js';
+import { errandConsole, registerMetrics, type SalesSource } from '../src/index.js';
 
 export const PASSWORD = 'correct horse battery staple';
 

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `errand` command. Errand ships TypeScript sources; tsx runs them without a build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli.ts');
+// The `errand` command: the compiled CLI (npm run build).
+import '../dist/cli.js';

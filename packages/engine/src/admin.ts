@@ -1,6 +1,6 @@
-import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './drivers/driver.ts';
-import { ErrandError } from './errors.ts';
-import { JOB_STATES, type JobRecord, type JobState } from './types.ts';
+import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
+import { ErrandError } from './errors.js';
+import { JOB_STATES, type JobRecord, type JobState } from './types.js';
 
 export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo };
 

@@ -1,13 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createErrand } from './client.ts';
-import { ErrandError } from './errors.ts';
-import type { JobDefinition } from './job.ts';
-import { JOB_STATES } from './types.ts';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.ts';
-import { stopOnSignals } from './signals.ts';
-import { parseQueues } from './worker/worker.ts';
+import { createErrand } from './client.js';
+import { ErrandError } from './errors.js';
+import type { JobDefinition } from './job.js';
+import { JOB_STATES } from './types.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
+import { stopOnSignals } from './signals.js';
+import { parseQueues } from './worker/worker.js';
 
 const HELP: Record<string, string> = {
   main: `errand — durable background jobs
@@ -18,10 +19,10 @@ Commands:
   worker    run jobs from a module of job definitions
   migrate   apply pending migrations and exit
   stats     print job counts by queue and state
-  console   serve the web console
 
 Every command takes --database-url (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL}).
-Run "errand <command> --help" for its options.`,
+Run "errand <command> --help" for its options; "errand --version" prints the version.
+The web console is the errand-console command of the @errand/console package.`,
   worker: `errand worker — run jobs
 
 Usage: errand worker --jobs <module> [options]
@@ -42,17 +43,14 @@ Usage: errand migrate [--database-url <url>]`,
   stats: `errand stats — job counts by queue and state
 
 Usage: errand stats [--database-url <url>] [--json]`,
-  console: `errand console — serve the web console
-
-Usage: errand console [--database-url <url>] [--port <n>] [--host <h>]
-
-Options:
-  --port <n>     default 4000
-  --host <h>     default 127.0.0.1
-  Password: $ERRAND_CONSOLE_PASSWORD (generated and printed when unset).`,
 };
 
 class UsageError extends Error {}
+
+/** The package's version (package.json sits one level above src/ and dist/ alike). */
+function version(): string {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+}
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -102,7 +100,12 @@ async function main(argv: string[]): Promise<void> {
     console.log(HELP.main);
     return;
   }
-  if (!HELP[command] || command === 'main') usage(`unknown command ${JSON.stringify(command)}; one of worker, migrate, stats, console`);
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(version());
+    return;
+  }
+  if (command === 'console') usage('the console is its own command now: npx errand-console --database-url … (npm install @errand/console)');
+  if (!HELP[command] || command === 'main') usage(`unknown command ${JSON.stringify(command)}; one of worker, migrate, stats`);
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(HELP[command]);
     return;
@@ -151,25 +154,6 @@ async function main(argv: string[]): Promise<void> {
     console.log(table(['queue', 'scheduled', 'available', 'running', 'retryable', 'latency', ''], rows));
     console.log();
     console.log(table([...JOB_STATES], [JOB_STATES.map((s) => totals[s])]));
-    return;
-  }
-  if (command === 'console') {
-    const o = parse(command, rest, { port: { type: 'string' }, host: { type: 'string' } });
-    const port = o.port === undefined ? 4000 : Number(o.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be 0-65535, got ${JSON.stringify(o.port)}`);
-    const url = databaseUrl(o['database-url']);
-    const consoleModule = '@errand/console';
-    const mod = await import(consoleModule).catch(() => usage('the console needs the @errand/console package: npm install @errand/console'));
-    const server = await mod.startConsole({ databaseUrl: url, port, host: (o.host as string | undefined) ?? '127.0.0.1' });
-    console.log(`errand console on ${server.url}`);
-    const stop = () => {
-      void server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
     return;
   }
 }

@@ -2,23 +2,23 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Admin } from './admin.ts';
-import { DEFAULT_MAX_ATTEMPTS } from './backoff.ts';
-import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.ts';
-import type { Driver, NewJob } from './drivers/driver.ts';
-import { PostgresDriver } from './drivers/postgres/driver.ts';
-import { SqliteDriver } from './drivers/sqlite/driver.ts';
-import { ErrandError } from './errors.ts';
-import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.ts';
-import type { JobDefinition, JobRequest } from './job.ts';
-import { defaultLogger, logEvents } from './logger.ts';
-import { assertJsonPayload, textProblem } from './payload.ts';
+import { Admin } from './admin.js';
+import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
+import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.js';
+import type { Driver, NewJob } from './drivers/driver.js';
+import { PostgresDriver } from './drivers/postgres/driver.js';
+import { SqliteDriver } from './drivers/sqlite/driver.js';
+import { ErrandError } from './errors.js';
+import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
+import type { JobDefinition, JobRequest } from './job.js';
+import { defaultLogger, logEvents } from './logger.js';
+import { assertJsonPayload, textProblem } from './payload.js';
 
 const MAX_INT32 = 2 ** 31 - 1;
-import type { EnqueuedJob, EnqueueOptions } from './types.ts';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.ts';
-import { type ExecuteDeps, executeJob } from './worker/execute.ts';
-import { Worker, type WorkerOptions } from './worker/worker.ts';
+import type { EnqueuedJob, EnqueueOptions } from './types.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
+import { type ExecuteDeps, executeJob } from './worker/execute.js';
+import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface ErrandOptions {
   /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */

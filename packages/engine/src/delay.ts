@@ -1,7 +1,7 @@
-import type { Errand } from './client.ts';
-import { ErrandError } from './errors.ts';
-import { defineJob } from './job.ts';
-import type { EnqueuedJob, EnqueueOptions } from './types.ts';
+import type { Errand } from './client.js';
+import { ErrandError } from './errors.js';
+import { defineJob } from './job.js';
+import type { EnqueuedJob, EnqueueOptions } from './types.js';
 
 /**
  * Delayed Job's `delay` for registered classes. `delayable(Banana)` registers a class;

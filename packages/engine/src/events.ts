@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ClaimedJob } from './types.ts';
+import type { ClaimedJob } from './types.js';
 
 /**
  * The event catalogue (docs/engine.md#events). Logging, metrics and the console hang off these.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EnqueueOptions } from './types.ts';
+import type { EnqueueOptions } from './types.js';
 
 /** What a handler gets besides its payload. */
 export interface JobContext {

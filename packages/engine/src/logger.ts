@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { ErrandEmitter } from './events.ts';
+import type { ErrandEmitter } from './events.js';
 
 /** Errand's default logger: pino, JSON lines, level from ERRAND_LOG_LEVEL (default info). */
 export function defaultLogger(): Logger {

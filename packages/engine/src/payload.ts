@@ -1,4 +1,4 @@
-import { ErrandError } from './errors.ts';
+import { ErrandError } from './errors.js';
 
 /**
  * Refuse payloads that JSON cannot carry faithfully, naming the field: functions, symbols,

@@ -1,5 +1,5 @@
-import type { Errand } from './client.ts';
-import type { Worker } from './worker/worker.ts';
+import type { Errand } from './client.js';
+import type { Worker } from './worker/worker.js';
 
 /**
  * On SIGTERM or SIGINT: stop the workers gracefully (running jobs finish until the shutdown

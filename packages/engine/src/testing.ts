@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Errand } from './client.ts';
-import { ErrandError } from './errors.ts';
-import type { JobDefinition } from './job.ts';
-import type { JobRecord, JobState } from './types.ts';
+import type { Errand } from './client.js';
+import { ErrandError } from './errors.js';
+import type { JobDefinition } from './job.js';
+import type { JobRecord, JobState } from './types.js';
 
 /**
  * Test helpers for Errand users (like Oban.Testing and River's rivertest):

@@ -1,4 +1,4 @@
-import { ErrandError } from './errors.ts';
+import { ErrandError } from './errors.js';
 
 export type DatabaseTarget =
   | { kind: 'sqlite'; filename: string }

@@ -2,10 +2,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError, type PostgresDriver, type SqliteDriver,
-} from '../src/index.ts';
-import { assertEnqueued, refuteEnqueued } from '../src/testing.ts';
-import { DRIVERS } from './helpers/drivers.ts';
-import { eventually, waitForEvent } from './helpers/signals.ts';
+} from '../src/index.js';
+import { assertEnqueued, refuteEnqueued } from '../src/testing.js';
+import { DRIVERS } from './helpers/drivers.js';
+import { eventually, waitForEvent } from './helpers/signals.js';
 
 const logger = pino({ level: 'silent' });
 let seq = 0;

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrand, type Errand, type PostgresDriver, type SqliteDriver } from '../src/index.ts';
-import { recordJob, slowJob } from './fixtures/jobs.ts';
-import { DRIVERS } from './helpers/drivers.ts';
-import { startWorkerProcess, type WorkerProcess } from './helpers/processes.ts';
-import { eventually } from './helpers/signals.ts';
+import { createErrand, type Errand, type PostgresDriver, type SqliteDriver } from '../src/index.js';
+import { recordJob, slowJob } from './fixtures/jobs.js';
+import { DRIVERS } from './helpers/drivers.js';
+import { startWorkerProcess, type WorkerProcess } from './helpers/processes.js';
+import { eventually } from './helpers/signals.js';
 
 const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
 const logger = pino({ level: 'silent' });

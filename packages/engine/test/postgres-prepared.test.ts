@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrand, defineJob } from '../src/index.ts';
-import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.ts';
-import { waitForEvent } from './helpers/signals.ts';
+import { createErrand, defineJob } from '../src/index.js';
+import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.js';
+import { waitForEvent } from './helpers/signals.js';
 
 /**
  * On PostgreSQL the driver runs its queries as named prepared statements (planned once per

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrand, defineJob, type Errand } from '../src/index.ts';
-import { createTestDatabase, HAS_PG, PG_ADMIN_URL, type TestDatabase } from './helpers/pg.ts';
-import { eventually, waitForEvent } from './helpers/signals.ts';
+import { createErrand, defineJob, type Errand } from '../src/index.js';
+import { createTestDatabase, HAS_PG, PG_ADMIN_URL, type TestDatabase } from './helpers/pg.js';
+import { eventually, waitForEvent } from './helpers/signals.js';
 
 /**
  * The database goes away under a running worker: every server connection of the test database

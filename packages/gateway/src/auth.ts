@@ -1,5 +1,5 @@
 /** API keys: any sk_test_/rk_test_ key is a secret key, any pk_test_ key a publishable one. */
-import { type ApiError, authError } from './errors.ts';
+import { type ApiError, authError } from './errors.js';
 
 export interface ApiKey {
   key: string;

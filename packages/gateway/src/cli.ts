@@ -1,17 +1,19 @@
 /**
- * npm run gateway -- [--port 12111] [--host 127.0.0.1] [--latency ms] [--jitter ms]
+ * errand-gateway (npm run gateway --) [--port 12111] [--host 127.0.0.1] [--latency ms] [--jitter ms]
  *   [--error-500 share] [--error-429 share] [--hang share] [--reset share]
- *   [--lost-response share] [--seed n] [--quiet] [--help]
+ *   [--lost-response share] [--seed n] [--quiet] [--help] [--version]
  * Env: GATEWAY_PORT, GATEWAY_HOST, GATEWAY_FAULTS (JSON, e.g. {"lostResponse":0.1}), GATEWAY_SEED.
  */
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { validateFaults } from './faults.ts';
-import { DEFAULT_PORT, startGateway } from './server.ts';
-import type { Faults, GatewayOptions } from './types.ts';
+import { parseArgs as parseFlags } from 'node:util';
+import { validateFaults } from './faults.js';
+import { DEFAULT_PORT, startGateway } from './server.js';
+import type { Faults, GatewayOptions } from './types.js';
 
 const USAGE = `Errand local payment gateway (Stripe-compatible subset)
 
-Usage: npm run gateway -- [options]
+Usage: errand-gateway [options]   (in the repository: npm run gateway -- [options])
 
   --port <n>             port to listen on (default ${DEFAULT_PORT}, env GATEWAY_PORT; 0 = random)
   --host <addr>          interface to bind (default 127.0.0.1, env GATEWAY_HOST)
@@ -24,22 +26,33 @@ Usage: npm run gateway -- [options]
   --lost-response <share> share executed and recorded, then the connection is destroyed
   --seed <n>             seed of the fault random source (reproducible faults)
   --quiet                no request log
-  --help                 this text
+  -h, --help             this text
+  -v, --version          the version
 
 Env GATEWAY_FAULTS takes the same faults as JSON, e.g. '{"lostResponse":0.2,"latencyMs":50}'.
 Faults can be changed at run time: POST /_control/faults with a JSON body.`;
 
 export class UsageError extends Error {}
 
-const FAULT_FLAGS: Record<string, keyof Faults> = {
-  '--latency': 'latencyMs',
-  '--jitter': 'jitterMs',
-  '--error-500': 'error500',
-  '--error-429': 'error429',
-  '--hang': 'hang',
-  '--reset': 'reset',
-  '--lost-response': 'lostResponse',
-};
+const FAULT_FLAGS = {
+  latency: 'latencyMs',
+  jitter: 'jitterMs',
+  'error-500': 'error500',
+  'error-429': 'error429',
+  hang: 'hang',
+  reset: 'reset',
+  'lost-response': 'lostResponse',
+} as const satisfies Record<string, keyof Faults>;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  seed: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  ...(Object.fromEntries(Object.keys(FAULT_FLAGS).map((f) => [f, { type: 'string' }])) as Record<keyof typeof FAULT_FLAGS, { type: 'string' }>),
+} as const;
 
 function number(flag: string, value: string | undefined): number {
   if (value === undefined || value.trim() === '' || Number.isNaN(Number(value))) throw new UsageError(`${flag} needs a number, got ${value === undefined ? 'nothing' : `'${value}'`}`);
@@ -52,12 +65,23 @@ function port(flag: string, value: string | undefined): number {
   return n;
 }
 
-export type CliOptions = (GatewayOptions & { help?: false }) | { help: true };
+export type CliOptions = (GatewayOptions & { help?: false; version?: false }) | { help: true } | { version: true };
 
 /** Parses flags and environment into gateway options; throws UsageError on anything wrong. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
+  let values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    values = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    // A value-taking flag at the end has no value: say so the way the other checks do.
+    const missing = /Option '(--[a-z0-9-]+)[^']*' argument missing/.exec((e as Error).message);
+    if (missing) throw new UsageError(`${missing[1]} needs a value, got nothing`);
+    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  if (values.help) return { help: true };
+  if (values.version) return { version: true };
   const faults: Partial<Faults> = {};
-  const options: GatewayOptions = { port: DEFAULT_PORT, host: env.GATEWAY_HOST || '127.0.0.1', log: true };
+  const options: GatewayOptions = { port: DEFAULT_PORT, host: env.GATEWAY_HOST || '127.0.0.1', log: !values.quiet };
   if (env.GATEWAY_PORT) options.port = port('GATEWAY_PORT', env.GATEWAY_PORT);
   if (env.GATEWAY_FAULTS) {
     try {
@@ -67,20 +91,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     }
   }
   if (env.GATEWAY_SEED) options.seed = number('GATEWAY_SEED', env.GATEWAY_SEED);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    if (flag === '--help' || flag === '-h') return { help: true };
-    else if (flag === '--quiet') options.log = false;
-    else if (flag === '--port') options.port = port(flag, value());
-    else if (flag === '--host') {
-      const v = value();
-      if (!v) throw new UsageError('--host needs an address');
-      options.host = v;
-    } else if (flag === '--seed') options.seed = number(flag, value());
-    else if (flag in FAULT_FLAGS) (faults as Record<string, number>)[FAULT_FLAGS[flag]] = number(flag, value());
-    else throw new UsageError(`unknown option '${arg}'`);
+  if (values.port !== undefined) options.port = port('--port', values.port);
+  if (values.host !== undefined) {
+    if (!values.host) throw new UsageError('--host needs an address');
+    options.host = values.host;
+  }
+  if (values.seed !== undefined) options.seed = number('--seed', values.seed);
+  for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
+    const v = values[flag as keyof typeof FAULT_FLAGS];
+    if (v !== undefined) faults[key] = number(`--${flag}`, v);
   }
   try {
     options.faults = validateFaults(faults);
@@ -91,17 +110,27 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   return options;
 }
 
-async function main(): Promise<void> {
+/** The package's version (package.json sits one level above src/ and dist/ alike). */
+export function version(): string {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+}
+
+/** `errand-gateway` / `npm run gateway`: start the gateway and stop it on SIGINT/SIGTERM. */
+export async function main(argv: string[]): Promise<void> {
   let parsed: CliOptions;
   try {
-    parsed = parseArgs(process.argv.slice(2), process.env);
+    parsed = parseArgs(argv, process.env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`gateway: ${e.message}\nRun with --help for the options.\n`);
+    process.stderr.write(`errand-gateway: ${e.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  if (parsed.help) {
+  if ('help' in parsed && parsed.help) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if ('version' in parsed && parsed.version) {
+    process.stdout.write(`${version()}\n`);
     return;
   }
   const gateway = await startGateway(parsed);
@@ -121,9 +150,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`gateway: ${(e as Error).message ?? e}\n`);
+/** main() with its failure printed as one line and exit code 1 (what the bin runs). */
+export function runCli(argv: string[]): void {
+  main(argv).catch((e: unknown) => {
+    process.stderr.write(`errand-gateway: ${(e as Error)?.message ?? e}\n`);
     process.exit(1);
   });
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runCli(process.argv.slice(2));

@@ -1,8 +1,8 @@
 /** /_control routes: faults, ledger, reset, health. No auth (a local test tool); never faulted. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultInjector } from './faults.ts';
-import { readBody, sendJson } from './http.ts';
-import type { Store } from './ledger/store.ts';
+import type { FaultInjector } from './faults.js';
+import { readBody, sendJson } from './http.js';
+import type { Store } from './ledger/store.js';
 
 export interface ControlDeps {
   faults: FaultInjector;

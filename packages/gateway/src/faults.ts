@@ -1,5 +1,5 @@
 /** Fault injection: settings, validation and a seeded random source (mulberry32). */
-import type { Faults } from './types.ts';
+import type { Faults } from './types.js';
 
 export const SHARE_FIELDS = ['error500', 'error429', 'hang', 'reset', 'lostResponse'] as const;
 const DELAY_FIELDS = ['latencyMs', 'jitterMs'] as const;

@@ -1,6 +1,6 @@
 /** Small node:http helpers: bodies with a size limit, JSON replies, CORS. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tooLarge } from './errors.ts';
+import { tooLarge } from './errors.js';
 
 export const BODY_LIMIT = 64 * 1024;
 

@@ -3,8 +3,8 @@
  * method, path and parameters, the saved response replayed for a repeat, kept 24 hours.
  * Only requests that began executing are saved; a failure before that frees the key.
  */
-import { idempotencyInUse, idempotencyMismatch, invalidRequest } from './errors.ts';
-import type { FormValue } from './form.ts';
+import { idempotencyInUse, idempotencyMismatch, invalidRequest } from './errors.js';
+import type { FormValue } from './form.js';
 
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 const SWEEP_EVERY_MS = 60_000;

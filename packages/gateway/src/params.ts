@@ -1,6 +1,6 @@
 /** Typed reads of form parameters, failing with Stripe's 400 errors that name the parameter. */
-import { invalidRequest, missingParam, unknownParam } from './errors.ts';
-import type { FormObject, FormValue } from './form.ts';
+import { invalidRequest, missingParam, unknownParam } from './errors.js';
+import type { FormObject, FormValue } from './form.js';
 
 /** Rejects parameters the endpoint does not know, as Stripe does. */
 export function onlyKnown(form: FormObject, known: ReadonlySet<string>): void {

@@ -4,16 +4,16 @@
  * execute → save for replay → answer, or destroy the connection (lost response).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiContext } from './api/context.ts';
-import { authenticate, keyFromHeader } from './auth.ts';
-import { ApiError, apiError, errorJson, invalidRequest, rateLimited, unrecognizedUrl } from './errors.ts';
-import type { FaultInjector, FaultPlan } from './faults.ts';
-import { FormError, type FormObject, parseForm } from './form.ts';
-import { readBody, sendJson } from './http.ts';
-import { canonical, type IdempotencyStore } from './idempotency.ts';
-import { randomId } from './ids.ts';
-import type { Store } from './ledger/store.ts';
-import { matchRoute } from './router.ts';
+import type { ApiContext } from './api/context.js';
+import { authenticate, keyFromHeader } from './auth.js';
+import { ApiError, apiError, errorJson, invalidRequest, rateLimited, unrecognizedUrl } from './errors.js';
+import type { FaultInjector, FaultPlan } from './faults.js';
+import { FormError, type FormObject, parseForm } from './form.js';
+import { readBody, sendJson } from './http.js';
+import { canonical, type IdempotencyStore } from './idempotency.js';
+import { randomId } from './ids.js';
+import type { Store } from './ledger/store.js';
+import { matchRoute } from './router.js';
 
 export interface PipelineDeps {
   store: Store;

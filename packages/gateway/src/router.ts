@@ -1,8 +1,8 @@
 /** The /v1 routes: which handler, which keys may call it, and whether faults apply. */
-import { createCharge, listCharges, retrieveCharge, searchCharges } from './api/charges.ts';
-import type { ApiHandler } from './api/context.ts';
-import { createRefund, retrieveRefund } from './api/refunds.ts';
-import { createToken, retrieveToken } from './api/tokens.ts';
+import { createCharge, listCharges, retrieveCharge, searchCharges } from './api/charges.js';
+import type { ApiHandler } from './api/context.js';
+import { createRefund, retrieveRefund } from './api/refunds.js';
+import { createToken, retrieveToken } from './api/tokens.js';
 
 export interface Route {
   handler: ApiHandler;

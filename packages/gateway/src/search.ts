@@ -3,8 +3,8 @@
  *   metadata['key']:'value'   status:'succeeded'   currency:'usd'   amount>1000   created<=1700000000
  * clauses joined by AND or by OR (not both, as Stripe requires), `-` negates a clause.
  */
-import { invalidRequest } from './errors.ts';
-import type { ChargeObject } from './ledger/store.ts';
+import { invalidRequest } from './errors.js';
+import type { ChargeObject } from './ledger/store.js';
 
 type Predicate = (c: ChargeObject) => boolean;
 type Op = ':' | '>' | '<' | '>=' | '<=';

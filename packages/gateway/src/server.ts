@@ -1,15 +1,15 @@
 /** startGateway: the node:http server, its lifecycle and the dispatch between /v1, /v3 and /_control. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleControl } from './control.ts';
-import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.ts';
-import { FaultInjector } from './faults.ts';
-import { applyCors, preflight, sendJson } from './http.ts';
-import { IdempotencyStore } from './idempotency.ts';
-import { Store } from './ledger/store.ts';
-import { handleApi, type Outcome } from './pipeline.ts';
-import { shimScript } from './shim.ts';
-import type { Faults, Gateway, GatewayOptions, LedgerEntry } from './types.ts';
+import { handleControl } from './control.js';
+import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.js';
+import { FaultInjector } from './faults.js';
+import { applyCors, preflight, sendJson } from './http.js';
+import { IdempotencyStore } from './idempotency.js';
+import { Store } from './ledger/store.js';
+import { handleApi, type Outcome } from './pipeline.js';
+import { shimScript } from './shim.js';
+import type { Faults, Gateway, GatewayOptions, LedgerEntry } from './types.js';
 
 export const DEFAULT_PORT = 12111;
 

@@ -4,6 +4,6 @@ import { readFileSync } from 'node:fs';
 let cached: string | undefined;
 
 export function shimScript(): string {
-  cached ??= readFileSync(new URL('./browser/stripe-shim.js', import.meta.url), 'utf8');
+  cached ??= readFileSync(new URL('../browser/stripe-shim.js', import.meta.url), 'utf8');
   return cached;
 }

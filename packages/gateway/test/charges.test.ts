@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/index.ts';
-import { TEST_CARDS } from '../src/index.ts';
-import { createTestToken, rejection, Stripe, sdk, start } from './helpers.ts';
+import type { Gateway } from '../src/index.js';
+import { TEST_CARDS } from '../src/index.js';
+import { createTestToken, rejection, Stripe, sdk, start } from './helpers.js';
 
 let gw: Gateway;
 let stripe: Stripe;

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/index.ts';
-import { get, post, rejection, Stripe, sdk, start } from './helpers.ts';
+import type { Gateway } from '../src/index.js';
+import { get, post, rejection, Stripe, sdk, start } from './helpers.js';
 
 let gw: Gateway;
 

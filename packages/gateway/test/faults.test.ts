@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/index.ts';
-import { createTestToken, get, LogTap, rejection, Stripe, sdk, start } from './helpers.ts';
+import type { Gateway } from '../src/index.js';
+import { createTestToken, get, LogTap, rejection, Stripe, sdk, start } from './helpers.js';
 
 let gw: Gateway;
 let stripe: Stripe;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FormError, parseForm } from '../src/form.ts';
-import { compileQuery } from '../src/search.ts';
+import { FormError, parseForm } from '../src/form.js';
+import { compileQuery } from '../src/search.js';
 
 describe('form bracket parser', () => {
   it('parses flat, nested and array parameters', () => {

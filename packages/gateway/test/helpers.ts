@@ -1,6 +1,6 @@
 /** Shared test helpers: a gateway on a random port and a Stripe SDK client pointed at it. */
 import Stripe from 'stripe';
-import { createTestToken, type Gateway, type GatewayOptions, startGateway } from '../src/index.ts';
+import { createTestToken, type Gateway, type GatewayOptions, startGateway } from '../src/index.js';
 
 export { createTestToken, Stripe };
 

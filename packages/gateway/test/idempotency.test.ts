@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/index.ts';
-import { LogTap, post, rejection, Stripe, sdk, start } from './helpers.ts';
+import type { Gateway } from '../src/index.js';
+import { LogTap, post, rejection, Stripe, sdk, start } from './helpers.js';
 
 let gw: Gateway;
 let stripe: Stripe;

@@ -4,8 +4,8 @@
  */
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/index.ts';
-import { Stripe as StripeSdk, sdk, start } from './helpers.ts';
+import type { Gateway } from '../src/index.js';
+import { Stripe as StripeSdk, sdk, start } from './helpers.js';
 
 class FakeElement {
   children: FakeElement[] = [];

@@ -3,8 +3,8 @@
  * token and email, poll the sale's status every 500 ms, then go to the pickup page or show why not.
  * Card numbers never reach our server: only the token does.
  */
-import { fetchStatus, postPurchase } from './api.ts';
-import type { CardElement, StripeJs } from './stripe-types.ts';
+import { fetchStatus, postPurchase } from './api.js';
+import type { CardElement, StripeJs } from './stripe-types.js';
 
 const POLL_MS = 500;
 const MAX_POLLS = 30;

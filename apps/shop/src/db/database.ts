@@ -7,10 +7,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseDatabaseUrl } from 'errand';
 import pg from 'pg';
-import { migratePostgres, migrateSqlite } from './migrate.ts';
-import { PostgresStore } from './postgres-store.ts';
-import { SqliteStore } from './sqlite-store.ts';
-import type { ShopStore } from './types.ts';
+import { migratePostgres, migrateSqlite } from './migrate.js';
+import { PostgresStore } from './postgres-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { ShopStore } from './types.js';
 
 export type ShopDatabase =
   | { dialect: 'sqlite'; sqlite: Database.Database; store: ShopStore }

@@ -1,9 +1,9 @@
 /** The store on PostgreSQL (pg Pool). Transactions take a dedicated client: BEGIN … COMMIT. */
 import type pg from 'pg';
-import type { SaleState } from '../sales/states.ts';
-import { SQL } from './queries/postgres.ts';
-import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.ts';
-import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+import type { SaleState } from '../sales/states.js';
+import { SQL } from './queries/postgres.js';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
+import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.js';
 
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;

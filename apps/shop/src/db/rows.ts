@@ -1,6 +1,6 @@
 /** Row → record mapping shared by both stores. */
-import { SALE_STATES, type SaleState } from '../sales/states.ts';
-import type { ChargeTarget, Product, Sale } from './types.ts';
+import { SALE_STATES, type SaleState } from '../sales/states.js';
+import type { ChargeTarget, Product, Sale } from './types.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));

@@ -1,5 +1,5 @@
 /** Demo products, inserted at start unless a product with the same permalink exists. */
-import type { NewProduct, ShopStore } from './types.ts';
+import type { NewProduct, ShopStore } from './types.js';
 
 export const DEMO_PRODUCTS: NewProduct[] = [
   {

@@ -4,10 +4,10 @@
  * between processes sharing the file).
  */
 import type Database from 'better-sqlite3';
-import type { SaleState } from '../sales/states.ts';
-import { type QueryName, SQL } from './queries/sqlite.ts';
-import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.ts';
-import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.ts';
+import type { SaleState } from '../sales/states.js';
+import { type QueryName, SQL } from './queries/sqlite.js';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
+import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.js';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;

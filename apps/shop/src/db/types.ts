@@ -1,6 +1,6 @@
 /** The shop's records and the store that reads and writes them (one method per query). */
 import type { EnqueuedJob } from 'errand';
-import type { SaleState } from '../sales/states.ts';
+import type { SaleState } from '../sales/states.js';
 
 export interface Product {
   id: number;

@@ -7,8 +7,8 @@
  */
 import { defineJob, type JobContext, type JobDefinition } from 'errand';
 import type Stripe from 'stripe';
-import type { ChargeTarget, ShopStore } from '../db/types.ts';
-import { cardMessage, classify } from './gateway-errors.ts';
+import type { ChargeTarget, ShopStore } from '../db/types.js';
+import { cardMessage, classify } from './gateway-errors.js';
 
 export const CHARGE_JOB = 'shop.charge';
 export const PAYMENTS_QUEUE = 'payments';

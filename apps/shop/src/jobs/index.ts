@@ -1,10 +1,10 @@
 /** The shop's job definitions, wired to a store and a Stripe client. */
 import type { JobDefinition } from 'errand';
 import type Stripe from 'stripe';
-import type { ShopStore } from '../db/types.ts';
-import { paymentBackoff } from './backoff.ts';
-import { type ChargePayload, chargeJob } from './charge.ts';
-import { type RefundPayload, refundJob } from './refund.ts';
+import type { ShopStore } from '../db/types.js';
+import { paymentBackoff } from './backoff.js';
+import { type ChargePayload, chargeJob } from './charge.js';
+import { type RefundPayload, refundJob } from './refund.js';
 
 export interface ShopJobs {
   charge: JobDefinition<ChargePayload>;

@@ -4,9 +4,9 @@
  */
 import { defineJob, type JobDefinition, PermanentError } from 'errand';
 import type Stripe from 'stripe';
-import type { ShopStore } from '../db/types.ts';
-import { classify } from './gateway-errors.ts';
-import { PAYMENTS_QUEUE } from './charge.ts';
+import type { ShopStore } from '../db/types.js';
+import { classify } from './gateway-errors.js';
+import { PAYMENTS_QUEUE } from './charge.js';
 
 export const REFUND_JOB = 'shop.refund';
 

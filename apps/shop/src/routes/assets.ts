@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Assets } from '../assets.ts';
+import type { Assets } from '../assets.js';
 
 export async function assetRoutes(app: FastifyInstance, o: { assets: Assets }): Promise<void> {
   app.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ShopStore } from '../db/types.ts';
-import { catalogPage } from '../views/catalog.ts';
+import type { ShopStore } from '../db/types.js';
+import { catalogPage } from '../views/catalog.js';
 
 export async function catalogRoutes(app: FastifyInstance, o: { store: ShopStore }): Promise<void> {
   app.get('/', async (_req, reply) => {

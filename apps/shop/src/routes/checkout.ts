@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Product, ShopStore } from '../db/types.ts';
-import type { ShopJobs } from '../jobs/index.ts';
-import { placeOrder } from '../sales/place-order.ts';
-import { csrfProblem, csrfTokenFor } from '../security/csrf.ts';
-import { checkoutPage } from '../views/checkout.ts';
-import { notFoundPage } from '../views/pickup.ts';
-import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.ts';
+import type { Product, ShopStore } from '../db/types.js';
+import type { ShopJobs } from '../jobs/index.js';
+import { placeOrder } from '../sales/place-order.js';
+import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
+import { checkoutPage } from '../views/checkout.js';
+import { notFoundPage } from '../views/pickup.js';
+import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
 
 export interface CheckoutOptions {
   store: ShopStore;

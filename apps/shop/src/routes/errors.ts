@@ -4,8 +4,8 @@
  * logged and answered 500 without details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notFoundPage } from '../views/pickup.ts';
-import { validationMessage } from './schemas.ts';
+import { notFoundPage } from '../views/pickup.js';
+import { validationMessage } from './schemas.js';
 
 const MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',

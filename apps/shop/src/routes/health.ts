@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ShopStore } from '../db/types.ts';
+import type { ShopStore } from '../db/types.js';
 
 /** /healthz: the process answers. /readyz: and its database does (for load balancers). */
 export async function healthRoutes(app: FastifyInstance, o: { store: ShopStore }): Promise<void> {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Product, Sale, ShopStore } from '../db/types.ts';
-import { isGuid } from '../sales/guid.ts';
-import { notFoundPage, pickupPage } from '../views/pickup.ts';
+import type { Product, Sale, ShopStore } from '../db/types.js';
+import { isGuid } from '../sales/guid.js';
+import { notFoundPage, pickupPage } from '../views/pickup.js';
 
 const DOWNLOADS = new URL('../../downloads/', import.meta.url);
 const FILE_NAME = /^[a-z0-9][a-z0-9._-]{0,100}$/;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ShopStore } from '../db/types.ts';
-import { isGuid } from '../sales/guid.ts';
-import { publicStatus } from '../sales/states.ts';
+import type { ShopStore } from '../db/types.js';
+import { isGuid } from '../sales/guid.js';
+import { publicStatus } from '../sales/states.js';
 
 export async function statusRoutes(app: FastifyInstance, o: { store: ShopStore }): Promise<void> {
   app.get<{ Params: { guid: string } }>('/status/:guid', async (req, reply) => {

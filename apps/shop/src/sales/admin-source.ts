@@ -4,14 +4,14 @@
  */
 import type { SalesSource, SaleView } from '@errand/console';
 import type { Errand } from 'errand';
-import type { Sale, ShopStore } from '../db/types.ts';
-import type { ShopJobs } from '../jobs/index.ts';
-import { refundKey } from '../jobs/refund.ts';
-import { txEnqueue } from './enqueue.ts';
-import { isGuid } from './guid.ts';
+import type { Sale, ShopStore } from '../db/types.js';
+import type { ShopJobs } from '../jobs/index.js';
+import { refundKey } from '../jobs/refund.js';
+import { txEnqueue } from './enqueue.js';
+import { isGuid } from './guid.js';
 
 export type { SalesSource, SaleView } from '@errand/console';
-export type { SaleState } from './states.ts';
+export type { SaleState } from './states.js';
 
 export function toView(s: Sale): SaleView {
   // Never the card token: the console does not need it.

@@ -4,7 +4,7 @@
  * a pooled client between BEGIN and COMMIT (await errand.enqueue with the client).
  */
 import type { EnqueueOptions, Errand, JobDefinition } from 'errand';
-import type { ShopStore, TxEnqueue } from '../db/types.ts';
+import type { ShopStore, TxEnqueue } from '../db/types.js';
 
 export function txEnqueue<P>(store: ShopStore, errand: Errand, job: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): TxEnqueue {
   return store.dialect === 'sqlite'

@@ -1,9 +1,9 @@
 /** Checkout's write: the sale and its charge job in one transaction, or the first sale of a repeated form. */
 import type { Errand } from 'errand';
-import type { PlaceResult, Product, ShopStore } from '../db/types.ts';
-import type { ShopJobs } from '../jobs/index.ts';
-import { txEnqueue } from './enqueue.ts';
-import { newGuid } from './guid.ts';
+import type { PlaceResult, Product, ShopStore } from '../db/types.js';
+import type { ShopJobs } from '../jobs/index.js';
+import { txEnqueue } from './enqueue.js';
+import { newGuid } from './guid.js';
 
 export interface OrderInput {
   product: Product;

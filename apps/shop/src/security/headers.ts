@@ -6,7 +6,7 @@
  */
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
-import { STRIPE_JS } from '../config.ts';
+import { STRIPE_JS } from '../config.js';
 
 export function stripeOrigins(stripeJsUrl: string): { script: string[]; connect: string[]; frame: string[] } {
   if (stripeJsUrl === STRIPE_JS) {

@@ -1,6 +1,6 @@
-import type { Product } from '../db/types.ts';
-import { formatMoney, html } from './html.ts';
-import { layout } from './layout.ts';
+import type { Product } from '../db/types.js';
+import { formatMoney, html } from './html.js';
+import { layout } from './layout.js';
 
 export function catalogPage(products: Product[]): string {
   return layout({

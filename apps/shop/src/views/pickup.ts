@@ -1,6 +1,6 @@
-import type { Product, Sale } from '../db/types.ts';
-import { formatMoney, html } from './html.ts';
-import { layout } from './layout.ts';
+import type { Product, Sale } from '../db/types.js';
+import { formatMoney, html } from './html.js';
+import { layout } from './layout.js';
 
 export function pickupPage(sale: Sale, product: Product): string {
   const external = /^https:\/\//.test(product.delivery);

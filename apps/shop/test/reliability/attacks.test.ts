@@ -8,12 +8,12 @@ import { Writable } from 'node:stream';
 import { defineJob } from 'errand';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.ts';
-import { scanText } from '../../chaos/log-scan.ts';
-import { mountConsole } from '../../src/console.ts';
-import { createSalesSource } from '../../src/sales/admin-source.ts';
-import { placeOrder } from '../../src/sales/place-order.ts';
-import { counts, createTestShop, type TestShop } from '../helpers.ts';
+import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.js';
+import { scanText } from '../../chaos/log-scan.js';
+import { mountConsole } from '../../src/console.js';
+import { createSalesSource } from '../../src/sales/admin-source.js';
+import { placeOrder } from '../../src/sales/place-order.js';
+import { counts, createTestShop, type TestShop } from '../helpers.js';
 
 const PASSWORD = 'attack-test-password';
 const SECRET = 'attack-test-secret-0123456789abcdef';

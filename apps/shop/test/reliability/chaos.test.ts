@@ -6,9 +6,9 @@
  */
 import type { LedgerEntry } from '@errand/gateway';
 import { describe, expect, it } from 'vitest';
-import { checkInvariants } from '../../chaos/checks.ts';
-import { scanText } from '../../chaos/log-scan.ts';
-import { type ChaosResult, runChaos } from '../../chaos/run.ts';
+import { checkInvariants } from '../../chaos/checks.js';
+import { scanText } from '../../chaos/log-scan.js';
+import { type ChaosResult, runChaos } from '../../chaos/run.js';
 
 function expectClean(r: ChaosResult, purchases: number): void {
   expect(r.violations).toEqual([]);

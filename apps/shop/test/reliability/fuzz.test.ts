@@ -14,10 +14,10 @@ import { createErrand, defineJob, type Errand, ErrandError } from 'errand';
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, HAS_PG } from '../../../../packages/engine/test/helpers/pg.ts';
-import { mountConsole } from '../../src/console.ts';
-import { createSalesSource } from '../../src/sales/admin-source.ts';
-import { counts, createTestShop, type TestShop } from '../helpers.ts';
+import { createTestDatabase, HAS_PG } from '../../../../packages/engine/test/helpers/pg.js';
+import { mountConsole } from '../../src/console.js';
+import { createSalesSource } from '../../src/sales/admin-source.js';
+import { counts, createTestShop, type TestShop } from '../helpers.js';
 
 const GUID = '6f1c2a3b-1d2e-4f5a-8b6c-7d8e9f0a1b2c';
 const PATHS = [

@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { createTestToken, type Gateway, startGateway } from '@errand/gateway';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWeb, startWorker } from '../../chaos/processes.ts';
-import { LOCAL_SECRET_KEY } from '../../src/config.ts';
-import { seedDemoProducts } from '../../src/db/seed.ts';
-import { type Runtime, startRuntime } from '../../src/runtime.ts';
-import { placeOrder } from '../../src/sales/place-order.ts';
-import { testDatabaseUrl } from '../helpers.ts';
+import { startWeb, startWorker } from '../../chaos/processes.js';
+import { LOCAL_SECRET_KEY } from '../../src/config.js';
+import { seedDemoProducts } from '../../src/db/seed.js';
+import { type Runtime, startRuntime } from '../../src/runtime.js';
+import { placeOrder } from '../../src/sales/place-order.js';
+import { testDatabaseUrl } from '../helpers.js';
 
 /** An HTTP proxy in front of the gateway that counts charge requests as they arrive. */
 async function countingProxy(target: string): Promise<{ url: string; charges: () => number; reached(n: number): Promise<void>; close(): Promise<void> }> {

@@ -1,5 +1,5 @@
-import { type Html, html } from '../html.ts';
-import { csrfField, layout, type PageContext, type Section } from '../layout.ts';
+import { type Html, html } from '../html.js';
+import { csrfField, layout, type PageContext, type Section } from '../layout.js';
 
 /**
  * The server-side confirmation step: a destructive POST that arrives without `confirmed=1`

@@ -1,9 +1,9 @@
 import { JOB_STATES, type QueueCounts } from 'errand';
-import { barChart, slots } from '../charts.ts';
-import { COUNT_CAP, type Deps } from '../deps.ts';
-import { badge, capped, duration, num } from '../format.ts';
-import { type Html, html } from '../html.ts';
-import { layout, type PageContext } from '../layout.ts';
+import { barChart, slots } from '../charts.js';
+import { COUNT_CAP, type Deps } from '../deps.js';
+import { badge, capped, duration, num } from '../format.js';
+import { type Html, html } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,9 +1,9 @@
 import type { AttemptError, JobRecord, WorkerInfo } from 'errand';
-import type { Deps } from '../deps.ts';
-import { absolute, badge, duration, when } from '../format.ts';
-import { type Html, html, qs } from '../html.ts';
-import { csrfField, layout, type PageContext } from '../layout.ts';
-import { ACTION_LABEL, actionsFor, describeAction } from './actions.ts';
+import type { Deps } from '../deps.js';
+import { absolute, badge, duration, when } from '../format.js';
+import { type Html, html, qs } from '../html.js';
+import { csrfField, layout, type PageContext } from '../layout.js';
+import { ACTION_LABEL, actionsFor, describeAction } from './actions.js';
 
 interface Moment {
   at: Date;

@@ -1,9 +1,9 @@
 import { JOB_STATES, type JobRecord, type JobState } from 'errand';
-import { COUNT_CAP, type Deps, param } from '../deps.ts';
-import { badge, capped, truncate, when } from '../format.ts';
-import { type Html, html, qs } from '../html.ts';
-import { csrfField, layout, type PageContext } from '../layout.ts';
-import { ACTION_LABEL, actionsFor } from './actions.ts';
+import { COUNT_CAP, type Deps, param } from '../deps.js';
+import { badge, capped, truncate, when } from '../format.js';
+import { type Html, html, qs } from '../html.js';
+import { csrfField, layout, type PageContext } from '../layout.js';
+import { ACTION_LABEL, actionsFor } from './actions.js';
 
 export const PAGE_SIZE = 50;
 

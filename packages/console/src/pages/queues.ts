@@ -1,7 +1,7 @@
-import type { Deps } from '../deps.ts';
-import { duration, num } from '../format.ts';
-import { type Html, html, qs } from '../html.ts';
-import { csrfField, layout, type PageContext } from '../layout.ts';
+import type { Deps } from '../deps.js';
+import { duration, num } from '../format.js';
+import { type Html, html, qs } from '../html.js';
+import { csrfField, layout, type PageContext } from '../layout.js';
 
 export async function queuesPage(deps: Deps, ctx: PageContext, notice: Html | null): Promise<Html> {
   const [queues, day] = await Promise.all([deps.queues.get(), deps.errand.admin.throughputByQueue(24 * 3_600_000)]);

@@ -1,8 +1,8 @@
-import { param } from '../deps.ts';
-import { absolute, badge, money, truncate, when } from '../format.ts';
-import { type Html, html, qs } from '../html.ts';
-import { csrfField, layout, type PageContext } from '../layout.ts';
-import { SALE_STATES, type SalesSource, type SaleState, type SaleView } from '../sales.ts';
+import { param } from '../deps.js';
+import { absolute, badge, money, truncate, when } from '../format.js';
+import { type Html, html, qs } from '../html.js';
+import { csrfField, layout, type PageContext } from '../layout.js';
+import { SALE_STATES, type SalesSource, type SaleState, type SaleView } from '../sales.js';
 
 export const SALES_PAGE_SIZE = 50;
 

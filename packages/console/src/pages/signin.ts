@@ -1,5 +1,5 @@
-import { type Html, html } from '../html.ts';
-import { barePage } from '../layout.ts';
+import { type Html, html } from '../html.js';
+import { barePage } from '../layout.js';
 
 export function signInPage(base: string, title: string, o: { next?: string; error?: string | null }): Html {
   return barePage(

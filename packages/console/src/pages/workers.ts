@@ -1,7 +1,7 @@
-import type { Deps } from '../deps.ts';
-import { duration, num, when } from '../format.ts';
-import { type Html, html, qs } from '../html.ts';
-import { layout, type PageContext } from '../layout.ts';
+import type { Deps } from '../deps.js';
+import { duration, num, when } from '../format.js';
+import { type Html, html, qs } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
 
 export async function workersPage(deps: Deps, ctx: PageContext): Promise<Html> {
   const workers = await deps.errand.admin.workers();

@@ -1,11 +1,11 @@
 import { JOB_STATES, type JobState } from 'errand';
 import type { FastifyInstance } from 'fastify';
-import { formList } from '../csrf.ts';
-import { param } from '../deps.ts';
-import { html, qs } from '../html.ts';
-import { ACTION_LABEL, describeAction, isAction, type JobAction } from '../pages/actions.ts';
-import { confirmPage } from '../pages/confirm.ts';
-import type { ConsoleKit } from '../plugin.ts';
+import { formList } from '../csrf.js';
+import { param } from '../deps.js';
+import { html, qs } from '../html.js';
+import { ACTION_LABEL, describeAction, isAction, type JobAction } from '../pages/actions.js';
+import { confirmPage } from '../pages/confirm.js';
+import type { ConsoleKit } from '../plugin.js';
 
 const MAX_SELECTED = 500;
 

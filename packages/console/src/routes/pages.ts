@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { param } from '../deps.ts';
-import { confirmPage } from '../pages/confirm.ts';
-import { dashboardPage, statsJson } from '../pages/dashboard.ts';
-import { jobPage } from '../pages/job.ts';
-import { jobsPage, parseJobsQuery } from '../pages/jobs.ts';
-import { queuesPage } from '../pages/queues.ts';
-import { workersPage } from '../pages/workers.ts';
-import type { ConsoleKit } from '../plugin.ts';
+import { param } from '../deps.js';
+import { confirmPage } from '../pages/confirm.js';
+import { dashboardPage, statsJson } from '../pages/dashboard.js';
+import { jobPage } from '../pages/job.js';
+import { jobsPage, parseJobsQuery } from '../pages/jobs.js';
+import { queuesPage } from '../pages/queues.js';
+import { workersPage } from '../pages/workers.js';
+import type { ConsoleKit } from '../plugin.js';
 
 /** The read-only pages, the live-stats JSON, and queue pause/resume. */
 export function registerPages(app: FastifyInstance, kit: ConsoleKit): void {

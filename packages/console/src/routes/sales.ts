@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { param } from '../deps.ts';
-import { money } from '../format.ts';
-import { notice } from '../layout.ts';
-import { confirmPage } from '../pages/confirm.ts';
-import { parseSalesQuery, salePage, salesPage } from '../pages/sales.ts';
-import type { ConsoleKit } from '../plugin.ts';
-import type { SalesSource } from '../sales.ts';
+import { param } from '../deps.js';
+import { money } from '../format.js';
+import { notice } from '../layout.js';
+import { confirmPage } from '../pages/confirm.js';
+import { parseSalesQuery, salePage, salesPage } from '../pages/sales.js';
+import type { ConsoleKit } from '../plugin.js';
+import type { SalesSource } from '../sales.js';
 
 const GUID = /^[A-Za-z0-9_-]{1,100}$/;
 

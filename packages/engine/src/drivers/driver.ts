@@ -1,4 +1,4 @@
-import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../types.ts';
+import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../types.js';
 
 /**
  * The driver seam: the only code that knows a database. The engine core calls these methods

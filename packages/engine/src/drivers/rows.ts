@@ -1,5 +1,5 @@
-import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../types.ts';
-import type { JobPage, JobPageRequest, NewJob, QueueCounts } from './driver.ts';
+import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../types.js';
+import type { JobPage, JobPageRequest, NewJob, QueueCounts } from './driver.js';
 
 /** Converters shared by the drivers: database rows in, engine objects out. */
 

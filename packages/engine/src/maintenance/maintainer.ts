@@ -1,5 +1,5 @@
-import type { Driver } from '../drivers/driver.ts';
-import type { ErrandEmitter } from '../events.ts';
+import type { Driver } from '../drivers/driver.js';
+import type { ErrandEmitter } from '../events.js';
 
 export interface MaintainerOptions {
   workerId: string;

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Driver } from '../drivers/driver.ts';
-import type { ErrandEmitter } from '../events.ts';
-import type { AttemptError } from '../types.ts';
+import type { Driver } from '../drivers/driver.js';
+import type { ErrandEmitter } from '../events.js';
+import type { AttemptError } from '../types.js';
 
 interface Failure {
   id: number;

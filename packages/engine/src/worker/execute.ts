@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { defaultBackoff } from '../backoff.ts';
-import { JobTimeoutError, PermanentError } from '../errors.ts';
-import type { ErrandEmitter } from '../events.ts';
-import type { JobContext, JobDefinition } from '../job.ts';
-import type { AttemptError, ClaimedJob } from '../types.ts';
+import { defaultBackoff } from '../backoff.js';
+import { JobTimeoutError, PermanentError } from '../errors.js';
+import type { ErrandEmitter } from '../events.js';
+import type { JobContext, JobDefinition } from '../job.js';
+import type { AttemptError, ClaimedJob } from '../types.js';
 
 /** Why the worker itself aborted an attempt (as opposed to the handler failing). */
 export class ShutdownAbort extends Error {

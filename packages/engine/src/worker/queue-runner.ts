@@ -1,9 +1,9 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Driver } from '../drivers/driver.ts';
-import type { ErrandEmitter } from '../events.ts';
-import type { ClaimedJob } from '../types.ts';
-import type { Completer } from './completer.ts';
-import { Attempt, type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.ts';
+import type { Driver } from '../drivers/driver.js';
+import type { ErrandEmitter } from '../events.js';
+import type { ClaimedJob } from '../types.js';
+import type { Completer } from './completer.js';
+import { Attempt, type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.js';
 
 export interface QueueRunnerOptions {
   queue: string;

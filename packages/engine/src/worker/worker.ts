@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Driver } from '../drivers/driver.ts';
-import { ErrandError } from '../errors.ts';
-import type { ErrandEmitter } from '../events.ts';
-import type { JobDefinition } from '../job.ts';
-import { Maintainer } from '../maintenance/maintainer.ts';
-import { Completer } from './completer.ts';
-import { QueueRunner } from './queue-runner.ts';
+import type { Driver } from '../drivers/driver.js';
+import { ErrandError } from '../errors.js';
+import type { ErrandEmitter } from '../events.js';
+import type { JobDefinition } from '../job.js';
+import { Maintainer } from '../maintenance/maintainer.js';
+import { Completer } from './completer.js';
+import { QueueRunner } from './queue-runner.js';
 
 export interface WorkerOptions {
   /** Queue name → concurrency. Default `{ default: 10 }`. */

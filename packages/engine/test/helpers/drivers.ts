@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, HAS_PG } from './pg.ts';
+import { createTestDatabase, HAS_PG } from './pg.js';
 
 /** The drivers every conformance test runs against: memory, a SQLite file, PostgreSQL. */
 export interface DriverTarget {

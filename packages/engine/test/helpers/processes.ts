@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ENGINE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ERRAND_BIN = join(ENGINE, 'bin', 'errand.js');
+/** `errand` from its sources (tsx), so the suite never runs a stale dist/; the packaging test runs the built bin. */
+export const ERRAND_CLI = ['--conditions=@errand/source', '--import', 'tsx', join(ENGINE, 'src', 'cli.ts')];
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -14,7 +15,7 @@ export interface WorkerProcess {
 
 /** Start `errand worker` in its own process, as a user would; resolves once it says it is ready. */
 export async function startWorkerProcess(args: string[], env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [ERRAND_BIN, 'worker', ...args], {
+  const child = spawn(process.execPath, [...ERRAND_CLI, 'worker', ...args], {
     env: { ...process.env, ...env, ERRAND_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import type { Errand, ErrandEventName, ErrandEvents } from '../../src/index.ts';
+import type { Errand, ErrandEventName, ErrandEvents } from '../../src/index.js';
 
 /**
  * Wait on signals, not sleeps: resolve when `predicate` holds for an event (or reject after

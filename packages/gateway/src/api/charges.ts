@@ -1,13 +1,13 @@
 /** POST /v1/charges, GET /v1/charges/:id, GET /v1/charges, GET /v1/charges/search. */
-import { declineFor, MAGIC_TOKENS } from '../cards.ts';
-import { isCurrency, MAX_AMOUNT, minimumAmount, supportedCurrencies } from '../currencies.ts';
-import { cardError, invalidRequest, resourceMissing } from '../errors.ts';
-import { randomId } from '../ids.ts';
-import type { CardObject, ChargeObject, ChargeRecord } from '../ledger/store.ts';
-import { limitParam, metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.ts';
-import { compileQuery } from '../search.ts';
-import type { ApiContext, ApiResult } from './context.ts';
-import { cardObject } from './tokens.ts';
+import { declineFor, MAGIC_TOKENS } from '../cards.js';
+import { isCurrency, MAX_AMOUNT, minimumAmount, supportedCurrencies } from '../currencies.js';
+import { cardError, invalidRequest, resourceMissing } from '../errors.js';
+import { randomId } from '../ids.js';
+import type { CardObject, ChargeObject, ChargeRecord } from '../ledger/store.js';
+import { limitParam, metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.js';
+import { compileQuery } from '../search.js';
+import type { ApiContext, ApiResult } from './context.js';
+import { cardObject } from './tokens.js';
 
 const KNOWN = new Set([
   'amount',

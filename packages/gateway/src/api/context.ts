@@ -1,6 +1,6 @@
 /** What an API handler receives and returns. */
-import type { FormObject } from '../form.ts';
-import type { Store } from '../ledger/store.ts';
+import type { FormObject } from '../form.js';
+import type { Store } from '../ledger/store.js';
 
 export interface ApiContext {
   /** Form body for POST, query string for GET, both parsed with bracket syntax. */

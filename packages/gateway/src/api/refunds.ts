@@ -1,9 +1,9 @@
 /** POST /v1/refunds and GET /v1/refunds/:id. */
-import { invalidRequest, resourceMissing } from '../errors.ts';
-import { randomId } from '../ids.ts';
-import type { RefundObject } from '../ledger/store.ts';
-import { metadataParam, onlyKnown, optPositiveInt, optString, reqString } from '../params.ts';
-import type { ApiContext, ApiResult } from './context.ts';
+import { invalidRequest, resourceMissing } from '../errors.js';
+import { randomId } from '../ids.js';
+import type { RefundObject } from '../ledger/store.js';
+import { metadataParam, onlyKnown, optPositiveInt, optString, reqString } from '../params.js';
+import type { ApiContext, ApiResult } from './context.js';
 
 const KNOWN = new Set(['charge', 'amount', 'reason', 'metadata', 'expand', 'refund_application_fee', 'reverse_transfer']);
 const REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);

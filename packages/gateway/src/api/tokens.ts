@@ -1,12 +1,12 @@
 /** POST /v1/tokens and GET /v1/tokens/:id. Card problems are caught here, as Stripe does. */
 import { createHash } from 'node:crypto';
-import { brandOf, fundingFor, luhnValid } from '../cards.ts';
-import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors.ts';
-import type { FormObject } from '../form.ts';
-import { randomId } from '../ids.ts';
-import type { CardObject, TokenRecord } from '../ledger/store.ts';
-import { objectParam, onlyKnown } from '../params.ts';
-import type { ApiContext, ApiResult } from './context.ts';
+import { brandOf, fundingFor, luhnValid } from '../cards.js';
+import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors.js';
+import type { FormObject } from '../form.js';
+import { randomId } from '../ids.js';
+import type { CardObject, TokenRecord } from '../ledger/store.js';
+import { objectParam, onlyKnown } from '../params.js';
+import type { ApiContext, ApiResult } from './context.js';
 
 const KNOWN = new Set(['card', 'expand', 'key', 'payment_user_agent', 'time_on_page', 'guid', 'muid', 'sid', 'referrer']);
 const CARD_FIELDS = new Set(['number', 'exp_month', 'exp_year', 'cvc', 'name', 'address_zip', 'address_line1', 'address_country', 'currency']);

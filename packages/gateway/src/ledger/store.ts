@@ -1,5 +1,5 @@
 /** In-memory state: tokens, charges and refunds, with the ledger view tests inspect. */
-import type { LedgerEntry } from '../types.ts';
+import type { LedgerEntry } from '../types.js';
 
 /** A card as Stripe shows it on tokens and charges (never the full number). */
 export interface CardObject {

@@ -1,6 +1,6 @@
 /** Every SQL statement the shop runs on PostgreSQL, one named constant each (no SQL elsewhere). */
 
-import { SALE_COLUMNS } from './columns.ts';
+import { SALE_COLUMNS } from './columns.js';
 
 export const SQL = {
   ping: 'SELECT 1 AS ok',

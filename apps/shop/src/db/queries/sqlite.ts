@@ -3,7 +3,7 @@
  * Named parameters (@name); times are milliseconds since the epoch.
  */
 
-import { SALE_COLUMNS } from './columns.ts';
+import { SALE_COLUMNS } from './columns.js';
 
 export const SQL = {
   ping: 'SELECT 1 AS ok',

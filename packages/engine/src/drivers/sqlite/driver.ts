@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrandError } from '../../errors.ts';
-import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.ts';
-import { JOB_STATES } from '../../types.ts';
-import { WALK_LIMIT } from '../driver.ts';
-import type { Driver, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo } from '../driver.ts';
-import { byClaimOrder, isFiltered, matchInserted, mergeQueueCounts, pageOf, pagesByRunAt, parseCursor, toClaimed, toDate, toRecord } from '../rows.ts';
-import { loadMigrations, loadQueries } from '../sql-files.ts';
+import { ErrandError } from '../../errors.js';
+import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
+import { JOB_STATES } from '../../types.js';
+import { WALK_LIMIT } from '../driver.js';
+import type { Driver, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo } from '../driver.js';
+import { byClaimOrder, isFiltered, matchInserted, mergeQueueCounts, pageOf, pagesByRunAt, parseCursor, toClaimed, toDate, toRecord } from '../rows.js';
+import { loadMigrations, loadQueries } from '../sql-files.js';
 
 const QUERIES = [
   'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'count_stats', 'fail', 'release', 'heartbeat',

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `errand-console` command: the compiled CLI (npm run build).
+import { runCli } from '../dist/cli.js';
+
+runCli(process.argv.slice(2));

@@ -6,7 +6,7 @@ const TSX = ['--conditions=@errand/source', '--require', 'tsx/preflight', '--imp
 /** Start a TypeScript program in its own process (tsx loader), output discarded unless it fails to become ready. */
 export function startTs(script: string, env: Record<string, string>, args: string[] = []): ChildProcess & { logs: () => string } {
   const child = spawn(process.execPath, [...(process.execArgv.length ? process.execArgv : TSX), script, ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -31,7 +31,7 @@ export function spawnShop(name: string, entry: string, env: Record<string, strin
   const out: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const proc = spawn(process.execPath, ['--conditions=@errand/source', '--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';

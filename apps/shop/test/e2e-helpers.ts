@@ -26,7 +26,7 @@ export interface Child {
 function spawnTs(script: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--conditions=@errand/source', '--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -27,10 +27,11 @@ export function wantsPretty(env: NodeJS.ProcessEnv = process.env, isTty = Boolea
   return isTty || env.NODE_ENV === 'development';
 }
 
-export function createLogger(level = 'info', options: { pretty?: boolean } = {}): Logger {
+export function createLogger(level = 'info', options: { pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
   const opts = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'shop', pid: process.pid } };
   if (!(options.pretty ?? wantsPretty())) return pino(opts);
   // Synchronous, in this thread: lines keep their order with what the process prints itself, and
   // redaction has already happened when pino-pretty sees a line.
-  return pino(opts, pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), ignore: 'app,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  const colorize = !options.destination && Boolean(process.stdout.isTTY);
+  return pino(opts, pretty({ sync: true, colorize, ignore: 'app,hostname,pid', singleLine: true, translateTime: 'SYS:HH:MM:ss.l', destination: options.destination }));
 }

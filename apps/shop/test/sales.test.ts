@@ -2,10 +2,12 @@
  * The sale state machine (guarded transitions) as a property over random sequences, on every
  * store; the console's SalesSource (keyset paging, search, counts); the config parser.
  */
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
-import { ConfigError, loadConfig, STRIPE_JS, stripeJsUrl } from '../src/config.js';
+import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
+import { createLogger, wantsPretty } from '../src/log.js';
 import { createSalesSource } from '../src/sales/admin-source.js';
 import { txEnqueue } from '../src/sales/enqueue.js';
 import { newGuid } from '../src/sales/guid.js';
@@ -122,6 +124,7 @@ describe('config', () => {
     [{ STRIPE_API_BASE: 'ftp://x' }, /STRIPE_API_BASE must be an http/],
     [{ WORKER_QUEUES: 'payments=0' }, /bad queue "payments=0"/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -138,5 +141,46 @@ describe('config', () => {
   it('reads worker queues from --queue or WORKER_QUEUES', () => {
     expect(loadConfig({}, ['--queue', 'payments=3,default=2']).workerQueues).toEqual({ payments: 3, default: 2 });
     expect(loadConfig({ WORKER_QUEUES: 'payments=5' }).workerQueues).toEqual({ payments: 5 });
+    expect(loadConfig({}, ['--queue=payments=4']).workerQueues).toEqual({ payments: 4 });
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--queue'], /--queue needs a value/],
+    [['--queue', ''], /--queue needs a value/],
+    [['stray'], /Unexpected argument 'stray'/],
+  ])('the worker refuses the flags %j with a clear message', (argv, message) => {
+    expect(() => loadConfig({}, argv)).toThrow(ConfigError);
+    expect(() => loadConfig({}, argv)).toThrow(message);
+  });
+
+  it('the worker knows --help and --version', () => {
+    expect(parseWorkerArgs(['--help'])).toMatchObject({ help: true });
+    expect(parseWorkerArgs(['-v'])).toMatchObject({ version: true });
+  });
+
+  it('logs read as lines in a terminal or in development, JSON otherwise (LOG_FORMAT decides)', () => {
+    expect(wantsPretty({}, true)).toBe(true);
+    expect(wantsPretty({ NODE_ENV: 'development' }, false)).toBe(true);
+    expect(wantsPretty({}, false)).toBe(false);
+    expect(wantsPretty({ LOG_FORMAT: 'json' }, true)).toBe(false);
+    expect(wantsPretty({ LOG_FORMAT: 'pretty' }, false)).toBe(true);
+  });
+
+  it('a pretty logger still redacts tokens and keys', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger('info', { pretty: true, destination });
+    logger.info({ stripeToken: 'tok_visa_secret', body: { secretKey: 'sk_test_123' } }, 'purchase');
+    const out = lines.join('');
+    expect(out).toContain('purchase');
+    expect(out).not.toContain('tok_visa_secret');
+    expect(out).not.toContain('sk_test_123');
+    expect(out).toContain('[redacted]');
   });
 });

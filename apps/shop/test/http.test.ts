@@ -124,6 +124,7 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     const res = await buy({ stripeToken: TOKEN, email: 'a@b.co' }, { origin: 'https://evil.example' });
     expect(res.statusCode).toBe(403);
     expect(await counts(shop)).toEqual(before);
+    expect((await buy({ stripeToken: TOKEN, email: 'a@b.co' }, { origin: 'null' })).statusCode).toBe(403); // sandboxed frames, data: pages
     expect((await buy({ stripeToken: TOKEN, email: 'a@b.co' }, { origin: 'http://localhost:80' })).statusCode).toBe(200);
   });
 

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { constantTimeEqual, isForeignOrigin } from '#web';
 
 /**
  * CSRF: every form carries the session's token in `_csrf`; every POST is refused (403) unless it
@@ -7,20 +7,12 @@ import type { FastifyRequest } from 'fastify';
  * also covers the sign-in form, which has no session yet).
  */
 export function tokenMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return typeof given === 'string' && constantTimeEqual(expected, given);
 }
 
+/** The Origin header against the Host header (see isForeignOrigin in @errand/web). */
 export function foreignOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (!origin || origin === 'null') return origin === 'null';
-  try {
-    return new URL(origin).host !== request.headers.host;
-  } catch {
-    return true;
-  }
+  return isForeignOrigin(request.headers.origin, request.headers.host);
 }
 
 export function formField(body: unknown, name: string): string | undefined {

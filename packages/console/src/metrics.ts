@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { constantTimeEqual } from '#web';
 import { COUNT_CAP } from './deps.js';
 import { SALE_STATES, type SalesSource } from './sales.js';
 
@@ -131,9 +131,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function checkAccess(request: FastifyRequest, token: string): 0 | 401 | 403 {
   if (token) {
-    const given = Buffer.from(String(request.headers.authorization ?? ''));
-    const expected = Buffer.from(`Bearer ${token}`);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? 0 : 401;
+    return constantTimeEqual(String(request.headers.authorization ?? ''), `Bearer ${token}`) ? 0 : 401;
   }
   return LOOPBACK.has(request.socket.remoteAddress ?? '') ? 0 : 403;
 }

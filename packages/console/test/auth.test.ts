@@ -35,6 +35,19 @@ describe('sessions', () => {
     expect(a.checkPassword(undefined)).toBe(false);
   });
 
+  it('accepts the MAC only as issued: no other base64url spelling of the same bytes', () => {
+    const a = new Sessions('pw', 'secret', 1000);
+    const { value } = a.issue(10_000);
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 32 MAC bytes are 43 characters; the last one's two low bits are padding, ignored by decoding.
+    const last = B64.indexOf(value.slice(-1));
+    const sameBytes = `${value.slice(0, -1)}${B64[last ^ 1]}`;
+    expect(Buffer.from(sameBytes.split('.')[1], 'base64url')).toEqual(Buffer.from(value.split('.')[1], 'base64url'));
+    expect(a.verify(sameBytes, 10_500)).toBeNull();
+    expect(a.verify(`${value.slice(0, -10)}!${value.slice(-10)}`, 10_500)).toBeNull(); // a stray character, skipped by decoding
+    expect(a.verify(value, 10_500)).not.toBeNull();
+  });
+
   it('generates and announces a password in development, refuses in production', () => {
     const saved = { ...process.env };
     try {

@@ -10,9 +10,11 @@
  *   `application/json` is itself the protection. A cross-site HTML form can only send
  *   urlencoded, multipart or text/plain bodies; a cross-site fetch with application/json needs a
  *   CORS preflight, which this server never grants. Multipart and text/plain are refused (415).
- * - Either way, a request whose Origin header names another site is refused (defence in depth).
+ * - Either way, a request whose Origin header names another site, or is `null`, is refused
+ *   (defence in depth; isForeignOrigin in @errand/web).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { constantTimeEqual, isForeignOrigin } from '@errand/web';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const CSRF_COOKIE = 'shop_csrf';
@@ -31,33 +33,17 @@ export function csrfTokenFor(req: FastifyRequest, reply: FastifyReply, secure: b
   return token;
 }
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function isJson(req: FastifyRequest): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 /** Why the request is refused, or null when it may proceed. */
 export function csrfProblem(req: FastifyRequest): string | null {
-  const origin = req.headers.origin;
-  if (origin && origin !== 'null') {
-    let same = false;
-    try {
-      const o = new URL(origin);
-      same = o.host === new URL(`${o.protocol}//${req.host}`).host; // both with default ports dropped
-    } catch {
-      same = false;
-    }
-    if (!same) return 'This request came from another site.';
-  }
+  if (isForeignOrigin(req.headers.origin, req.host)) return 'This request came from another site.';
   if (isJson(req)) return null;
   const cookie = req.cookies[CSRF_COOKIE];
   const field = (req.body as Record<string, unknown> | undefined)?._csrf;
-  if (typeof cookie !== 'string' || typeof field !== 'string' || !TOKEN.test(field) || !sameToken(cookie, field)) {
+  if (typeof cookie !== 'string' || typeof field !== 'string' || !TOKEN.test(field) || !constantTimeEqual(cookie, field)) {
     return 'This form has expired or was sent from another site. Reload the page and try again.';
   }
   return null;

@@ -1,4 +1,4 @@
-import { type Html, html } from './html.js';
+import { type Html, html } from '@errand/web';
 
 export interface LayoutOptions {
   title: string;

@@ -1,5 +1,5 @@
+import { formatMoney, html } from '@errand/web';
 import type { Product, Sale } from '../db/types.js';
-import { formatMoney, html } from './html.js';
 import { layout } from './layout.js';
 
 export function pickupPage(sale: Sale, product: Product): string {

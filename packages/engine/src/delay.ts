@@ -44,10 +44,10 @@ export const delayJob = defineJob<DelayPayload>({
   name: 'errand.delay',
   handler: async (p) => {
     const cls = classes.get(p.class);
-    if (!cls) throw new Error(`no delayable class registered as ${p.class}`);
+    if (!cls) throw new ErrandError('ERRAND_NOT_DELAYABLE', `no delayable class registered as ${p.class}`);
     const target = Object.assign(Object.create(cls.prototype), p.fields);
     const method = target[p.method];
-    if (typeof method !== 'function') throw new Error(`${p.class} has no method ${p.method}`);
+    if (typeof method !== 'function') throw new ErrandError('ERRAND_NOT_DELAYABLE', `${p.class} has no method ${p.method}`);
     return await method.apply(target, p.args);
   },
 });

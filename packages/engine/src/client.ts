@@ -1,32 +1,30 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type BetterSqlite3 from 'better-sqlite3';
-import type pg from 'pg';
 import { Admin } from './admin.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.js';
+import type { PgClient, PgPool, SqliteDatabase, Transaction } from './drivers/connections.js';
 import type { Driver, NewJob } from './drivers/driver.js';
-import { PostgresDriver } from './drivers/postgres/driver.js';
-import { SqliteDriver } from './drivers/sqlite/driver.js';
+import { type ClientLoader, openDriver } from './drivers/open.js';
 import { ErrandError } from './errors.js';
 import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
 import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
 import { assertJsonPayload, textProblem } from './payload.js';
-
-const MAX_INT32 = 2 ** 31 - 1;
 import type { EnqueuedJob, EnqueueOptions } from './types.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
+import { redact } from './url.js';
 import { type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
+
+const MAX_INT32 = 2 ** 31 - 1;
 
 export interface ErrandOptions {
   /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */
   databaseUrl?: string;
   /** Share your app's better-sqlite3 connection (same file, one connection per process is best). */
-  sqlite?: BetterSqlite3.Database;
+  sqlite?: SqliteDatabase;
   /** Share your app's pg Pool. */
-  pgPool?: pg.Pool;
+  pgPool?: PgPool;
   /**
    * PostgreSQL: run queries as named prepared statements (planned once per connection). Default
    * true; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
@@ -45,6 +43,14 @@ export interface ErrandOptions {
   mode?: 'normal' | 'inline';
 }
 
+/** @internal For tests: load the database client packages another way. */
+export interface InternalErrandOptions extends ErrandOptions {
+  loadClient?: ClientLoader;
+}
+
+/** Enqueue options, and the transaction to enqueue in (`Tx`: the connection type of the driver). */
+export type EnqueueInTxOptions<Tx = Transaction> = EnqueueOptions & { tx?: Tx };
+
 export interface DrainResult {
   id: number;
   name: string;
@@ -54,22 +60,17 @@ export interface DrainResult {
   error?: string;
 }
 
-/** Connect to a database and get an Errand client: enqueue jobs, run workers, administer. */
+/**
+ * Connect to a database and get an Errand client: enqueue jobs, run workers, administer. The
+ * client's `tx` type follows the connection: with `sqlite`, a better-sqlite3 Database; with
+ * `pgPool`, a pg PoolClient or Client; with a URL, either.
+ */
+export function createErrand(options: ErrandOptions & { sqlite: SqliteDatabase }): Promise<Errand<SqliteDatabase>>;
+export function createErrand(options: ErrandOptions & { pgPool: PgPool }): Promise<Errand<PgClient>>;
+export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
-  let driver: Driver;
-  if (options.sqlite) driver = new SqliteDriver({ database: options.sqlite });
-  else if (options.pgPool) driver = new PostgresDriver({ pool: options.pgPool, preparedStatements: options.preparedStatements });
-  else {
-    const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-    if (target.kind === 'postgres') {
-      driver = new PostgresDriver({
-        connectionString: target.connectionString,
-        preparedStatements: options.preparedStatements,
-        onError: (err) => logger.warn({ err: String(err) }, 'db:error idle connection'),
-      });
-    } else driver = new SqliteDriver({ filename: target.kind === 'memory' ? ':memory:' : target.filename });
-  }
+  const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
   const errand = new Errand(driver, options, logger);
   if (options.migrate !== false) {
     try {
@@ -77,13 +78,18 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
     } catch (err) {
       await driver.close().catch(() => {});
       const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
-      throw new Error(`errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+      throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
     }
   }
   return errand;
 }
 
-export class Errand {
+/** The driver behind a client: for the engine's own tests and tools, not part of the public API. */
+export function driverOf(errand: Errand<any>): Driver {
+  return errand['driver'];
+}
+
+export class Errand<Tx extends Transaction = Transaction> {
   readonly events = new ErrandEmitter();
   readonly admin: Admin;
   readonly logger: Logger;
@@ -93,8 +99,9 @@ export class Errand {
   private closed = false;
   private readonly mode: 'normal' | 'inline';
 
+  /** Use createErrand. */
   constructor(
-    readonly driver: Driver,
+    private readonly driver: Driver,
     options: ErrandOptions,
     logger: Logger,
   ) {
@@ -124,25 +131,33 @@ export class Errand {
     return this.events.on(event, listener);
   }
 
+  /** Apply pending migrations now (createErrand does it at connect unless `migrate: false`); returns the files applied. */
+  async migrate(): Promise<string[]> {
+    this.assertOpen();
+    return this.driver.migrate();
+  }
+
   /**
    * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the better-sqlite3
    * Database, called inside `db.transaction(() => …)`, where the insert runs synchronously;
    * PostgreSQL: the pg Client/PoolClient between BEGIN and COMMIT): the job exists exactly when
    * your rows commit.
    */
-  async enqueue<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): Promise<EnqueuedJob> {
+  async enqueue<P>(job: JobDefinition<P>, payload: P, options: EnqueueInTxOptions<Tx> = {}): Promise<EnqueuedJob> {
     const { tx, ...opts } = options;
     const [one] = await this.enqueueMany([{ job, payload, options: opts }], { tx });
     return one;
   }
 
   /** Enqueue many jobs in one round trip (one statement on PostgreSQL, one transaction on SQLite). */
-  async enqueueMany(requests: JobRequest<any>[], options: { tx?: unknown } = {}): Promise<EnqueuedJob[]> {
+  async enqueueMany(requests: JobRequest<any>[], options: { tx?: Tx } = {}): Promise<EnqueuedJob[]> {
     this.assertOpen();
     if (requests.length === 0) return [];
-    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
-    const inserted = await this.driver.insertJobs(rows, options.tx);
-    this.afterInsert(inserted, options.tx !== undefined);
+    const rows = toNewJobs(requests);
+    const { tx } = options;
+    if (tx !== undefined) this.assertTransactional();
+    const inserted = await this.driver.insertJobs(rows, tx);
+    this.afterInsert(inserted, tx !== undefined);
     if (this.mode === 'inline') await this.drain();
     return inserted;
   }
@@ -152,21 +167,33 @@ export class Errand {
    * `db.transaction(() => { …; errand.enqueueSync(job, payload, { tx: db }); })()`. A bad payload
    * or option throws right there, so your transaction rolls back with no half-written rows.
    */
-  enqueueSync<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): EnqueuedJob {
+  enqueueSync<P>(job: JobDefinition<P>, payload: P, options: EnqueueInTxOptions<Tx> = {}): EnqueuedJob {
     const { tx, ...opts } = options;
     return this.enqueueManySync([{ job, payload, options: opts }], { tx })[0];
   }
 
-  enqueueManySync(requests: JobRequest<any>[], options: { tx?: unknown } = {}): EnqueuedJob[] {
+  enqueueManySync(requests: JobRequest<any>[], options: { tx?: Tx } = {}): EnqueuedJob[] {
     this.assertOpen();
-    if (!(this.driver instanceof SqliteDriver)) {
-      throw new ErrandError('ERRAND_BAD_OPTION', 'enqueueSync needs the sqlite or memory driver; with postgres use await enqueue(job, payload, { tx: client })');
+    const driver = this.driver;
+    if (!driver.insertJobsSync) {
+      throw new ErrandError(
+        'ERRAND_NOT_SUPPORTED',
+        `enqueueSync needs a driver with a synchronous insert (sqlite, memory); with ${driver.dialect} use await enqueue(job, payload, { tx: client })`,
+      );
     }
     if (requests.length === 0) return [];
-    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
-    const inserted = this.driver.insertJobsSync(rows, options.tx);
-    this.afterInsert(inserted, options.tx !== undefined);
+    const rows = toNewJobs(requests);
+    const { tx } = options;
+    if (tx !== undefined) this.assertTransactional();
+    const inserted = driver.insertJobsSync(rows, tx);
+    this.afterInsert(inserted, tx !== undefined);
     return inserted;
+  }
+
+  private assertTransactional(): void {
+    if (!this.driver.capabilities.transactional) {
+      throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })`);
+    }
   }
 
   private afterInsert(inserted: EnqueuedJob[], inCallerTx: boolean): void {
@@ -246,6 +273,10 @@ export class Errand {
   private assertOpen(): void {
     if (this.closed) throw new ErrandError('ERRAND_CLOSED', 'this Errand client is closed');
   }
+}
+
+function toNewJobs(requests: JobRequest<any>[]): NewJob[] {
+  return requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
 }
 
 function toNewJob(r: JobRequest<any>, where: string): NewJob {

@@ -1,4 +1,5 @@
 import type { Errand } from './client.js';
+import type { Transaction } from './drivers/connections.js';
 import { ErrandError } from './errors.js';
 import { defineJob } from './job.js';
 import type { EnqueuedJob, EnqueueOptions } from './types.js';
@@ -15,7 +16,7 @@ type AnyClass = abstract new (...args: any[]) => object;
 const classes = new Map<string, AnyClass>();
 
 export interface DelayOptions extends EnqueueOptions {
-  tx?: unknown;
+  tx?: Transaction;
 }
 
 /** Methods of T become enqueuers: same arguments, a promise of the enqueued job. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Admin } from './admin.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
@@ -17,6 +18,8 @@ import { type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 const MAX_INT32 = 2 ** 31 - 1;
+/** How long inline mode waits for a caller's transaction to end before running what it enqueued. */
+const INLINE_TX_WAIT_MS = 10_000;
 
 export interface ErrandOptions {
   /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */
@@ -37,8 +40,10 @@ export interface ErrandOptions {
   /** A pino logger. Default: JSON lines to stdout at ERRAND_LOG_LEVEL (info). */
   logger?: Logger;
   /**
-   * 'inline': every enqueue runs its job at once, before enqueue resolves (for tests and
-   * scripts; like Oban's inline testing mode). Default 'normal'.
+   * 'inline': every enqueue runs its jobs at once (for tests and scripts; like Oban's inline
+   * testing mode): `enqueue`/`enqueueMany` before they resolve; `enqueueSync`/`enqueueManySync`,
+   * and any enqueue inside your transaction (`tx`), as soon as that transaction has ended.
+   * `drain()` and `close()` wait for those. Default 'normal'.
    */
   mode?: 'normal' | 'inline';
 }
@@ -98,6 +103,8 @@ export class Errand<Tx extends Transaction = Transaction> {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private readonly mode: 'normal' | 'inline';
+  /** Inline runs waiting for a caller's transaction to end, or running. */
+  private readonly inlineRuns = new Set<Promise<void>>();
 
   /** Use createErrand. */
   constructor(
@@ -158,7 +165,10 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (tx !== undefined) this.assertTransactional();
     const inserted = await this.driver.insertJobs(rows, tx);
     this.afterInsert(inserted, tx !== undefined);
-    if (this.mode === 'inline') await this.drain();
+    if (this.mode === 'inline') {
+      if (tx === undefined) await this.runDue();
+      else this.runInlineAfter(tx, inserted);
+    }
     return inserted;
   }
 
@@ -187,6 +197,8 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (tx !== undefined) this.assertTransactional();
     const inserted = driver.insertJobsSync(rows, tx);
     this.afterInsert(inserted, tx !== undefined);
+    // Handlers are asynchronous: they run once the caller's synchronous code (its transaction) is done.
+    if (this.mode === 'inline') this.runInlineAfter(tx, inserted);
     return inserted;
   }
 
@@ -194,6 +206,41 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (!this.driver.capabilities.transactional) {
       throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })`);
     }
+  }
+
+  /**
+   * Inline mode, for jobs enqueued inside a caller's transaction (or synchronously): run what is
+   * due once that transaction has ended — committed, or rolled back, when there is nothing of it
+   * to run. Until then, the jobs are not visible to the engine's own connection, or (SQLite,
+   * one shared connection) would run inside the caller's transaction.
+   */
+  private runInlineAfter(tx: Tx | undefined, inserted: EnqueuedJob[]): void {
+    const run = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the caller's synchronous code first
+      const deadline = Date.now() + INLINE_TX_WAIT_MS;
+      let open = this.driver.inTransaction?.(tx) ?? null;
+      for (let wait = 1; open !== false && Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
+        if (open === null) {
+          // The driver cannot tell (an old pg): wait until the first job is visible, i.e. committed.
+          const first = inserted.find((j) => j.inserted);
+          if (!first || (await this.driver.getJob(first.id))) break;
+        }
+        await sleep(wait);
+        open = this.driver.inTransaction?.(tx) ?? null;
+      }
+      if (!this.closed) await this.runDue();
+    })()
+      .catch((error: unknown) => {
+        this.events.emit('db:error', { operation: 'inline', error });
+        this.logger.error({ err: String(error) }, 'inline run failed');
+      })
+      .finally(() => this.inlineRuns.delete(run));
+    this.inlineRuns.add(run);
+  }
+
+  /** Wait for the inline runs under way (inline mode). */
+  private async inlineSettled(): Promise<void> {
+    while (this.inlineRuns.size) await Promise.all([...this.inlineRuns]);
   }
 
   private afterInsert(inserted: EnqueuedJob[], inCallerTx: boolean): void {
@@ -244,6 +291,11 @@ export class Errand<Tx extends Transaction = Transaction> {
    * waited for. For tests and scripts.
    */
   async drain(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
+    await this.inlineSettled();
+    return this.runDue(options);
+  }
+
+  private async runDue(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
     const limit = options.limit ?? 10_000;
     const deps: ExecuteDeps = { registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}` };
     const results: DrainResult[] = [];
@@ -265,6 +317,7 @@ export class Errand<Tx extends Transaction = Transaction> {
   /** Stop every worker made by this client (gracefully), then close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.inlineSettled();
     await Promise.all([...this.workers].map((w) => w.stop()));
     this.closed = true;
     await this.driver.close();

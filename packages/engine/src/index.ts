@@ -18,6 +18,7 @@ export type { ErrandErrorCode } from './errors.js';
 export type { ErrandEventName, ErrandEvents } from './events.js';
 export { defineJob } from './job.js';
 export type { Handler, JobContext, JobDefinition, JobDefinitionInput, JobRequest } from './job.js';
+export type { JsonPayload, JsonPayloadCheck } from './payload.js';
 export { JOB_STATES } from './types.js';
 export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json } from './types.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';

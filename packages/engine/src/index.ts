@@ -13,11 +13,15 @@ export type { Delayed, DelayOptions } from './delay.js';
 export type {
   PgClient, PgPool, PgPoolClient, PgQueryable, PgQueryConfig, PgQueryResult, SqliteDatabase, SqliteStatement, Transaction,
 } from './drivers/connections.js';
+export { openSqlite } from './drivers/sqlite/open.js';
+export type { OpenSqliteOptions } from './drivers/sqlite/open.js';
 export { ErrandError, JobTimeoutError, PermanentError } from './errors.js';
 export type { ErrandErrorCode } from './errors.js';
 export type { ErrandEventName, ErrandEvents } from './events.js';
 export { defineJob } from './job.js';
 export type { Handler, JobContext, JobDefinition, JobDefinitionInput, JobRequest } from './job.js';
+export { loadMigrations, runPostgresMigrations, runSqliteMigrations } from './migrations.js';
+export type { Migration, MigrationOptions, PostgresMigrationOptions } from './migrations.js';
 export type { JsonPayload, JsonPayloadCheck } from './payload.js';
 export { JOB_STATES } from './types.js';
 export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json } from './types.js';

@@ -24,7 +24,7 @@ const INLINE_TX_WAIT_MS = 10_000;
 export interface ErrandOptions {
   /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */
   databaseUrl?: string;
-  /** Share your app's better-sqlite3 connection (same file, one connection per process is best). */
+  /** Share your app's SQLite connection, a `Database` (same file; one connection per process is best). */
   sqlite?: SqliteDatabase;
   /** Share your app's pg Pool. */
   pgPool?: PgPool;
@@ -67,7 +67,7 @@ export interface DrainResult {
 
 /**
  * Connect to a database and get an Errand client: enqueue jobs, run workers, administer. The
- * client's `tx` type follows the connection: with `sqlite`, a better-sqlite3 Database; with
+ * client's `tx` type follows the connection: with `sqlite`, that SQLite `Database`; with
  * `pgPool`, a pg PoolClient or Client; with a URL, either.
  */
 export function createErrand(options: ErrandOptions & { sqlite: SqliteDatabase }): Promise<Errand<SqliteDatabase>>;
@@ -145,8 +145,8 @@ export class Errand<Tx extends Transaction = Transaction> {
   }
 
   /**
-   * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the better-sqlite3
-   * Database, called inside `db.transaction(() => …)`, where the insert runs synchronously;
+   * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the `Database`,
+   * inside `db.transaction(() => …)`, where the insert runs synchronously;
    * PostgreSQL: the pg Client/PoolClient between BEGIN and COMMIT): the job exists exactly when
    * your rows commit.
    */

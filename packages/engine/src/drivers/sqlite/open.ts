@@ -12,8 +12,7 @@ export interface OpenSqliteOptions {
  * behave alike (and can be one: `createErrand({ sqlite: db })`). Pass better-sqlite3's
  * `Database` class; what comes back is that class's instance, fully typed:
  *
- *     import Database from 'better-sqlite3';
- *     const db = openSqlite(Database, './data/app.db');
+ *     const db = openSqlite(Database, './data/app.db'); // Database: the better-sqlite3 package's default export
  *
  * - the file's directory is created if missing;
  * - `journal_mode = WAL`: readers never block the writer;

@@ -22,7 +22,7 @@ const job = defineJob<{ i: number }>({
 async function main(): Promise<void> {
   const db = await freshDatabase('probe');
   const errand = await createErrand({ databaseUrl: db.url, jobs: [job], logger: pino({ level: 'warn' }) });
-  const d = errand.driver as any;
+  const d = (errand as any).driver; // the internal driver seam, wrapped to timestamp its calls
   const marks = new Map<number, { inserted?: number; claimStart?: number; claimEnd?: number; claimSize?: number }>();
   const insert = d.insertJobs.bind(d);
   d.insertJobs = async (...args: unknown[]) => {

@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     const o = parse(command, rest, {});
     const url = databaseUrl(o['database-url']);
     const errand = await createErrand({ databaseUrl: url, migrate: false });
-    const applied = await errand.driver.migrate();
+    const applied = await errand.migrate();
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply: up to date');
     await errand.close();
     return;

@@ -1,32 +1,33 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type BetterSqlite3 from 'better-sqlite3';
-import type pg from 'pg';
 import { Admin } from './admin.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.js';
+import type { PgClient, PgPool, SqliteDatabase, Transaction } from './drivers/connections.js';
 import type { Driver, NewJob } from './drivers/driver.js';
-import { PostgresDriver } from './drivers/postgres/driver.js';
-import { SqliteDriver } from './drivers/sqlite/driver.js';
+import { type ClientLoader, openDriver } from './drivers/open.js';
 import { ErrandError } from './errors.js';
 import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
 import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
 import { assertJsonPayload, textProblem } from './payload.js';
-
-const MAX_INT32 = 2 ** 31 - 1;
 import type { EnqueuedJob, EnqueueOptions } from './types.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
+import { redact } from './url.js';
 import { type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
+
+const MAX_INT32 = 2 ** 31 - 1;
+/** How long inline mode waits for a caller's transaction to end before running what it enqueued. */
+const INLINE_TX_WAIT_MS = 10_000;
 
 export interface ErrandOptions {
   /** `sqlite:./data/app.db` (default), `postgres://…`, or `memory:`. Ignored when `sqlite` or `pgPool` is given. */
   databaseUrl?: string;
-  /** Share your app's better-sqlite3 connection (same file, one connection per process is best). */
-  sqlite?: BetterSqlite3.Database;
+  /** Share your app's SQLite connection, a `Database` (same file; one connection per process is best). */
+  sqlite?: SqliteDatabase;
   /** Share your app's pg Pool. */
-  pgPool?: pg.Pool;
+  pgPool?: PgPool;
   /**
    * PostgreSQL: run queries as named prepared statements (planned once per connection). Default
    * true; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
@@ -39,11 +40,21 @@ export interface ErrandOptions {
   /** A pino logger. Default: JSON lines to stdout at ERRAND_LOG_LEVEL (info). */
   logger?: Logger;
   /**
-   * 'inline': every enqueue runs its job at once, before enqueue resolves (for tests and
-   * scripts; like Oban's inline testing mode). Default 'normal'.
+   * 'inline': every enqueue runs its jobs at once (for tests and scripts; like Oban's inline
+   * testing mode): `enqueue`/`enqueueMany` before they resolve; `enqueueSync`/`enqueueManySync`,
+   * and any enqueue inside your transaction (`tx`), as soon as that transaction has ended.
+   * `drain()` and `close()` wait for those. Default 'normal'.
    */
   mode?: 'normal' | 'inline';
 }
+
+/** @internal For tests: load the database client packages another way. */
+export interface InternalErrandOptions extends ErrandOptions {
+  loadClient?: ClientLoader;
+}
+
+/** Enqueue options, and the transaction to enqueue in (`Tx`: the connection type of the driver). */
+export type EnqueueInTxOptions<Tx = Transaction> = EnqueueOptions & { tx?: Tx };
 
 export interface DrainResult {
   id: number;
@@ -54,22 +65,17 @@ export interface DrainResult {
   error?: string;
 }
 
-/** Connect to a database and get an Errand client: enqueue jobs, run workers, administer. */
+/**
+ * Connect to a database and get an Errand client: enqueue jobs, run workers, administer. The
+ * client's `tx` type follows the connection: with `sqlite`, that SQLite `Database`; with
+ * `pgPool`, a pg PoolClient or Client; with a URL, either.
+ */
+export function createErrand(options: ErrandOptions & { sqlite: SqliteDatabase }): Promise<Errand<SqliteDatabase>>;
+export function createErrand(options: ErrandOptions & { pgPool: PgPool }): Promise<Errand<PgClient>>;
+export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
-  let driver: Driver;
-  if (options.sqlite) driver = new SqliteDriver({ database: options.sqlite });
-  else if (options.pgPool) driver = new PostgresDriver({ pool: options.pgPool, preparedStatements: options.preparedStatements });
-  else {
-    const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-    if (target.kind === 'postgres') {
-      driver = new PostgresDriver({
-        connectionString: target.connectionString,
-        preparedStatements: options.preparedStatements,
-        onError: (err) => logger.warn({ err: String(err) }, 'db:error idle connection'),
-      });
-    } else driver = new SqliteDriver({ filename: target.kind === 'memory' ? ':memory:' : target.filename });
-  }
+  const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
   const errand = new Errand(driver, options, logger);
   if (options.migrate !== false) {
     try {
@@ -77,13 +83,18 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
     } catch (err) {
       await driver.close().catch(() => {});
       const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
-      throw new Error(`errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+      throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
     }
   }
   return errand;
 }
 
-export class Errand {
+/** The driver behind a client: for the engine's own tests and tools, not part of the public API. */
+export function driverOf(errand: Errand<any>): Driver {
+  return errand['driver'];
+}
+
+export class Errand<Tx extends Transaction = Transaction> {
   readonly events = new ErrandEmitter();
   readonly admin: Admin;
   readonly logger: Logger;
@@ -92,9 +103,12 @@ export class Errand {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private readonly mode: 'normal' | 'inline';
+  /** Inline runs waiting for a caller's transaction to end, or running. */
+  private readonly inlineRuns = new Set<Promise<void>>();
 
+  /** Use createErrand. */
   constructor(
-    readonly driver: Driver,
+    private readonly driver: Driver,
     options: ErrandOptions,
     logger: Logger,
   ) {
@@ -124,26 +138,37 @@ export class Errand {
     return this.events.on(event, listener);
   }
 
+  /** Apply pending migrations now (createErrand does it at connect unless `migrate: false`); returns the files applied. */
+  async migrate(): Promise<string[]> {
+    this.assertOpen();
+    return this.driver.migrate();
+  }
+
   /**
-   * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the better-sqlite3
-   * Database, called inside `db.transaction(() => …)`, where the insert runs synchronously;
+   * Enqueue one job. With `{ tx }`, inside your own open transaction (SQLite: the `Database`,
+   * inside `db.transaction(() => …)`, where the insert runs synchronously;
    * PostgreSQL: the pg Client/PoolClient between BEGIN and COMMIT): the job exists exactly when
    * your rows commit.
    */
-  async enqueue<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): Promise<EnqueuedJob> {
+  async enqueue<P>(job: JobDefinition<P>, payload: P, options: EnqueueInTxOptions<Tx> = {}): Promise<EnqueuedJob> {
     const { tx, ...opts } = options;
     const [one] = await this.enqueueMany([{ job, payload, options: opts }], { tx });
     return one;
   }
 
   /** Enqueue many jobs in one round trip (one statement on PostgreSQL, one transaction on SQLite). */
-  async enqueueMany(requests: JobRequest<any>[], options: { tx?: unknown } = {}): Promise<EnqueuedJob[]> {
+  async enqueueMany(requests: JobRequest<any>[], options: { tx?: Tx } = {}): Promise<EnqueuedJob[]> {
     this.assertOpen();
     if (requests.length === 0) return [];
-    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
-    const inserted = await this.driver.insertJobs(rows, options.tx);
-    this.afterInsert(inserted, options.tx !== undefined);
-    if (this.mode === 'inline') await this.drain();
+    const rows = toNewJobs(requests);
+    const { tx } = options;
+    if (tx !== undefined) this.assertTransactional();
+    const inserted = await this.driver.insertJobs(rows, tx);
+    this.afterInsert(inserted, tx !== undefined);
+    if (this.mode === 'inline') {
+      if (tx === undefined) await this.runDue();
+      else this.runInlineAfter(tx, inserted);
+    }
     return inserted;
   }
 
@@ -152,21 +177,70 @@ export class Errand {
    * `db.transaction(() => { …; errand.enqueueSync(job, payload, { tx: db }); })()`. A bad payload
    * or option throws right there, so your transaction rolls back with no half-written rows.
    */
-  enqueueSync<P>(job: JobDefinition<P>, payload: P, options: EnqueueOptions & { tx?: unknown } = {}): EnqueuedJob {
+  enqueueSync<P>(job: JobDefinition<P>, payload: P, options: EnqueueInTxOptions<Tx> = {}): EnqueuedJob {
     const { tx, ...opts } = options;
     return this.enqueueManySync([{ job, payload, options: opts }], { tx })[0];
   }
 
-  enqueueManySync(requests: JobRequest<any>[], options: { tx?: unknown } = {}): EnqueuedJob[] {
+  enqueueManySync(requests: JobRequest<any>[], options: { tx?: Tx } = {}): EnqueuedJob[] {
     this.assertOpen();
-    if (!(this.driver instanceof SqliteDriver)) {
-      throw new ErrandError('ERRAND_BAD_OPTION', 'enqueueSync needs the sqlite or memory driver; with postgres use await enqueue(job, payload, { tx: client })');
+    const driver = this.driver;
+    if (!driver.insertJobsSync) {
+      throw new ErrandError(
+        'ERRAND_NOT_SUPPORTED',
+        `enqueueSync needs a driver with a synchronous insert (sqlite, memory); with ${driver.dialect} use await enqueue(job, payload, { tx: client })`,
+      );
     }
     if (requests.length === 0) return [];
-    const rows = requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
-    const inserted = this.driver.insertJobsSync(rows, options.tx);
-    this.afterInsert(inserted, options.tx !== undefined);
+    const rows = toNewJobs(requests);
+    const { tx } = options;
+    if (tx !== undefined) this.assertTransactional();
+    const inserted = driver.insertJobsSync(rows, tx);
+    this.afterInsert(inserted, tx !== undefined);
+    // Handlers are asynchronous: they run once the caller's synchronous code (its transaction) is done.
+    if (this.mode === 'inline') this.runInlineAfter(tx, inserted);
     return inserted;
+  }
+
+  private assertTransactional(): void {
+    if (!this.driver.capabilities.transactional) {
+      throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })`);
+    }
+  }
+
+  /**
+   * Inline mode, for jobs enqueued inside a caller's transaction (or synchronously): run what is
+   * due once that transaction has ended — committed, or rolled back, when there is nothing of it
+   * to run. Until then, the jobs are not visible to the engine's own connection, or (SQLite,
+   * one shared connection) would run inside the caller's transaction.
+   */
+  private runInlineAfter(tx: Tx | undefined, inserted: EnqueuedJob[]): void {
+    const run = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the caller's synchronous code first
+      const deadline = Date.now() + INLINE_TX_WAIT_MS;
+      let open = this.driver.inTransaction?.(tx) ?? null;
+      for (let wait = 1; open !== false && Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
+        if (open === null) {
+          // The driver cannot tell (an old pg): wait until the first job is visible, i.e. committed.
+          const first = inserted.find((j) => j.inserted);
+          if (!first || (await this.driver.getJob(first.id))) break;
+        }
+        await sleep(wait);
+        open = this.driver.inTransaction?.(tx) ?? null;
+      }
+      if (!this.closed) await this.runDue();
+    })()
+      .catch((error: unknown) => {
+        this.events.emit('db:error', { operation: 'inline', error });
+        this.logger.error({ err: String(error) }, 'inline run failed');
+      })
+      .finally(() => this.inlineRuns.delete(run));
+    this.inlineRuns.add(run);
+  }
+
+  /** Wait for the inline runs under way (inline mode). */
+  private async inlineSettled(): Promise<void> {
+    while (this.inlineRuns.size) await Promise.all([...this.inlineRuns]);
   }
 
   private afterInsert(inserted: EnqueuedJob[], inCallerTx: boolean): void {
@@ -217,6 +291,11 @@ export class Errand {
    * waited for. For tests and scripts.
    */
   async drain(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
+    await this.inlineSettled();
+    return this.runDue(options);
+  }
+
+  private async runDue(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
     const limit = options.limit ?? 10_000;
     const deps: ExecuteDeps = { registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}` };
     const results: DrainResult[] = [];
@@ -238,6 +317,7 @@ export class Errand {
   /** Stop every worker made by this client (gracefully), then close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.inlineSettled();
     await Promise.all([...this.workers].map((w) => w.stop()));
     this.closed = true;
     await this.driver.close();
@@ -246,6 +326,10 @@ export class Errand {
   private assertOpen(): void {
     if (this.closed) throw new ErrandError('ERRAND_CLOSED', 'this Errand client is closed');
   }
+}
+
+function toNewJobs(requests: JobRequest<any>[]): NewJob[] {
+  return requests.map((r, i) => toNewJob(r, requests.length > 1 ? `jobs[${i}].` : ''));
 }
 
 function toNewJob(r: JobRequest<any>, where: string): NewJob {

@@ -1,4 +1,5 @@
 import type { Errand } from './client.js';
+import type { Transaction } from './drivers/connections.js';
 import { ErrandError } from './errors.js';
 import { defineJob } from './job.js';
 import type { EnqueuedJob, EnqueueOptions } from './types.js';
@@ -15,7 +16,7 @@ type AnyClass = abstract new (...args: any[]) => object;
 const classes = new Map<string, AnyClass>();
 
 export interface DelayOptions extends EnqueueOptions {
-  tx?: unknown;
+  tx?: Transaction;
 }
 
 /** Methods of T become enqueuers: same arguments, a promise of the enqueued job. */
@@ -44,10 +45,10 @@ export const delayJob = defineJob<DelayPayload>({
   name: 'errand.delay',
   handler: async (p) => {
     const cls = classes.get(p.class);
-    if (!cls) throw new Error(`no delayable class registered as ${p.class}`);
+    if (!cls) throw new ErrandError('ERRAND_NOT_DELAYABLE', `no delayable class registered as ${p.class}`);
     const target = Object.assign(Object.create(cls.prototype), p.fields);
     const method = target[p.method];
-    if (typeof method !== 'function') throw new Error(`${p.class} has no method ${p.method}`);
+    if (typeof method !== 'function') throw new ErrandError('ERRAND_NOT_DELAYABLE', `${p.class} has no method ${p.method}`);
     return await method.apply(target, p.args);
   },
 });

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { ErrandError } from './errors.js';
+import type { JsonPayloadCheck } from './payload.js';
 import type { EnqueueOptions } from './types.js';
 
 /** What a handler gets besides its payload. */
@@ -48,12 +50,15 @@ export interface JobRequest<P = unknown> {
 
 const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
 
-/** Define a job: its name, typed payload and handler, and its defaults. */
-export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
+/**
+ * Define a job: its name, typed payload and handler, and its defaults. The payload type must be
+ * one JSON carries (see JsonPayload): `defineJob<{ at: Date }>` does not compile.
+ */
+export function defineJob<P>(input: JobDefinitionInput<P> & JsonPayloadCheck<P>): JobDefinition<P> {
   if (!NAME.test(input.name)) {
-    throw new TypeError(`job name ${JSON.stringify(input.name)} must be 1-200 characters of letters, digits and _ . : - /`);
+    throw new ErrandError('ERRAND_BAD_JOB', `job name ${JSON.stringify(input.name)} must be 1-200 characters of letters, digits and _ . : - /`);
   }
-  if (typeof input.handler !== 'function') throw new TypeError(`job ${input.name}: handler must be a function`);
+  if (typeof input.handler !== 'function') throw new ErrandError('ERRAND_BAD_JOB', `job ${input.name}: handler must be a function`);
   const def: JobDefinition<P> = {
     ...input,
     kind: 'errand.job',

@@ -1,4 +1,34 @@
 import { ErrandError } from './errors.js';
+import type { Json } from './types.js';
+
+/**
+ * A payload type as JSON carries it: `T` itself when every part survives JSON.stringify and
+ * JSON.parse unchanged, otherwise `T` with each part that does not (a Date, a function or method,
+ * a BigInt, a symbol, a Map or Set, a required field that may be undefined) turned into `never`.
+ * Interfaces and type aliases both work, optional fields and nested arrays included. `unknown`
+ * and `any` pass: such payloads are checked at run time only (as every payload also is).
+ */
+export type JsonPayload<T> = unknown extends T
+  ? T
+  : [T] extends [Json]
+    ? T // the common case, and what keeps recursive JSON types from recursing here
+    : T extends string | number | boolean | null
+      ? T
+      : T extends bigint | symbol | Date | ((...args: never[]) => unknown) | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
+        ? never
+        : T extends readonly unknown[]
+          ? { [K in keyof T]: JsonPayload<T[K]> }
+          : T extends object
+            ? { [K in keyof T]: JsonPayload<Exclude<T[K], undefined>> } // an optional field may be absent, not undefined
+            : never;
+
+/**
+ * Nothing for a payload type JSON carries; otherwise a property the job definition lacks, so
+ * `defineJob<{ at: Date }>(…)` fails to compile with this sentence in the message.
+ */
+export type JsonPayloadCheck<P> = [P] extends [JsonPayload<P>]
+  ? unknown
+  : { 'the payload type must survive JSON: no Date, function, BigInt, symbol, Map, Set or undefined value (see JsonPayload)': never };
 
 /**
  * Refuse payloads that JSON cannot carry faithfully, naming the field: functions, symbols,

@@ -60,12 +60,23 @@ export interface JobRecord {
   errors: AttemptError[];
 }
 
+/**
+ * How an attempt ended without success:
+ * - 'error':         the handler threw (or rejected);
+ * - 'permanent':     the handler threw a PermanentError (the job went straight to dead);
+ * - 'timeout':       the attempt ran past its timeoutMs (JobTimeoutError);
+ * - 'unknown_job':   no handler in the worker's process knows the job's name;
+ * - 'lease_expired': the worker stopped renewing its lease (it died) and the job was rescued;
+ * - 'shutdown':      a stopping worker released the job unfinished (the attempt is not counted);
+ * - 'discarded':     an operator discarded the job (console / admin API).
+ */
+export type AttemptErrorKind = 'error' | 'permanent' | 'timeout' | 'unknown_job' | 'lease_expired' | 'shutdown' | 'discarded';
+
 /** One failed attempt, kept on the job. */
 export interface AttemptError {
   attempt: number;
   at: string;
-  /** 'error' (the handler threw), 'timeout', 'lease_expired', 'discarded', 'shutdown', 'unknown_job'. */
-  kind?: string;
+  kind: AttemptErrorKind;
   message: string;
   stack?: string | null;
 }

@@ -1,8 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError, type PostgresDriver, type SqliteDriver,
-} from '../src/index.js';
+import { driverOf } from '../src/client.js';
+import type { PostgresDriver } from '../src/drivers/postgres/driver.js';
+import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
+import { createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError } from '../src/index.js';
 import { assertEnqueued, refuteEnqueued } from '../src/testing.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { eventually, waitForEvent } from './helpers/signals.js';
@@ -207,8 +208,8 @@ for (const target of DRIVERS) {
 
     it('enqueues inside the caller’s transaction: rolled back → no job, committed → job', async () => {
       const j = job<{ t: string }>(() => {});
-      if (errand.driver.dialect === 'sqlite') {
-        const db = (errand.driver as SqliteDriver).db;
+      if (driverOf(errand).dialect === 'sqlite') {
+        const db = (driverOf(errand) as SqliteDriver).db;
         db.exec('CREATE TABLE IF NOT EXISTS tx_sales (id INTEGER PRIMARY KEY, note TEXT)');
         expect(() =>
           db.transaction(() => {
@@ -230,22 +231,23 @@ for (const target of DRIVERS) {
         })();
         expect(db.prepare('SELECT note FROM tx_sales').all()).toEqual([{ note: 'committed' }]);
       } else {
-        const pool = (errand.driver as PostgresDriver).pool;
-        await pool.query('CREATE TABLE IF NOT EXISTS tx_sales (id serial PRIMARY KEY, note text)');
+        const pool = (driverOf(errand) as PostgresDriver).pool;
+        await pool.query({ text: 'CREATE TABLE IF NOT EXISTS tx_sales (id serial PRIMARY KEY, note text)' });
         for (const outcome of ['ROLLBACK', 'COMMIT']) {
           const c = await pool.connect();
-          await c.query('BEGIN');
-          await c.query('INSERT INTO tx_sales (note) VALUES ($1)', [outcome]);
+          await c.query({ text: 'BEGIN' });
+          await c.query({ text: 'INSERT INTO tx_sales (note) VALUES ($1)', values: [outcome] });
           await errand.enqueue(j, { t: outcome }, { tx: c });
-          await c.query(outcome);
+          await c.query({ text: outcome });
           c.release();
         }
-        expect((await pool.query('SELECT note FROM tx_sales')).rows).toEqual([{ note: 'COMMIT' }]);
+        expect((await pool.query({ text: 'SELECT note FROM tx_sales' })).rows).toEqual([{ note: 'COMMIT' }]);
+        // @ts-expect-error a Pool is not the connection of a transaction (a compile error, and at run time:)
         await expect(errand.enqueue(j, { t: 'x' }, { tx: pool })).rejects.toThrow(/not the Pool/);
       }
-      const found = await assertEnqueued(errand, j, { t: 'committed' in {} ? '' : errand.driver.dialect === 'sqlite' ? 'committed' : 'COMMIT' });
+      const found = await assertEnqueued(errand, j, { t: 'committed' in {} ? '' : driverOf(errand).dialect === 'sqlite' ? 'committed' : 'COMMIT' });
       expect(found.name).toBe(j.name);
-      await refuteEnqueued(errand, j, { t: errand.driver.dialect === 'sqlite' ? 'rolled back' : 'ROLLBACK' });
+      await refuteEnqueued(errand, j, { t: driverOf(errand).dialect === 'sqlite' ? 'rolled back' : 'ROLLBACK' });
     });
 
     it('aborts the signal at the timeout and fails the attempt with a timeout error', async () => {
@@ -341,7 +343,7 @@ for (const target of DRIVERS) {
       });
       const enq = await errand.enqueue(j, null);
       // A "worker" claims the job and dies: nobody renews its 200 ms lease.
-      const [claimed] = await errand.driver.claimJobs(j.queue!, 1, 'ghost-worker', 200);
+      const [claimed] = await driverOf(errand).claimJobs(j.queue!, 1, 'ghost-worker', 200);
       expect(claimed.id).toBe(enq.id);
       const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 4000, pollMs: 50 });
       const rescued = waitForEvent(errand, 'job:rescued', (e) => e.jobs.some((x) => x.id === enq.id));
@@ -362,12 +364,12 @@ for (const target of DRIVERS) {
         seen.push([ctx.attempt, ctx.maxAttempts]);
       }, { maxAttempts: 1 });
       const enq = await errand.enqueue(j, null);
-      await errand.driver.claimJobs(j.queue!, 1, 'ghost-1', 1);
+      await driverOf(errand).claimJobs(j.queue!, 1, 'ghost-1', 1);
       await new Promise((r) => setTimeout(r, 5));
-      expect((await errand.driver.rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('available');
-      await errand.driver.claimJobs(j.queue!, 1, 'ghost-2', 1);
+      expect((await driverOf(errand).rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('available');
+      await driverOf(errand).claimJobs(j.queue!, 1, 'ghost-2', 1);
       await new Promise((r) => setTimeout(r, 5));
-      expect((await errand.driver.rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('dead');
+      expect((await driverOf(errand).rescueExpired()).find((r) => r.id === enq.id)?.state).toBe('dead');
       const rec = await errand.admin.getJob(enq.id);
       expect(rec).toMatchObject({ state: 'dead', attempt: 2 });
       expect(rec?.errors.map((e) => e.kind)).toEqual(['lease_expired', 'lease_expired']);
@@ -376,9 +378,9 @@ for (const target of DRIVERS) {
         seen.push([ctx.attempt, ctx.maxAttempts]);
       }, { maxAttempts: 1 });
       const e2 = await errand.enqueue(k, null);
-      await errand.driver.claimJobs(k.queue!, 1, 'ghost-3', 1);
+      await driverOf(errand).claimJobs(k.queue!, 1, 'ghost-3', 1);
       await new Promise((r) => setTimeout(r, 5));
-      await errand.driver.rescueExpired();
+      await driverOf(errand).rescueExpired();
       await errand.drain({ queue: k.queue });
       expect(seen).toEqual([[2, 1]]);
       expect((await errand.admin.getJob(e2.id))?.state).toBe('completed');
@@ -424,7 +426,7 @@ for (const target of DRIVERS) {
       const j = job<null>(() => {});
       await errand.admin.pauseQueue(j.queue!);
       const enq = await errand.enqueue(j, null);
-      expect(await errand.driver.claimJobs(j.queue!, 10, 'w', 1000)).toEqual([]);
+      expect(await driverOf(errand).claimJobs(j.queue!, 10, 'w', 1000)).toEqual([]);
       expect((await errand.admin.queues()).find((q) => q.queue === j.queue)).toMatchObject({ paused: true, available: 1 });
       await errand.admin.resumeQueue(j.queue!);
       const w = errand.worker({ queues: { [j.queue!]: 1 }, pollMs: 50 });

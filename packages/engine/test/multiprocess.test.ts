@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrand, type Errand, type PostgresDriver, type SqliteDriver } from '../src/index.js';
+import { driverOf } from '../src/client.js';
+import type { PostgresDriver } from '../src/drivers/postgres/driver.js';
+import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
+import { createErrand, type Errand } from '../src/index.js';
 import { recordJob, slowJob } from './fixtures/jobs.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { startWorkerProcess, type WorkerProcess } from './helpers/processes.js';
@@ -18,13 +21,13 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
     const procs: WorkerProcess[] = [];
 
     async function sql(text: string): Promise<any[]> {
-      if (errand.driver.dialect === 'sqlite') {
-        const stmt = (errand.driver as SqliteDriver).db.prepare(text);
+      if (driverOf(errand).dialect === 'sqlite') {
+        const stmt = (driverOf(errand) as SqliteDriver).db.prepare(text);
         if (stmt.reader) return stmt.all();
         stmt.run();
         return [];
       }
-      return (await (errand.driver as PostgresDriver).pool.query(text)).rows;
+      return (await (driverOf(errand) as PostgresDriver).pool.query({ text })).rows;
     }
     async function reset() {
       for (const p of procs.splice(0)) p.child.kill('SIGKILL'); // left over by a failed test

@@ -2,10 +2,8 @@
  * One database connection per process, shared by the shop's store and the engine (same file or
  * server, same transaction for a sale and its charge job).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseDatabaseUrl } from 'errand';
+import { openSqlite, parseDatabaseUrl } from 'errand';
 import pg from 'pg';
 import { migratePostgres, migrateSqlite } from './migrate.js';
 import { PostgresStore } from './postgres-store.js';
@@ -33,15 +31,8 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     }
     return { dialect: 'postgres', pool, store: new PostgresStore(pool) };
   }
-  const filename = target.kind === 'memory' ? ':memory:' : target.filename;
-  if (target.kind === 'sqlite') mkdirSync(dirname(filename), { recursive: true });
-  const db = new Database(filename);
-  db.pragma('busy_timeout = 5000');
-  if (target.kind === 'sqlite') {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-  }
-  db.pragma('foreign_keys = ON');
+  // The engine's pragmas: WAL, synchronous=FULL, busy_timeout, foreign keys on.
+  const db = openSqlite(Database, target.kind === 'memory' ? ':memory:' : target.filename);
   try {
     migrateSqlite(db);
   } catch (err) {

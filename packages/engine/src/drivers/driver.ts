@@ -2,7 +2,13 @@ import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from 
 
 /**
  * The driver seam: the only code that knows a database. The engine core calls these methods
- * and never writes SQL. Each implementation keeps its SQL in sql/<dialect>/ files.
+ * and never writes SQL; drivers/open.ts is the one place that turns a URL (or a shared
+ * connection) into a driver. Each implementation keeps its SQL in sql/<dialect>/ files.
+ *
+ * The seam is internal for now: `errand` exports neither `Driver` nor its implementations, so it
+ * can still change shape (the Redis driver of a later issue will reshape transactional enqueue
+ * around an outbox) without a breaking release. What a driver can do is declared here, never
+ * tested by class: `capabilities`, and the optional methods (`insertJobsSync`, `inTransaction`).
  */
 export interface DriverCapabilities {
   /** Wake-ups pushed by the database (PostgreSQL LISTEN/NOTIFY). Without it, workers poll. */
@@ -16,6 +22,8 @@ export interface DriverCapabilities {
    * batch, or claim → run → complete would hold it for a whole burn-down.
    */
   synchronous: boolean;
+  /** `insertJobs(jobs, tx)` joins the caller's open transaction on its own connection. */
+  transactional: boolean;
 }
 
 /** A job to insert, with every default already applied. */
@@ -97,7 +105,8 @@ export interface RescuedJob {
 }
 
 export interface Driver {
-  readonly dialect: 'sqlite' | 'postgres';
+  /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
+  readonly dialect: string;
   readonly capabilities: DriverCapabilities;
   /** Apply pending migrations (under a lock; safe from several processes at once). */
   migrate(): Promise<string[]>;
@@ -108,6 +117,18 @@ export interface Driver {
    * with `inserted: false`.
    */
   insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]>;
+  /**
+   * Optional capability: the same insert, done before returning (better-sqlite3). Inside a
+   * caller's synchronous `db.transaction(() => …)` it throws right there, so that transaction
+   * rolls back. `enqueueSync` needs it.
+   */
+  insertJobsSync?(jobs: NewJob[], tx?: unknown): EnqueuedJob[];
+  /**
+   * Optional: whether `tx` (default: the driver's own connection) is inside an open transaction
+   * now, or null when the driver cannot tell. Inline mode waits on it to run the jobs enqueued in
+   * a caller's transaction once it has ended.
+   */
+  inTransaction?(tx?: unknown): boolean | null;
   /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
   claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
   completeJobs(ids: number[], workerId: string): Promise<void>;

@@ -1,15 +1,141 @@
+import { ErrandError } from '../errors.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../types.js';
-import type { JobPage, JobPageRequest, NewJob, QueueCounts } from './driver.js';
+import { JOB_STATES } from '../types.js';
+import {
+  type JobPage, type JobPageRequest, type NewJob, type QueueCounts, type RescuedJob, type ThroughputPoint, WALK_LIMIT, type WorkerInfo,
+} from './driver.js';
 
-/** Converters shared by the drivers: database rows in, engine objects out. */
+/**
+ * What the drivers have in common, written once: the rows their query files return (typed: the
+ * column names of sql/<dialect>/queries/*.sql) and how they become engine objects, how inserted
+ * rows are matched to the input, keyset paging, and the admin reads' shaping.
+ *
+ * Both dialects return the same column names. Values differ in representation only: a time is a
+ * Date (pg timestamptz), epoch milliseconds (SQLite, or pg's `extract(epoch …)` columns) or a
+ * string; a bigint or count may come back as a string (pg int8); JSON columns arrive as text
+ * (the pg driver turns off pg's own JSON parsing so that both parse alike).
+ */
 
-type Time = Date | number | string | null;
+type Time = Date | number | string;
+type Int = number | string;
 
-export function toDate(v: Time): Date {
-  return v instanceof Date ? v : new Date(v as number);
+/** `RETURNING` of insert_job(s).sql and the columns of find_unique.sql. */
+export interface EnqueuedRow {
+  id: Int;
+  queue: string;
+  name: string;
+  state: JobState;
+  priority: number;
+  run_at: Time;
+  max_attempts: number;
+  unique_key: string | null;
+  created_at: Time;
 }
 
-export function toDateOrNull(v: Time): Date | null {
+/** An inserted row and the 1-based position of its job in the insert's input. */
+export interface InsertedRow extends EnqueuedRow {
+  ord: Int;
+}
+
+/** `RETURNING` of claim.sql / claim_any.sql. */
+export interface ClaimedRow {
+  id: Int;
+  queue: string;
+  name: string;
+  payload: string;
+  priority: number;
+  run_at: Time;
+  attempt: number;
+  max_attempts: number;
+  timeout_ms: number | null;
+  created_at: Time;
+}
+
+/** admin_get_job.sql (with `errors`) and admin_list_by_*.sql (with `last_error` only). */
+export interface JobRow extends ClaimedRow {
+  state: JobState;
+  unique_key: string | null;
+  locked_by: string | null;
+  lease_expires_at: Time | null;
+  attempted_at: Time | null;
+  finished_at: Time | null;
+  errors?: string;
+  last_error?: string | null;
+  /** PostgreSQL pages by microseconds, finer than a Date holds. */
+  cursor_us?: Int;
+}
+
+/** admin_walk_bound_by_*.sql: where a bounded walk stopped. */
+export interface WalkBoundRow {
+  last_us?: Int | null;
+  last_id: Int | null;
+  n: Int;
+}
+
+export interface IdRow {
+  id: Int;
+}
+
+export interface QueueRow {
+  queue: string;
+}
+
+export interface RescuedRow {
+  id: Int;
+  queue: string;
+  name: string;
+  state: JobState;
+  locked_by: string | null;
+}
+
+export interface StateCountRow {
+  state: JobState;
+  n: Int;
+}
+
+export interface QueueCountRow {
+  queue: string;
+  scheduled: Int;
+  available: Int;
+  running: Int;
+  retryable: Int;
+  oldest_due: Time | null;
+  now: Time;
+}
+
+export interface QueueMetaRow {
+  name: string;
+  paused: boolean | number | null;
+  concurrency: Int | null;
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string;
+  started_at: Time;
+  last_heartbeat: Time;
+  running: number;
+}
+
+export interface ThroughputRow {
+  minute: Time;
+  processed: Int;
+  failed: Int;
+}
+
+export interface QueueThroughputRow {
+  queue: string;
+  processed: Int;
+  failed: Int;
+}
+
+export function toDate(v: Time): Date {
+  return v instanceof Date ? v : new Date(v);
+}
+
+export function toDateOrNull(v: Time | null | undefined): Date | null {
   return v === null || v === undefined ? null : toDate(v);
 }
 
@@ -17,7 +143,7 @@ function json<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
-export function toClaimed(r: any): ClaimedJob {
+export function toClaimed(r: ClaimedRow): ClaimedJob {
   return {
     id: Number(r.id),
     queue: r.queue,
@@ -32,12 +158,12 @@ export function toClaimed(r: any): ClaimedJob {
   };
 }
 
-export function toEnqueued(r: any, inserted: boolean): EnqueuedJob {
+export function toEnqueued(r: EnqueuedRow, inserted: boolean): EnqueuedJob {
   return {
     id: Number(r.id),
     queue: r.queue,
     name: r.name,
-    state: r.state as JobState,
+    state: r.state,
     priority: r.priority,
     runAt: toDate(r.run_at),
     maxAttempts: r.max_attempts,
@@ -47,7 +173,7 @@ export function toEnqueued(r: any, inserted: boolean): EnqueuedJob {
   };
 }
 
-export function toRecord(r: any): JobRecord {
+export function toRecord(r: JobRow): JobRecord {
   const errors: AttemptError[] = r.errors !== undefined ? json(r.errors) : r.last_error ? [json(r.last_error)] : [];
   return {
     id: Number(r.id),
@@ -71,24 +197,40 @@ export function toRecord(r: any): JobRecord {
 }
 
 /**
- * Match insert results to the input order: rows come back in input order with unique-key hits
- * missing; each missing one is answered by the job that holds its key.
+ * Match insert results to the input, by each row's `ord` (its job's 1-based input position),
+ * never by the order rows come back in: a database need not return an INSERT … SELECT's rows in
+ * the order it read them, and a wrong match would hand a caller another job's id. A job with no
+ * row was skipped for its unique key: it is answered by the job holding that key.
  */
-export function matchInserted(input: NewJob[], returned: any[], holders: Map<string, any>): EnqueuedJob[] {
-  const out: EnqueuedJob[] = [];
-  let r = 0;
-  for (const job of input) {
-    const row = returned[r];
-    if (row && (job.uniqueKey === null || row.unique_key === job.uniqueKey)) {
-      out.push(toEnqueued(row, true));
-      r++;
-    } else {
-      const holder = job.uniqueKey === null ? undefined : holders.get(job.uniqueKey);
-      if (!holder) throw new Error(`insert of job ${job.name} returned no row and no unique-key holder`);
-      out.push(toEnqueued(holder, false));
+export function matchInserted(input: NewJob[], returned: InsertedRow[], holders: Map<string, EnqueuedRow>): EnqueuedJob[] {
+  const out: (EnqueuedJob | undefined)[] = new Array(input.length);
+  for (const row of returned) {
+    const i = Number(row.ord) - 1;
+    const job = input[i];
+    if (!job || out[i] || row.name !== job.name || row.queue !== job.queue || row.unique_key !== job.uniqueKey) {
+      throw new ErrandError('ERRAND_INTERNAL', `insert returned a row (ord ${row.ord}, id ${row.id}) that matches no job of the input`);
     }
+    out[i] = toEnqueued(row, true);
   }
-  return out;
+  return input.map((job, i) => {
+    const done = out[i];
+    if (done) return done;
+    const holder = job.uniqueKey === null ? undefined : holders.get(job.uniqueKey);
+    if (!holder) throw new ErrandError('ERRAND_INTERNAL', `insert of job ${job.name} returned no row and no unique-key holder`);
+    return toEnqueued(holder, false);
+  });
+}
+
+export function toRescued(r: RescuedRow): RescuedJob {
+  return { id: Number(r.id), queue: r.queue, name: r.name, state: r.state, lockedBy: r.locked_by };
+}
+
+export function toIds(rows: IdRow[]): number[] {
+  return rows.map((r) => Number(r.id));
+}
+
+export function distinctQueues(rows: QueueRow[]): string[] {
+  return [...new Set(rows.map((r) => r.queue))];
 }
 
 /** Waiting states page by (run_at, id) ascending; the others by id descending. */
@@ -96,42 +238,78 @@ export function pagesByRunAt(state: JobState): boolean {
   return state === 'scheduled' || state === 'available' || state === 'retryable';
 }
 
-export function parseCursor(req: JobPageRequest): { runAt: number | null; id: number | null } {
-  if (!req.cursor) return { runAt: null, id: null };
-  const [a, b] = req.cursor.split(':');
-  if (b === undefined) return { runAt: null, id: Number(a) || null };
-  return { runAt: Number(a), id: Number(b) };
-}
-
-export function isFiltered(req: JobPageRequest): boolean {
-  return Boolean(req.queue || req.name || req.search);
+/** How to read one page of listJobs: the driver turns it into its query's parameters. */
+export interface PagePlan {
+  state: JobState;
+  queue: string | null;
+  name: string | null;
+  search: string | null;
+  limit: number;
+  /** Rows of the state a query reads at most (the page limit, or WALK_LIMIT when filtered). */
+  walk: number;
+  byRunAt: boolean;
+  /** The cursor: continue after (run_at key, id) — by-run_at pages — or before id. */
+  afterRunAt: number | null;
+  afterId: number | null;
 }
 
 /**
- * A page and its next cursor. A full page continues after its last job; a short filtered page
- * whose walk stopped at the walk limit continues after the last row the walk read (`bound`).
+ * listJobs for every driver: plan the page from the request and its cursor, read it, and when a
+ * filtered page came back short, ask where the bounded walk stopped so the next page continues
+ * from there. A full page continues after its last job.
  */
-export function pageOf(rows: any[], req: JobPageRequest, bound?: { last_us?: unknown; last_id: unknown; n: unknown } | null, walk = 0): JobPage {
+export async function pageJobs(
+  req: JobPageRequest,
+  read: { page(plan: PagePlan): Promise<JobRow[]> | JobRow[]; bound(plan: PagePlan): Promise<WalkBoundRow | undefined> | WalkBoundRow | undefined },
+): Promise<JobPage> {
+  const filtered = Boolean(req.queue || req.name || req.search);
+  const cursor = parseCursor(req.cursor);
+  const plan: PagePlan = {
+    state: req.state,
+    queue: req.queue ?? null,
+    name: req.name ?? null,
+    search: req.search || null,
+    limit: req.limit,
+    walk: filtered ? WALK_LIMIT : req.limit,
+    byRunAt: pagesByRunAt(req.state),
+    afterRunAt: cursor.runAt,
+    afterId: cursor.id,
+  };
+  const rows = await read.page(plan);
   const jobs = rows.map(toRecord);
+  const key = (runAt: unknown, id: unknown) => (plan.byRunAt ? `${runAt}:${id}` : String(id));
   const last = jobs[jobs.length - 1];
-  const lastRow = rows[rows.length - 1];
   if (jobs.length === req.limit && last) {
     // A driver may key the cursor finer than a Date holds (PostgreSQL: microseconds, cursor_us).
-    const runAtKey = lastRow?.cursor_us ?? last.runAt.getTime();
-    return { jobs, next: pagesByRunAt(req.state) ? `${runAtKey}:${last.id}` : String(last.id) };
+    return { jobs, next: key(rows[rows.length - 1].cursor_us ?? last.runAt.getTime(), last.id) };
   }
-  if (bound && Number(bound.n) >= walk && bound.last_id !== null) {
-    return { jobs, next: pagesByRunAt(req.state) ? `${bound.last_us}:${bound.last_id}` : String(bound.last_id) };
+  if (filtered) {
+    const bound = await read.bound(plan);
+    if (bound && Number(bound.n) >= plan.walk && bound.last_id !== null) return { jobs, next: key(bound.last_us, bound.last_id) };
   }
   return { jobs, next: null };
+}
+
+function parseCursor(cursor: string | null | undefined): { runAt: number | null; id: number | null } {
+  if (!cursor) return { runAt: null, id: null };
+  const [a, b] = cursor.split(':');
+  if (b === undefined) return { runAt: null, id: Number(a) || null };
+  return { runAt: Number(a), id: Number(b) };
 }
 
 export function byClaimOrder(a: ClaimedJob, b: ClaimedJob): number {
   return a.priority - b.priority || a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
 }
 
+/** Counts per state, every state present (0 where the query returned no row). */
+export function stateCounts(rows: StateCountRow[]): Record<JobState, number> {
+  const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
+}
+
 /** Combine per-queue counts with paused flags and live workers' concurrency. */
-export function mergeQueueCounts(counts: any[], meta: any[]): QueueCounts[] {
+export function mergeQueueCounts(counts: QueueCountRow[], meta: QueueMetaRow[]): QueueCounts[] {
   const out = new Map<string, QueueCounts>();
   const get = (queue: string) => {
     let q = out.get(queue);
@@ -152,4 +330,24 @@ export function mergeQueueCounts(counts: any[], meta: any[]): QueueCounts[] {
     if (m.concurrency !== null) q.concurrency += Number(m.concurrency);
   }
   return [...out.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+}
+
+export function toWorker(r: WorkerRow): WorkerInfo {
+  return {
+    id: r.id,
+    host: r.host,
+    pid: r.pid,
+    queues: JSON.parse(r.queues),
+    startedAt: toDate(r.started_at),
+    lastHeartbeat: toDate(r.last_heartbeat),
+    running: r.running,
+  };
+}
+
+export function toThroughput(r: ThroughputRow): ThroughputPoint {
+  return { minute: toDate(r.minute), processed: Number(r.processed), failed: Number(r.failed) };
+}
+
+export function toQueueThroughput(r: QueueThroughputRow): { queue: string; processed: number; failed: number } {
+  return { queue: r.queue, processed: Number(r.processed), failed: Number(r.failed) };
 }

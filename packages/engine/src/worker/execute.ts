@@ -1,20 +1,23 @@
 import type { Logger } from 'pino';
 import { defaultBackoff } from '../backoff.js';
-import { JobTimeoutError, PermanentError } from '../errors.js';
+import { ErrandError, JobTimeoutError, PermanentError } from '../errors.js';
 import type { ErrandEmitter } from '../events.js';
 import type { JobContext, JobDefinition } from '../job.js';
-import type { AttemptError, ClaimedJob } from '../types.js';
+import type { AttemptError, AttemptErrorKind, ClaimedJob } from '../types.js';
 
-/** Why the worker itself aborted an attempt (as opposed to the handler failing). */
-export class ShutdownAbort extends Error {
+/**
+ * Why the worker itself aborted an attempt (as opposed to the handler failing). A handler sees
+ * them as `ctx.signal.reason`, so they are ErrandErrors with codes like every error of ours.
+ */
+export class ShutdownAbort extends ErrandError {
   constructor() {
-    super('worker shut down before the job finished; released to run again');
+    super('ERRAND_SHUTDOWN', 'worker shut down before the job finished; released to run again');
     this.name = 'ShutdownAbort';
   }
 }
-export class LeaseLostAbort extends Error {
+export class LeaseLostAbort extends ErrandError {
   constructor() {
-    super('lease lost: the job was rescued and may run elsewhere');
+    super('ERRAND_LEASE_LOST', 'lease lost: the job was rescued and may run elsewhere');
     this.name = 'LeaseLostAbort';
   }
 }
@@ -82,7 +85,7 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
   }
   let timer: NodeJS.Timeout | undefined;
   try {
-    if (!def) throw Object.assign(new Error(`no handler registered for ${job.name}`), { kind: 'unknown_job' });
+    if (!def) throw new ErrandError('ERRAND_NO_HANDLER', `no handler registered for ${job.name}`);
     if (job.timeoutMs) {
       const timeoutMs = job.timeoutMs;
       timer = setTimeout(() => attempt.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
@@ -120,7 +123,7 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
     const record: AttemptError = {
       attempt: job.attempt,
       at: new Date().toISOString(),
-      kind: permanent ? 'permanent' : error instanceof JobTimeoutError ? 'timeout' : ((error as { kind?: string }).kind ?? 'error'),
+      kind: attemptErrorKind(error),
       message: error.message,
       stack: error.stack ?? null,
     };
@@ -131,6 +134,14 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** The kind recorded with a failed attempt: ours by our error's code, the handler's own errors are 'error'. */
+function attemptErrorKind(error: Error): AttemptErrorKind {
+  if (error instanceof PermanentError) return 'permanent';
+  if (error instanceof JobTimeoutError) return 'timeout';
+  if (error instanceof ErrandError && error.code === 'ERRAND_NO_HANDLER') return 'unknown_job';
+  return 'error';
 }
 
 export function toError(e: unknown): Error {

@@ -4,7 +4,8 @@
 -- workers ever contend on one errand_stats row.
 WITH done AS (
   -- Joined to unnest(): the planner either probes the primary key per id or, while few jobs are
-  -- running, hashes the running ones (errand_jobs_lease); "id = ANY($1)" walked errand_jobs_state.
+  -- running, hashes the running ones (errand_jobs_lease). ("id = ANY($1)" once walked the
+  -- (state, id) index that migration 0004 dropped.)
   UPDATE errand_jobs j
   SET state = 'completed', finished_at = now(), lease_expires_at = NULL
   FROM unnest($1::bigint[]) AS d(id)

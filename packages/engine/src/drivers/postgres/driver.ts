@@ -1,11 +1,16 @@
-import pg from 'pg';
 import { ErrandError } from '../../errors.js';
+import { runPostgresMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
-import { JOB_STATES } from '../../types.js';
-import { WALK_LIMIT } from '../driver.js';
-import type { Driver, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo } from '../driver.js';
-import { byClaimOrder, isFiltered, matchInserted, mergeQueueCounts, pageOf, pagesByRunAt, parseCursor, toClaimed, toDate, toRecord } from '../rows.js';
-import { loadMigrations, loadQueries } from '../sql-files.js';
+import type { PgClient, PgPool, PgQueryable } from '../connections.js';
+import type {
+  Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+} from '../driver.js';
+import {
+  byClaimOrder, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow, stateCounts,
+  type ThroughputRow, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
+} from '../rows.js';
+import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
   'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'fail', 'release', 'heartbeat', 'register_worker',
@@ -14,16 +19,33 @@ const QUERIES = [
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
 ] as const;
+type QueryName = (typeof QUERIES)[number];
 const SQL = loadQueries('postgres', QUERIES);
 const CHANNEL = 'errand_jobs';
 const MIGRATION_LOCK = 7_245_901_113; // pg_advisory_lock key: "errand migrations"
 
+/** The dedicated LISTEN connection: a pg `Client`. */
+interface PgListenClient {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'notification', listener: (msg: { payload?: string }) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/** What the driver uses of the `pg` module, loaded by drivers/open.ts only when needed. */
+export interface PgModule {
+  Pool: new (config: object) => PgPool;
+  Client: new (config: object) => PgListenClient;
+  types: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
+}
+
 export interface PostgresDriverOptions {
-  connectionString?: string;
-  /** Share the app's pool (not ended by close()). */
-  pool?: pg.Pool;
-  /** Pool size when Errand makes its own. Default 10. */
-  max?: number;
+  pg: PgModule;
+  pool: PgPool;
+  /** End the pool in close(). False for an app's shared pool. */
+  owned: boolean;
   /** Called when an idle pooled connection fails (a server restart); the pool replaces it. */
   onError?: (err: unknown) => void;
   /**
@@ -34,83 +56,52 @@ export interface PostgresDriverOptions {
   preparedStatements?: boolean;
 }
 
-interface Queryable {
-  query(config: pg.QueryConfig): Promise<pg.QueryResult<any>>;
-}
-
-/**
- * json and jsonb come back as text, parsed by the shared row converters exactly as SQLite's are
- * (pg's default parser would decode them, and a top-level string payload would then be decoded
- * twice). Every other type keeps pg's parser.
- */
+/** json and jsonb: left as text by JSON_AS_TEXT. */
 const JSON_OIDS = new Set([114, 3802]);
-const JSON_AS_TEXT = {
-  getTypeParser: (oid: number, format?: string) =>
-    JSON_OIDS.has(oid) ? (v: string) => v : pg.types.getTypeParser(oid, (format ?? 'text') as 'text'),
-};
 
 /**
  * PostgreSQL through `pg`: claims with FOR UPDATE SKIP LOCKED, wake-ups by LISTEN/NOTIFY on a
  * dedicated connection, migrations under an advisory lock. Every hot-path call is one round trip.
  */
 export class PostgresDriver implements Driver {
-  readonly dialect = 'postgres' as const;
-  readonly capabilities = { listen: true, multiProcess: true, durable: true, synchronous: false };
-  readonly pool: pg.Pool;
+  readonly dialect = 'postgres';
+  readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: true };
+  readonly pool: PgPool;
+  private readonly pg: PgModule;
   private readonly owned: boolean;
-  private readonly config: pg.ClientConfig;
+  private readonly config: object;
   private readonly prepared: boolean;
+  /**
+   * json and jsonb come back as text, parsed by the shared row converters exactly as SQLite's are
+   * (pg's default parser would decode them, and a top-level string payload would then be decoded
+   * twice). Every other type keeps pg's parser.
+   */
+  private readonly types: PgModule['types'];
 
   constructor(options: PostgresDriverOptions) {
+    this.pg = options.pg;
+    this.pool = options.pool;
+    this.owned = options.owned;
     this.prepared = options.preparedStatements ?? true;
-    if (options.pool) {
-      this.pool = options.pool;
-      this.owned = false;
-      this.config = (options.pool as any).options ?? {};
-    } else {
-      this.config = { connectionString: options.connectionString };
-      this.pool = new pg.Pool({ ...this.config, max: options.max ?? 10 });
-      this.owned = true;
-    }
+    this.config = options.pool.options ?? {};
+    const parsers = options.pg.types;
+    this.types = { getTypeParser: (oid, format) => (JSON_OIDS.has(oid) ? (v: string) => v : parsers.getTypeParser(oid, format ?? 'text')) };
     // Without a listener, an idle client's error (server restart) would crash the process.
     this.pool.on('error', (err) => options.onError?.(err));
   }
 
-  private q(name: (typeof QUERIES)[number], values: unknown[], db: Queryable = this.pool) {
-    return db.query({ name: this.prepared ? `errand_${name}` : undefined, text: SQL[name], values, types: JSON_AS_TEXT } as any);
+  /** Rows of a query file, typed by the caller (the file's columns). */
+  private async q<R>(name: QueryName, values: unknown[], db: PgQueryable = this.pool): Promise<{ rows: R[]; rowCount: number }> {
+    const res = await db.query({ name: this.prepared ? `errand_${name}` : undefined, text: SQL[name], values, types: this.types });
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   }
 
   async migrate(): Promise<string[]> {
-    const client = await this.pool.connect();
-    const applied: string[] = [];
-    try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS errand_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
-      const done = new Set((await client.query('SELECT version FROM errand_migrations')).rows.map((r) => r.version));
-      for (const m of loadMigrations('postgres')) {
-        if (done.has(m.version)) continue;
-        await client.query('BEGIN');
-        try {
-          await client.query(m.sql);
-          await client.query('INSERT INTO errand_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK');
-          throw err;
-        }
-        applied.push(`${String(m.version).padStart(4, '0')}_${m.name}`);
-      }
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-      client.release();
-    }
-    return applied;
+    return runPostgresMigrations(this.pool, { directory: migrationsDirectory('postgres'), table: 'errand_migrations', lockKey: MIGRATION_LOCK });
   }
 
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
-    const db = tx === undefined ? this.pool : asQueryable(tx);
+    const db = tx === undefined ? this.pool : asClient(tx);
     const cols: unknown[][] = [[], [], [], [], [], [], [], []];
     for (const j of jobs) {
       cols[0].push(j.queue);
@@ -122,20 +113,27 @@ export class PostgresDriver implements Driver {
       cols[6].push(j.timeoutMs);
       cols[7].push(j.uniqueKey);
     }
-    const { rows } = await this.q('insert_jobs', cols, db);
-    const holders = new Map<string, any>();
+    // Each returned row carries `ord`, its job's position in the input (insert_jobs.sql).
+    const { rows } = await this.q<InsertedRow>('insert_jobs', cols, db);
+    const holders = new Map<string, EnqueuedRow>();
     if (rows.length < jobs.length) {
       const keys = jobs.map((j) => j.uniqueKey).filter((k): k is string => k !== null);
-      for (const h of (await this.q('find_unique', [keys], db)).rows) holders.set(h.unique_key, h);
+      for (const h of (await this.q<EnqueuedRow>('find_unique', [keys], db)).rows) if (h.unique_key !== null) holders.set(h.unique_key, h);
     }
     return matchInserted(jobs, rows, holders);
+  }
+
+  inTransaction(tx?: unknown): boolean | null {
+    if (tx === undefined) return false; // the pool's queries commit on their own
+    const status = asClient(tx).getTransactionStatus?.();
+    return status === undefined || status === null ? null : status !== 'I';
   }
 
   async claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]> {
     const { rows } =
       queue === null
-        ? await this.q('claim_any', [limit, workerId, leaseMs])
-        : await this.q('claim', [queue, limit, workerId, leaseMs]);
+        ? await this.q<ClaimedRow>('claim_any', [limit, workerId, leaseMs])
+        : await this.q<ClaimedRow>('claim', [queue, limit, workerId, leaseMs]);
     return rows.map(toClaimed).sort(byClaimOrder);
   }
 
@@ -149,14 +147,13 @@ export class PostgresDriver implements Driver {
 
   async releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void> {
     if (ids.length === 0) return;
-    const { rows } = await this.q('release', [ids, workerId, uncount ? 1 : 0, note ? JSON.stringify(note) : null]);
-    await this.notifyQueues(rows.map((r) => r.queue as string));
+    const { rows } = await this.q<QueueRow>('release', [ids, workerId, uncount ? 1 : 0, note ? JSON.stringify(note) : null]);
+    await this.notifyQueues(distinctQueues(rows));
   }
 
   async heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.q('heartbeat', [workerId, leaseMs, ids]);
-    return rows.map((r) => Number(r.id));
+    return toIds((await this.q<IdRow>('heartbeat', [workerId, leaseMs, ids])).rows);
   }
 
   async registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void> {
@@ -168,15 +165,13 @@ export class PostgresDriver implements Driver {
   }
 
   async rescueExpired(): Promise<RescuedJob[]> {
-    const { rows } = await this.q('rescue', []);
-    const rescued = rows.map((r) => ({ id: Number(r.id), queue: r.queue, name: r.name, state: r.state, lockedBy: r.locked_by }));
+    const rescued = (await this.q<RescuedRow>('rescue', [])).rows.map(toRescued);
     await this.notifyQueues(rescued.filter((r) => r.state === 'available').map((r) => r.queue));
     return rescued;
   }
 
   async promoteDue(): Promise<string[]> {
-    const { rows } = await this.q('promote', []);
-    const queues = [...new Set(rows.map((r) => r.queue as string))];
+    const queues = distinctQueues((await this.q<QueueRow>('promote', [])).rows);
     await this.notifyQueues(queues);
     return queues;
   }
@@ -185,8 +180,8 @@ export class PostgresDriver implements Driver {
     let total = 0;
     for (;;) {
       const { rowCount } = await this.q('prune_jobs', [olderThanMs, 5000]);
-      total += rowCount ?? 0;
-      if ((rowCount ?? 0) < 5000) break;
+      total += rowCount;
+      if (rowCount < 5000) break;
     }
     await this.q('prune_meta', []);
     return total;
@@ -207,12 +202,12 @@ export class PostgresDriver implements Driver {
    * sent while we were away is lost, so workers must look for themselves.
    */
   async listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>> {
-    let client: pg.Client | null = null;
+    let client: PgListenClient | null = null;
     let stopped = false;
     let delay = 100;
     const connect = async (): Promise<void> => {
       if (stopped) return;
-      const c = new pg.Client(this.config);
+      const c = new this.pg.Client(this.config);
       c.on('notification', (msg) => onWake(msg.payload ?? ''));
       c.on('error', (err) => {
         onError(err);
@@ -232,7 +227,7 @@ export class PostgresDriver implements Driver {
         if (!stopped) setTimeout(connect, (delay = Math.min(delay * 2, 5000))).unref();
       }
     };
-    const reconnect = (c: pg.Client) => {
+    const reconnect = (c: PgListenClient) => {
       if (client !== c || stopped) return;
       client = null;
       onState?.(false);
@@ -253,61 +248,56 @@ export class PostgresDriver implements Driver {
   }
 
   async stateCounts(cap: number): Promise<Record<JobState, number>> {
-    const { rows } = await this.q('admin_state_counts', [cap]);
-    const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-    for (const r of rows) out[r.state as JobState] = Number(r.n);
-    return out;
+    return stateCounts((await this.q<StateCountRow>('admin_state_counts', [cap])).rows);
   }
 
   async queueCounts(cap: number): Promise<QueueCounts[]> {
-    const [counts, meta] = await Promise.all([this.q('admin_queue_counts', [cap]), this.q('admin_queue_meta', [])]);
+    const [counts, meta] = await Promise.all([this.q<QueueCountRow>('admin_queue_counts', [cap]), this.q<QueueMetaRow>('admin_queue_meta', [])]);
     return mergeQueueCounts(counts.rows, meta.rows);
   }
 
   async listJobs(req: JobPageRequest): Promise<JobPage> {
-    const c = parseCursor(req);
-    const filtered = isFiltered(req);
-    const walk = filtered ? WALK_LIMIT : req.limit;
-    const f = [req.state, req.queue ?? null, req.name ?? null, req.search || null];
-    const byRunAt = pagesByRunAt(req.state);
-    const { rows } = byRunAt
-      ? await this.q('admin_list_by_run_at', [...f, c.runAt, c.id, req.limit, walk])
-      : await this.q('admin_list_by_id', [...f, c.id, req.limit, walk]);
-    let bound = null;
-    if (filtered && rows.length < req.limit) {
-      const b = byRunAt
-        ? await this.q('admin_walk_bound_by_run_at', [req.state, c.runAt, c.id, walk])
-        : await this.q('admin_walk_bound_by_id', [req.state, c.id, walk]);
-      bound = b.rows[0];
-    }
-    return pageOf(rows, req, bound, walk);
+    return pageJobs(req, {
+      page: async (p) => {
+        const f = [p.state, p.queue, p.name, p.search];
+        const { rows } = p.byRunAt
+          ? await this.q<JobRow>('admin_list_by_run_at', [...f, p.afterRunAt, p.afterId, p.limit, p.walk])
+          : await this.q<JobRow>('admin_list_by_id', [...f, p.afterId, p.limit, p.walk]);
+        return rows;
+      },
+      bound: async (p) => {
+        const { rows } = p.byRunAt
+          ? await this.q<WalkBoundRow>('admin_walk_bound_by_run_at', [p.state, p.afterRunAt, p.afterId, p.walk])
+          : await this.q<WalkBoundRow>('admin_walk_bound_by_id', [p.state, p.afterId, p.walk]);
+        return rows[0];
+      },
+    });
   }
 
   async getJob(id: number): Promise<JobRecord | null> {
-    const { rows } = await this.q('admin_get_job', [id]);
+    const { rows } = await this.q<JobRow>('admin_get_job', [id]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async selectJobIds(filter: JobFilter, limit: number): Promise<number[]> {
-    const { rows } = await this.q('admin_select_ids', [filter.state, filter.queue ?? null, filter.name ?? null, filter.search || null, limit]);
-    return rows.map((r) => Number(r.id));
+    return toIds((await this.q<IdRow>('admin_select_ids', [filter.state, filter.queue ?? null, filter.name ?? null, filter.search || null, limit])).rows);
   }
 
   async retryJobs(ids: number[]): Promise<number[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.q('admin_retry', [ids]);
-    await this.notifyQueues(rows.map((r) => r.queue as string));
-    return rows.map((r) => Number(r.id));
+    const { rows } = await this.q<IdRow & QueueRow>('admin_retry', [ids]);
+    await this.notifyQueues(distinctQueues(rows));
+    return toIds(rows);
   }
 
   async discardJobs(ids: number[], message: string): Promise<number[]> {
     if (ids.length === 0) return [];
-    return (await this.q('admin_discard', [ids, message])).rows.map((r) => Number(r.id));
+    return toIds((await this.q<IdRow>('admin_discard', [ids, message])).rows);
   }
 
   async deleteJobs(ids: number[]): Promise<number[]> {
     if (ids.length === 0) return [];
-    return (await this.q('admin_delete', [ids])).rows.map((r) => Number(r.id));
+    return toIds((await this.q<IdRow>('admin_delete', [ids])).rows);
   }
 
   async setQueuePaused(queue: string, paused: boolean): Promise<void> {
@@ -316,21 +306,15 @@ export class PostgresDriver implements Driver {
   }
 
   async listWorkers(aliveWithinMs: number): Promise<WorkerInfo[]> {
-    const { rows } = await this.q('admin_workers', [aliveWithinMs]);
-    return rows.map((r) => ({
-      id: r.id, host: r.host, pid: r.pid, queues: JSON.parse(r.queues), startedAt: toDate(r.started_at),
-      lastHeartbeat: toDate(r.last_heartbeat), running: r.running,
-    }));
+    return (await this.q<WorkerRow>('admin_workers', [aliveWithinMs])).rows.map(toWorker);
   }
 
   async throughput(sinceMs: number): Promise<ThroughputPoint[]> {
-    const { rows } = await this.q('admin_throughput', [sinceMs]);
-    return rows.map((r) => ({ minute: toDate(r.minute), processed: Number(r.processed), failed: Number(r.failed) }));
+    return (await this.q<ThroughputRow>('admin_throughput', [sinceMs])).rows.map(toThroughput);
   }
 
   async throughputByQueue(sinceMs: number): Promise<{ queue: string; processed: number; failed: number }[]> {
-    const { rows } = await this.q('admin_throughput_by_queue', [sinceMs]);
-    return rows.map((r) => ({ queue: r.queue, processed: Number(r.processed), failed: Number(r.failed) }));
+    return (await this.q<QueueThroughputRow>('admin_throughput_by_queue', [sinceMs])).rows.map(toQueueThroughput);
   }
 
   async close(): Promise<void> {
@@ -338,8 +322,10 @@ export class PostgresDriver implements Driver {
   }
 }
 
-function asQueryable(tx: unknown): Queryable {
-  if (tx && typeof (tx as Queryable).query === 'function' && !(tx instanceof pg.Pool)) return tx as Queryable;
+/** The caller's connection, recognised by what it can do: it runs queries and is not a Pool. */
+function asClient(tx: unknown): PgClient {
+  const c = tx as Partial<PgClient> | null;
+  if (c && typeof c.query === 'function' && !('totalCount' in c)) return tx as PgClient;
   throw new ErrandError(
     'ERRAND_BAD_TRANSACTION',
     'with the postgres driver, { tx } must be the pg Client or PoolClient your transaction runs on (not the Pool: a pool runs each query on any connection)',

@@ -320,6 +320,20 @@ describe('QueueRunner: stopping', () => {
     expect(gates.started).toEqual([]);
   });
 
+  it('stopFetching waits for a claim that never returns no longer than the lease', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { driver, runner } = setup({ concurrency: 2, prefetch: 0 });
+    driver.holdNextClaim(); // never resolved
+    runner.wake();
+    await turn();
+    let stopped: number | undefined;
+    void runner.stopFetching().then((n) => (stopped = n));
+    await vi.advanceTimersByTimeAsync(LEASE_MS - 1);
+    expect(stopped).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(stopped).toBe(0);
+  });
+
   it('with a synchronous driver, a stop during the yield before a claim claims nothing', async () => {
     const { driver, runner } = setup({ concurrency: 2, prefetch: 2, synchronous: true });
     driver.queued.push(...claimedMany(4));
@@ -405,9 +419,9 @@ describe('QueueRunner: database errors', () => {
     runner.wake();
     await turn();
     await runner.stopFetching();
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(driver.claimJobs).toHaveBeenCalledTimes(1);
-    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('a failed release at shutdown emits db:error and does not throw', async () => {

@@ -54,6 +54,10 @@ export class QueueRunner {
   private lastClaimStart = 0;
   private lastClaimMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** stopFetching waits on this for the claims still out (and their releases) to settle. */
+  private claimsSettled: (() => void) | undefined;
+  /** Jobs claims brought back after stopFetching began, handed back at once. */
+  private releasedLate = 0;
 
   constructor(
     private readonly opts: QueueRunnerOptions,
@@ -126,6 +130,7 @@ export class QueueRunner {
       this.errorDelay = 0;
       if (this.stopped) {
         await this.driver.releaseJobs(jobs.map((j) => j.id), this.deps.workerId, true, null);
+        this.releasedLate += jobs.length;
         return;
       }
       // Adapt the buffer to the jobs: when the jobs outrun the claims, claim more at a time
@@ -139,11 +144,12 @@ export class QueueRunner {
       this.events.emit('db:error', { workerId: this.deps.workerId, operation: `claim ${this.opts.queue}`, error });
       this.errorDelay = Math.min(Math.max(this.errorDelay * 2, 100), 5000);
       clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.wake(), this.errorDelay);
+      if (!this.stopped) this.retryTimer = setTimeout(() => this.wake(), this.errorDelay);
       return;
     } finally {
       this.inflight--;
       this.inflightWant -= want;
+      if (this.inflight === 0) this.claimsSettled?.();
     }
     if (got === want || this.pendingWake) this.tryFetch();
   }
@@ -186,14 +192,27 @@ export class QueueRunner {
     this.buffer = this.buffer.filter((j) => !ids.has(j.id));
   }
 
-  /** Stop claiming; hand back the buffered jobs that never started. */
+  /**
+   * Stop claiming; hand back the buffered jobs that never started, and the jobs of any claim
+   * still out once it returns: the caller closes the driver next, too late for those releases.
+   */
   async stopFetching(): Promise<number> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     const ids = this.buffer.map((j) => j.id);
     this.buffer = [];
     if (ids.length) await this.driver.releaseJobs(ids, this.deps.workerId, true, null);
-    return ids.length;
+    if (this.inflight > 0) {
+      // Not past the lease: by then the claim's jobs are rescued anyway, and a hung claim must
+      // not hang the shutdown.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.claimsSettled = resolve;
+        timer = setTimeout(resolve, this.opts.leaseMs);
+      });
+      clearTimeout(timer);
+    }
+    return ids.length + this.releasedLate;
   }
 
   /** Abort what is still running (past the shutdown deadline); each is released, not failed. */

@@ -1,8 +1,9 @@
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ASSETS } from './assets.js';
-import { readCookie, resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter, sessionCookie } from './auth.js';
+import { resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter } from './auth.js';
 import { foreignOrigin, formField, tokenMatches } from './csrf.js';
 import { type Deps, makeDeps } from './deps.js';
 import { type Html, html } from './html.js';
@@ -61,6 +62,18 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   const secure = (request: FastifyRequest) => (opts.secureCookies === undefined || opts.secureCookies === 'auto' ? request.protocol === 'https' : opts.secureCookies);
 
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 1_048_576 });
+  // The host app may have registered @fastify/cookie already (the shop has): then its parser
+  // serves here too; otherwise it is registered in the console's scope only.
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  const readSession = (request: FastifyRequest) => {
+    const jar = request.cookies ?? (request.headers.cookie ? app.parseCookie(request.headers.cookie) : {});
+    return sessions.verify(jar[SESSION_COOKIE]);
+  };
+  const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, value: string | null) => {
+    const attributes = { path: cookiePath, httpOnly: true, sameSite: 'lax', secure: secure(request) } as const;
+    if (value === null) reply.clearCookie(SESSION_COOKIE, attributes);
+    else reply.setCookie(SESSION_COOKIE, value, { ...attributes, maxAge: Math.floor(sessions.ttlMs / 1000) });
+  };
 
   const publicRoutes = new Set([`${base}/sign-in`, `${base}/assets/:file`]);
   if (opts.metrics) publicRoutes.add(`${base}/metrics`);
@@ -84,7 +97,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     reply.header('cache-control', 'no-store');
     const route = request.routeOptions.url;
     if (route && publicRoutes.has(route)) return;
-    const session = sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const session = readSession(request);
     if (session) {
       sessionOf.set(request, session);
       return;
@@ -123,7 +136,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.query, 'next'));
-    if (sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))) return reply.redirect(next, 303);
+    if (readSession(request)) return reply.redirect(next, 303);
     return send(reply, signInPage(base, title, { next }));
   });
 
@@ -141,12 +154,12 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     }
     limiter.succeed(request.ip);
     const issued = sessions.issue();
-    reply.header('set-cookie', sessionCookie(issued.value, { path: cookiePath, secure: secure(request), maxAgeSeconds: Math.floor(sessions.ttlMs / 1000) }));
+    setSessionCookie(request, reply, issued.value);
     return reply.redirect(next, 303);
   });
 
   app.post('/sign-out', async (request, reply) => {
-    reply.header('set-cookie', sessionCookie('', { path: cookiePath, secure: secure(request), maxAgeSeconds: 0 }));
+    setSessionCookie(request, reply, null);
     return reply.redirect(`${base}/sign-in`, 303);
   });
 

@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ASSETS } from './assets.js';
@@ -40,7 +41,33 @@ export interface ConsoleKit {
   noticeFrom: typeof noticeFrom;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * Security headers (helmet, in the console's scope only). The CSP allows nothing but the
+ * console's own script, styles, images and fetches: no inline script, nothing from outside.
+ * `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';
+ * form-action 'self'; frame-ancestors 'none'; base-uri 'none'`, plus helmet's other defaults
+ * except HSTS (whether the console is served over HTTPS is the host's business).
+ */
+export const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'none'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'"],
+      'img-src': ["'self'", 'data:'],
+      'connect-src': ["'self'"],
+      'form-action': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+    },
+  },
+  hsts: false,
+  crossOriginEmbedderPolicy: false,
+  frameguard: { action: 'deny' },
+  // not no-referrer: Chrome then sends `Origin: null` on our own form posts
+  referrerPolicy: { policy: 'same-origin' },
+};
 
 /**
  * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sales })`.
@@ -65,6 +92,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   // The host app may have registered @fastify/cookie already (the shop has): then its parser
   // serves here too; otherwise it is registered in the console's scope only.
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  await app.register(helmet, HELMET_OPTIONS);
   const readSession = (request: FastifyRequest) => {
     const jar = request.cookies ?? (request.headers.cookie ? app.parseCookie(request.headers.cookie) : {});
     return sessions.verify(jar[SESSION_COOKIE]);
@@ -90,10 +118,6 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   const kit: ConsoleKit = { base, deps, page, send, fail, noticeFrom };
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('content-security-policy', CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin'); // not no-referrer: Chrome then sends `Origin: null` on our own form posts
     reply.header('cache-control', 'no-store');
     const route = request.routeOptions.url;
     if (route && publicRoutes.has(route)) return;

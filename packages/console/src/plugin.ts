@@ -13,14 +13,16 @@ import { registerMetrics } from './metrics.js';
 import { noticeFrom } from './notices.js';
 import { registerJobActions } from './routes/job-actions.js';
 import { registerPages } from './routes/pages.js';
-import { registerSales } from './routes/sales.js';
-import type { SalesSource } from './sales.js';
+import { type ConsoleSection, registerSections, sectionNav } from './sections.js';
 import { signInPage } from './pages/signin.js';
 
 export interface ConsoleOptions {
   errand: Errand;
-  /** The shop's sales: with it, the Sales pages appear. */
-  sales?: SalesSource;
+  /**
+   * The host app's own sections (nav entry, pages, actions), behind the console's sign-in and
+   * CSRF check: see ConsoleSection and the README. The shop adds its sales this way.
+   */
+  sections?: readonly ConsoleSection[];
   /** Default: env ERRAND_CONSOLE_PASSWORD; with neither (outside production) one is generated and printed once. */
   password?: string;
   /** Mark the session cookie Secure: 'auto' (default) when the request came over HTTPS (honours trustProxy). */
@@ -70,12 +72,14 @@ export const HELMET_OPTIONS: FastifyHelmetOptions = {
 };
 
 /**
- * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sales })`.
+ * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sections })`.
  * A plain (encapsulated) plugin: its hooks, parsers and error pages stay under its prefix. Every
  * link is built from the prefix, so it works at /admin and at / alike.
  */
 export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   if (!opts?.errand?.admin) throw new Error('errandConsole: the errand option (an Errand client from createErrand) is required');
+  if ('sales' in opts) throw new Error('errandConsole: the sales option is gone; the host app adds its pages as a section (the sections option, see the README)');
+  const nav = sectionNav(opts.sections);
   const base = app.prefix === '/' ? '' : app.prefix.replace(/\/$/, '');
   const title = opts.title ?? 'Errand';
   const password = resolvePassword(opts.password, (p) => {
@@ -84,7 +88,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   const sessions = new Sessions(password, resolveSecret());
   const limiter = new SignInLimiter();
   const sessionOf = new WeakMap<FastifyRequest, Session>();
-  const deps: Deps = makeDeps(opts.errand, opts.sales);
+  const deps: Deps = makeDeps(opts.errand);
   const cookiePath = base || '/';
   const secure = (request: FastifyRequest) => (opts.secureCookies === undefined || opts.secureCookies === 'auto' ? request.protocol === 'https' : opts.secureCookies);
 
@@ -108,7 +112,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   const page = (request: FastifyRequest): PageContext => {
     const session = sessionOf.get(request);
-    return { base, title, csrf: session ? sessions.csrfToken(session) : '', hasSales: Boolean(opts.sales), now: new Date() };
+    return { base, title, csrf: session ? sessions.csrfToken(session) : '', nav, now: new Date() };
   };
   const send = (reply: FastifyReply, body: Html, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body.value);
   const fail = (request: FastifyRequest, reply: FastifyReply, code: number, message: string) => {
@@ -189,8 +193,8 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   registerPages(app, kit);
   registerJobActions(app, kit);
-  if (opts.sales) registerSales(app, kit, opts.sales);
-  if (opts.metrics) registerMetrics(app, { errand: opts.errand, sales: opts.sales, path: '/metrics' });
+  await registerSections(app, kit, opts.errand, opts.sections ?? []);
+  if (opts.metrics) registerMetrics(app, { errand: opts.errand, sections: opts.sections, path: '/metrics' });
 }
 
 /** Where to go after signing in: a path under the console, never another site. */

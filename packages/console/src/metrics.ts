@@ -25,7 +25,7 @@ export interface MetricsOptions {
  *   errand_queue_concurrency{queue}           summed concurrency of live workers
  *   errand_queue_processed_last_hour{queue}   jobs succeeded in the last hour (workers' counters)
  *   errand_queue_failed_last_hour{queue}      attempts failed in the last hour
- *   errand_jobs_by_state{state}               jobs per state, capped at 100,000 (completed/dead can be more)
+ *   errand_jobs_by_state{state}               jobs per state, capped at 10,000 (COUNT_CAP; a value at the cap means at least that many)
  *   errand_workers_alive                      workers heard from in the last minute
  *   …and each host section's gauges (the shop: errand_sales{state}, sales per state)
  * From this process's events (only jobs run by workers in this process; since it started):

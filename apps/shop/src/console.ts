@@ -1,15 +1,18 @@
 /**
  * The web console at /admin and Prometheus metrics at /metrics: the console package's plugin,
- * given the shop's engine client and its sales (sales/admin-source.ts).
+ * given the shop's engine client and its own section, Sales (admin/sales-section.ts, over
+ * sales/admin-source.ts), which also adds the errand_sales gauge to /metrics.
  */
 import { errandConsole, registerMetrics } from '@errand/console';
 import type { Errand } from 'errand';
 import type { FastifyInstance } from 'fastify';
+import { salesSection } from './admin/sales-section.js';
 import type { SalesSource } from './sales/admin-source.js';
 
 /** Mount the console and the metrics endpoint. Call before app.listen/app.ready. */
 export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource): Promise<boolean> {
-  await app.register(errandConsole, { prefix: '/admin', errand, sales });
-  registerMetrics(app, { errand, sales });
+  const sections = [salesSection(sales)];
+  await app.register(errandConsole, { prefix: '/admin', errand, sections });
+  registerMetrics(app, { errand, sections });
   return true;
 }

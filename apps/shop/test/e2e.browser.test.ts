@@ -1,7 +1,8 @@
 /**
  * End to end in headless Chromium on the started app (`npm start`'s entry point as a child
  * process, SQLite, the local gateway and workers in process): a purchase to the pickup page, a
- * decline, a slow gateway, a keyboard-only purchase, a double click, the 30-poll fallback.
+ * decline, a refund from the console's Sales section, a slow gateway, a keyboard-only purchase, a
+ * double click, the 30-poll fallback.
  * Screenshots of each final screen go to test-results/screenshots/ (UPDATE_SCREENSHOTS=1: the
  * committed test/screenshots/).
  */
@@ -13,6 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, fillCheckout, launchBrowser, screenshot, startShop } from './e2e-helpers.js';
 
+const CONSOLE_PASSWORD = 'e2e-console-password';
+
 describe('checkout in a real browser (SQLite, in-process gateway and workers)', () => {
   let shop: Child & { url: string; gatewayUrl: string | null };
   let browser: Browser;
@@ -21,7 +24,7 @@ describe('checkout in a real browser (SQLite, in-process gateway and workers)', 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shop-e2e-'));
-    [shop, browser] = await Promise.all([startShop({ DATABASE_URL: `sqlite:${join(dir, 'shop.db')}`, CHARGE_BACKOFF_MS: '100' }), launchBrowser()]);
+    [shop, browser] = await Promise.all([startShop({ DATABASE_URL: `sqlite:${join(dir, 'shop.db')}`, CHARGE_BACKOFF_MS: '100', ERRAND_CONSOLE_PASSWORD: CONSOLE_PASSWORD }), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -70,6 +73,34 @@ describe('checkout in a real browser (SQLite, in-process gateway and workers)', 
     await screenshot(page, 'pickup-4242');
     expect((page as any).jsErrors).toEqual([]);
     expect(salesFor('e2e-4242@example.com').map((s) => s.state)).toEqual(['finished']);
+  });
+
+  it('refunds that sale from the console: sign in, Sales, the sale, Refund (confirmed in the dialog), refunded by the job', async () => {
+    const [{ guid }] = salesFor('e2e-4242@example.com');
+    const page = await newPage();
+    await page.goto(`${shop.url}/admin/sales`);
+    expect(page.url()).toContain('/admin/sign-in');
+    await page.fill('#password', CONSOLE_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${shop.url}/admin/sales`);
+    expect(await page.textContent('nav a[aria-current="page"]')).toBe('Sales');
+    await screenshot(page, 'admin-sales');
+    await page.click(`a[href="/admin/sales/${guid}"]`);
+    await page.waitForURL(`${shop.url}/admin/sales/${guid}`);
+    expect(await page.textContent('h1 .badge')).toBe('finished');
+    await page.click('button:has-text("Refund")');
+    await page.waitForSelector('#confirm-dialog[open]');
+    expect(await page.textContent('#confirm-dialog .confirm-text')).toContain('Refund $9.00 to e2e-4242@example.com');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('.notice-ok:has-text("Refund enqueued as job")');
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.textContent('h1 .badge');
+      }, { timeout: 15_000 })
+      .toBe('refunded');
+    expect(salesFor('e2e-4242@example.com').map((s) => s.state)).toEqual(['refunded']);
+    expect((page as any).jsErrors).toEqual([]);
   });
 
   it('buys with 4000 0000 0000 0002: the decline is announced and the button is usable again', async () => {

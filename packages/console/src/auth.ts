@@ -6,7 +6,10 @@ import { constantTimeEqual } from '#web';
  * `{ sid, exp }`, mac = HMAC-SHA256 under a key derived from the process secret
  * (ERRAND_CONSOLE_SECRET, or random per process) and the password, so changing either signs
  * everyone out. No server-side session store: a forged, altered or expired cookie fails the check
- * and the visitor is sent back to the sign-in page.
+ * and the visitor is sent back to the sign-in page. @fastify/cookie parses and writes the cookie
+ * (plugin.ts); the value is signed here, not with the plugin's `secret`, because the key must
+ * depend on the password and because a host app may have registered the plugin with its own
+ * secret, or none (the shop has).
  */
 export const SESSION_COOKIE = 'errand_console';
 export const SESSION_TTL_MS = 12 * 3600_000;
@@ -125,33 +128,4 @@ export class SignInLimiter {
   succeed(ip: string): void {
     this.failures.delete(ip);
   }
-}
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function sessionCookie(value: string, opts: { path: string; secure: boolean; maxAgeSeconds: number }): string {
-  return [
-    `${SESSION_COOKIE}=${value}`,
-    `Path=${opts.path}`,
-    `Max-Age=${opts.maxAgeSeconds}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    opts.secure ? 'Secure' : '',
-  ]
-    .filter(Boolean)
-    .join('; ');
 }

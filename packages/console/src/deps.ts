@@ -1,5 +1,4 @@
 import type { Errand, JobState, QueueCounts } from 'errand';
-import type { SalesSource } from './sales.js';
 import { Snapshot } from './snapshot.js';
 
 /**
@@ -8,10 +7,9 @@ import { Snapshot } from './snapshot.js';
  */
 export const COUNT_CAP = 10_000;
 
-/** What the pages read from: the engine's admin API and, in the shop, the sales source. */
+/** What the console's own pages read from: the engine's admin API. */
 export interface Deps {
   errand: Errand;
-  sales?: SalesSource;
   /** Shared snapshots of the two reads that grow with the number of unfinished jobs. */
   counts: Snapshot<Record<JobState, number>>;
   queues: Snapshot<QueueCounts[]>;
@@ -19,12 +17,11 @@ export interface Deps {
   invalidate(): void;
 }
 
-export function makeDeps(errand: Errand, sales?: SalesSource): Deps {
+export function makeDeps(errand: Errand): Deps {
   const counts = new Snapshot(() => errand.admin.stateCounts(COUNT_CAP));
   const queues = new Snapshot(() => errand.admin.queues());
   return {
     errand,
-    sales,
     counts,
     queues,
     invalidate() {
@@ -34,7 +31,7 @@ export function makeDeps(errand: Errand, sales?: SalesSource): Deps {
   };
 }
 
-/** One query parameter as a bounded string ('' when missing or not a string). */
+/** One query or form parameter as a trimmed string of at most `max` characters ('' when missing or not a string; the first of repeated ones). */
 export function param(q: unknown, name: string, max = 500): string {
   if (!q || typeof q !== 'object') return '';
   const v = (q as Record<string, unknown>)[name];

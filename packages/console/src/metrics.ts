@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { constantTimeEqual } from '#web';
 import { COUNT_CAP } from './deps.js';
-import { SALE_STATES, type SalesSource } from './sales.js';
+import type { ConsoleSection } from './sections.js';
 
 export interface MetricsOptions {
   errand: Errand;
-  sales?: SalesSource;
+  /** The console's host sections: their `gauges` are read at each scrape too (the shop's errand_sales). */
+  sections?: readonly ConsoleSection[];
   /** Default '/metrics'. */
   path?: string;
   /** Bearer token Prometheus must send. Default env ERRAND_METRICS_TOKEN; unset → loopback clients only. */
@@ -24,9 +25,9 @@ export interface MetricsOptions {
  *   errand_queue_concurrency{queue}           summed concurrency of live workers
  *   errand_queue_processed_last_hour{queue}   jobs succeeded in the last hour (workers' counters)
  *   errand_queue_failed_last_hour{queue}      attempts failed in the last hour
- *   errand_jobs_by_state{state}               jobs per state, capped at 100,000 (completed/dead can be more)
+ *   errand_jobs_by_state{state}               jobs per state, capped at 10,000 (COUNT_CAP; a value at the cap means at least that many)
  *   errand_workers_alive                      workers heard from in the last minute
- *   errand_sales{state}                       sales per state (shop only)
+ *   …and each host section's gauges (the shop: errand_sales{state}, sales per state)
  * From this process's events (only jobs run by workers in this process; since it started):
  *   errand_jobs_processed_total{queue,name}   attempts that succeeded
  *   errand_jobs_failed_total{queue,name}      attempts that failed
@@ -34,7 +35,7 @@ export interface MetricsOptions {
  *   errand_job_latency_seconds{queue,name}    from when a job could run to when it started (histogram)
  */
 export function createMetrics(opts: Omit<MetricsOptions, 'path' | 'token'>): { registry: Registry; refresh(): Promise<void>; close(): void } {
-  const { errand, sales } = opts;
+  const { errand } = opts;
   const registry = new Registry();
   const registers = [registry];
   const queueJobs = new Gauge({ name: 'errand_queue_jobs', help: 'Unfinished jobs per queue and state (exact).', labelNames: ['queue', 'state'], registers });
@@ -45,7 +46,7 @@ export function createMetrics(opts: Omit<MetricsOptions, 'path' | 'token'>): { r
   const hourFail = new Gauge({ name: 'errand_queue_failed_last_hour', help: 'Attempts failed in the last hour, all processes (per-minute counters).', labelNames: ['queue'], registers });
   const byState = new Gauge({ name: 'errand_jobs_by_state', help: `Jobs per state, each capped at ${COUNT_CAP} (a value at the cap means at least that many).`, labelNames: ['state'], registers });
   const workers = new Gauge({ name: 'errand_workers_alive', help: 'Workers heard from in the last minute.', registers });
-  const salesGauge = sales ? new Gauge({ name: 'errand_sales', help: 'Sales per state.', labelNames: ['state'], registers }) : null;
+  const extra = (opts.sections ?? []).flatMap((s) => s.gauges ?? []).map((g) => ({ read: () => g.read(), gauge: new Gauge({ name: g.name, help: g.help, labelNames: [...(g.labelNames ?? [])], registers }) }));
 
   const processed = new Counter({ name: 'errand_jobs_processed_total', help: 'Attempts that succeeded, run by workers in this process since it started.', labelNames: ['queue', 'name'], registers });
   const failed = new Counter({ name: 'errand_jobs_failed_total', help: 'Attempts that failed, run by workers in this process since it started.', labelNames: ['queue', 'name'], registers });
@@ -77,12 +78,12 @@ export function createMetrics(opts: Omit<MetricsOptions, 'path' | 'token'>): { r
 
   async function refresh(): Promise<void> {
     const admin = errand.admin;
-    const [queues, hour, counts, alive, saleCounts] = await Promise.all([
+    const [queues, hour, counts, alive, extraValues] = await Promise.all([
       admin.queues(),
       admin.throughputByQueue(3_600_000),
       admin.stateCounts(COUNT_CAP),
       admin.workers(),
-      sales ? sales.counts() : Promise.resolve(null),
+      Promise.all(extra.map((e) => e.read())),
     ]);
     for (const g of [queueJobs, latency, paused, concurrency, hourOk, hourFail]) g.reset();
     for (const q of queues) {
@@ -97,7 +98,10 @@ export function createMetrics(opts: Omit<MetricsOptions, 'path' | 'token'>): { r
     }
     for (const [state, n] of Object.entries(counts)) byState.set({ state }, n);
     workers.set(alive.length);
-    if (salesGauge && saleCounts) for (const s of SALE_STATES) salesGauge.set({ state: s }, saleCounts[s] ?? 0);
+    extra.forEach(({ gauge }, i) => {
+      gauge.reset();
+      for (const v of extraValues[i]) gauge.set(v.labels ?? {}, v.value);
+    });
   }
 
   return { registry, refresh, close: () => {

@@ -18,6 +18,5 @@ export function noticeFrom(query: unknown): Html | null {
     return notice(n > 0 ? 'ok' : 'error', skipped > 0 ? `${text} ${skipped.toLocaleString('en-US')} changed state meanwhile or cannot be ${done === 'retry' ? 'retried' : done === 'discard' ? 'discarded' : 'deleted'} (running jobs are left alone).` : text);
   }
   if (done === 'paused' || done === 'resumed') return notice('ok', `Queue ${param(query, 'queue', 200)} ${done}.`);
-  if (done === 'refund') return notice('ok', `Refund enqueued as job #${Number.parseInt(param(query, 'job', 20), 10) || '?'}; it runs in the background.`);
   return null;
 }

@@ -1,8 +1,10 @@
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ASSETS } from './assets.js';
-import { readCookie, resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter, sessionCookie } from './auth.js';
+import { resolvePassword, resolveSecret, SESSION_COOKIE, type Session, Sessions, SignInLimiter } from './auth.js';
 import { foreignOrigin, formField, tokenMatches } from './csrf.js';
 import { type Deps, makeDeps } from './deps.js';
 import { type Html, html } from './html.js';
@@ -11,14 +13,16 @@ import { registerMetrics } from './metrics.js';
 import { noticeFrom } from './notices.js';
 import { registerJobActions } from './routes/job-actions.js';
 import { registerPages } from './routes/pages.js';
-import { registerSales } from './routes/sales.js';
-import type { SalesSource } from './sales.js';
+import { type ConsoleSection, registerSections, sectionNav } from './sections.js';
 import { signInPage } from './pages/signin.js';
 
 export interface ConsoleOptions {
   errand: Errand;
-  /** The shop's sales: with it, the Sales pages appear. */
-  sales?: SalesSource;
+  /**
+   * The host app's own sections (nav entry, pages, actions), behind the console's sign-in and
+   * CSRF check: see ConsoleSection and the README. The shop adds its sales this way.
+   */
+  sections?: readonly ConsoleSection[];
   /** Default: env ERRAND_CONSOLE_PASSWORD; with neither (outside production) one is generated and printed once. */
   password?: string;
   /** Mark the session cookie Secure: 'auto' (default) when the request came over HTTPS (honours trustProxy). */
@@ -39,15 +43,43 @@ export interface ConsoleKit {
   noticeFrom: typeof noticeFrom;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * Security headers (helmet, in the console's scope only). The CSP allows nothing but the
+ * console's own script, styles, images and fetches: no inline script, nothing from outside.
+ * `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';
+ * form-action 'self'; frame-ancestors 'none'; base-uri 'none'`, plus helmet's other defaults
+ * except HSTS (whether the console is served over HTTPS is the host's business).
+ */
+export const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'none'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'"],
+      'img-src': ["'self'", 'data:'],
+      'connect-src': ["'self'"],
+      'form-action': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+    },
+  },
+  hsts: false,
+  crossOriginEmbedderPolicy: false,
+  frameguard: { action: 'deny' },
+  // not no-referrer: Chrome then sends `Origin: null` on our own form posts
+  referrerPolicy: { policy: 'same-origin' },
+};
 
 /**
- * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sales })`.
+ * The console: mount with `app.register(errandConsole, { prefix: '/admin', errand, sections })`.
  * A plain (encapsulated) plugin: its hooks, parsers and error pages stay under its prefix. Every
  * link is built from the prefix, so it works at /admin and at / alike.
  */
 export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   if (!opts?.errand?.admin) throw new Error('errandConsole: the errand option (an Errand client from createErrand) is required');
+  if ('sales' in opts) throw new Error('errandConsole: the sales option is gone; the host app adds its pages as a section (the sections option, see the README)');
+  const nav = sectionNav(opts.sections);
   const base = app.prefix === '/' ? '' : app.prefix.replace(/\/$/, '');
   const title = opts.title ?? 'Errand';
   const password = resolvePassword(opts.password, (p) => {
@@ -56,18 +88,31 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   const sessions = new Sessions(password, resolveSecret());
   const limiter = new SignInLimiter();
   const sessionOf = new WeakMap<FastifyRequest, Session>();
-  const deps: Deps = makeDeps(opts.errand, opts.sales);
+  const deps: Deps = makeDeps(opts.errand);
   const cookiePath = base || '/';
   const secure = (request: FastifyRequest) => (opts.secureCookies === undefined || opts.secureCookies === 'auto' ? request.protocol === 'https' : opts.secureCookies);
 
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 1_048_576 });
+  // The host app may have registered @fastify/cookie already (the shop has): then its parser
+  // serves here too; otherwise it is registered in the console's scope only.
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  await app.register(helmet, HELMET_OPTIONS);
+  const readSession = (request: FastifyRequest) => {
+    const jar = request.cookies ?? (request.headers.cookie ? app.parseCookie(request.headers.cookie) : {});
+    return sessions.verify(jar[SESSION_COOKIE]);
+  };
+  const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, value: string | null) => {
+    const attributes = { path: cookiePath, httpOnly: true, sameSite: 'lax', secure: secure(request) } as const;
+    if (value === null) reply.clearCookie(SESSION_COOKIE, attributes);
+    else reply.setCookie(SESSION_COOKIE, value, { ...attributes, maxAge: Math.floor(sessions.ttlMs / 1000) });
+  };
 
   const publicRoutes = new Set([`${base}/sign-in`, `${base}/assets/:file`]);
   if (opts.metrics) publicRoutes.add(`${base}/metrics`);
 
   const page = (request: FastifyRequest): PageContext => {
     const session = sessionOf.get(request);
-    return { base, title, csrf: session ? sessions.csrfToken(session) : '', hasSales: Boolean(opts.sales), now: new Date() };
+    return { base, title, csrf: session ? sessions.csrfToken(session) : '', nav, now: new Date() };
   };
   const send = (reply: FastifyReply, body: Html, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body.value);
   const fail = (request: FastifyRequest, reply: FastifyReply, code: number, message: string) => {
@@ -77,14 +122,10 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   const kit: ConsoleKit = { base, deps, page, send, fail, noticeFrom };
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('content-security-policy', CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin'); // not no-referrer: Chrome then sends `Origin: null` on our own form posts
     reply.header('cache-control', 'no-store');
     const route = request.routeOptions.url;
     if (route && publicRoutes.has(route)) return;
-    const session = sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const session = readSession(request);
     if (session) {
       sessionOf.set(request, session);
       return;
@@ -123,7 +164,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.query, 'next'));
-    if (sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))) return reply.redirect(next, 303);
+    if (readSession(request)) return reply.redirect(next, 303);
     return send(reply, signInPage(base, title, { next }));
   });
 
@@ -141,19 +182,19 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     }
     limiter.succeed(request.ip);
     const issued = sessions.issue();
-    reply.header('set-cookie', sessionCookie(issued.value, { path: cookiePath, secure: secure(request), maxAgeSeconds: Math.floor(sessions.ttlMs / 1000) }));
+    setSessionCookie(request, reply, issued.value);
     return reply.redirect(next, 303);
   });
 
   app.post('/sign-out', async (request, reply) => {
-    reply.header('set-cookie', sessionCookie('', { path: cookiePath, secure: secure(request), maxAgeSeconds: 0 }));
+    setSessionCookie(request, reply, null);
     return reply.redirect(`${base}/sign-in`, 303);
   });
 
   registerPages(app, kit);
   registerJobActions(app, kit);
-  if (opts.sales) registerSales(app, kit, opts.sales);
-  if (opts.metrics) registerMetrics(app, { errand: opts.errand, sales: opts.sales, path: '/metrics' });
+  await registerSections(app, kit, opts.errand, opts.sections ?? []);
+  if (opts.metrics) registerMetrics(app, { errand: opts.errand, sections: opts.sections, path: '/metrics' });
 }
 
 /** Where to go after signing in: a path under the console, never another site. */

@@ -1,3 +1,5 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import Fastify from 'fastify';
 import { createErrand } from 'errand';
 import { pino } from 'pino';
@@ -8,6 +10,10 @@ import { safeNext } from '../src/plugin.js';
 import { encodeForm, harness, type Harness, PASSWORD, sqliteBackend, type Backend } from './helpers.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
+/** The console's CSP, as it was before helmet wrote it: must not change. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** The directives of a CSP header in order (helmet joins them with ';', the console used to write '; '). */
+const directives = (csp: unknown) => String(csp).split(';').map((d) => d.trim());
 
 describe('html escaping', () => {
   it('escapes every interpolation unless raw', () => {
@@ -109,7 +115,8 @@ describe('sign-in over HTTP', () => {
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/admin/jobs?state=dead');
     const cookie = String(ok.headers['set-cookie']);
-    expect(cookie).toMatch(/^errand_console=[^;]+; Path=\/admin; Max-Age=43200; HttpOnly; SameSite=Lax$/);
+    expect(cookie).toMatch(/^errand_console=[^;]+;/);
+    expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/admin', 'SameSite=Lax']);
     const https = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: { ...form, 'x-forwarded-proto': 'https' }, payload: encodeForm({ password: PASSWORD }) });
     expect(String(https.headers['set-cookie'])).not.toContain('Secure'); // no trustProxy: the header is not believed
   });
@@ -134,6 +141,49 @@ describe('sign-in over HTTP', () => {
     expect(String(viaProxy.headers['set-cookie'])).toContain('; Secure');
     const forced = await app.inject({ method: 'POST', url: '/b/sign-in', headers: form, payload: 'password=p' });
     expect(String(forced.headers['set-cookie'])).toContain('; Secure');
+    await app.close();
+  });
+
+  it('sends the same security headers on every answer: the strict CSP, no framing, no sniffing, no caching', async () => {
+    const signIn = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    for (const [url, headers] of [['/admin/sign-in', {}], ['/admin/', { cookie }], ['/admin/jobs', {}], ['/admin/nowhere', { cookie }], ['/admin/api/stats', {}], ['/admin/assets/console.css', {}]] as const) {
+      const res = await h.app.inject({ url, headers });
+      expect(directives(res.headers['content-security-policy']), url).toEqual(directives(CSP));
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['referrer-policy'], url).toBe('same-origin');
+      expect(res.headers['strict-transport-security'], url).toBeUndefined();
+      expect(res.headers['cache-control'], url).toBe(url.includes('/assets/') ? 'public, max-age=300' : 'no-store');
+    }
+  });
+
+  it('signs out with an expired cookie on the same path', async () => {
+    const signIn = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const page = await h.app.inject({ url: '/admin/', headers: { cookie } });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    const out = await h.app.inject({ method: 'POST', url: '/admin/sign-out', headers: { ...form, cookie }, payload: encodeForm({ _csrf: csrf }) });
+    expect(out.statusCode).toBe(303);
+    const cleared = String(out.headers['set-cookie']);
+    expect(cleared).toMatch(/^errand_console=;/);
+    expect(cleared).toContain('Max-Age=0');
+    expect(cleared).toContain('Path=/admin');
+  });
+
+  it('inside an app that registered @fastify/cookie and @fastify/helmet itself (as the shop does): its own CSP and a working session', async () => {
+    const app = Fastify();
+    await app.register(cookie);
+    await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'", 'https://js.example'] } } });
+    app.get('/', async () => 'host');
+    await app.register(errandConsole, { prefix: '/admin', errand: h.errand, password: 'p' });
+    expect((await app.inject({ url: '/' })).headers['content-security-policy']).toContain('https://js.example');
+    const signIn = await app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: 'password=p' });
+    expect(signIn.statusCode).toBe(303);
+    const session = String(signIn.headers['set-cookie']).split(';')[0];
+    const dash = await app.inject({ url: '/admin/', headers: { cookie: `other=1; ${session}` } });
+    expect(dash.statusCode).toBe(200);
+    expect(directives(dash.headers['content-security-policy'])).toEqual(directives(CSP));
     await app.close();
   });
 

@@ -1,8 +1,8 @@
 import { defineJob, type Errand } from 'errand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, waitForEvent } from '../../engine/test/helpers/signals.js';
-import { FakeSales } from './fake-sales.js';
 import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.js';
+import { notesSection } from './notes-section.js';
 
 export const XSS_SCRIPT = '<script>alert(1)</script>';
 export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
@@ -23,27 +23,26 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
     let h: Harness;
     let s: Session;
     let errand: Errand;
-    const sales = new FakeSales();
+    const notes = notesSection();
     let deadId: number;
 
     beforeAll(async () => {
       backend = await makeBackend();
-      h = await harness(backend.url, { sales });
+      h = await harness(backend.url, { sections: [notes] });
       errand = h.errand;
       errand.register(noop).register(evil);
       const [dead] = await errand.enqueueMany([evil.with({ note: `${XSS_SCRIPT} ${XSS_ATTR}` })]);
       await errand.drain();
       deadId = dead.id;
       s = await h.signIn();
-      sales.add({ guid: 'sale_finished_1', chargeJobId: deadId });
-      sales.add({ guid: 'sale_errored_1', state: 'errored', chargeId: null, errorMessage: `declined ${XSS_SCRIPT}`, errorCode: 'card_declined' });
+      notes.notes.push(`remember ${XSS_SCRIPT}`);
     });
     afterAll(async () => {
       await h?.close();
       await backend?.drop();
     });
 
-    const pages = ['/', '/queues', '/jobs', '/jobs?state=available', '/workers', '/sales', '/sales/sale_finished_1'];
+    const pages = ['/', '/queues', '/jobs', '/jobs?state=available', '/workers', '/notes', '/notes/0'];
 
     it('sends every page to sign-in (303) without a session, and JSON/actions get 401', async () => {
       for (const p of [...pages, `/jobs/${deadId}`]) {
@@ -52,11 +51,12 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
         expect(res.headers.location).toMatch(/^\/admin\/sign-in/);
       }
       expect((await h.app.inject({ url: '/admin/api/stats' })).statusCode).toBe(401);
-      for (const p of [`/jobs/${deadId}/retry`, '/jobs/bulk', '/queues/pause', '/queues/resume', '/sales/sale_finished_1/refund']) {
+      for (const p of [`/jobs/${deadId}/retry`, '/jobs/bulk', '/queues/pause', '/queues/resume', '/notes', '/notes/0/delete']) {
         const res = await h.app.inject({ method: 'POST', url: `/admin${p}`, payload: encodeForm({ confirmed: '1' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
         expect(res.statusCode, p).toBe(401);
       }
       expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
+      expect(notes.notes).toHaveLength(1);
     });
 
     it('refuses a forged or tampered session cookie', async () => {
@@ -100,16 +100,16 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect(list.body).not.toContain(XSS_SCRIPT);
       expect(list.body).not.toContain('<img src=x');
       expect(list.body).toContain(`/admin/jobs/${deadId}`);
-      const sale = await s.get('/sales?state=errored');
-      expect(sale.body).not.toContain(XSS_SCRIPT);
-      expect(sale.body).toContain('declined &lt;script&gt;');
+      const note = await s.get('/notes');
+      expect(note.body).not.toContain(XSS_SCRIPT);
+      expect(note.body).toContain('remember &lt;script&gt;');
     });
 
     it('404s and 400s with a page, never a 500', async () => {
       expect((await s.get('/jobs/999999999')).statusCode).toBe(404);
       expect((await s.get('/jobs/abc')).statusCode).toBe(400);
       expect((await s.get('/jobs?state=bogus')).statusCode).toBe(400);
-      expect((await s.get('/sales/nope')).statusCode).toBe(404);
+      expect((await s.get('/notes/99')).statusCode).toBe(404);
       expect((await s.get('/nowhere')).statusCode).toBe(404);
       expect((await s.post('/jobs/1/explode', { confirmed: '1' })).statusCode).toBe(404);
       expect((await s.post('/jobs/bulk', { action: 'retry', state: 'dead', scope: 'ids', confirmed: '1' })).statusCode).toBe(400);
@@ -122,7 +122,8 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
         [`/jobs/${deadId}/delete`, { confirmed: '1' }],
         ['/jobs/bulk', { scope: 'filter', action: 'delete', state: 'dead', confirmed: '1' }],
         ['/queues/pause', { queue: 'default', confirmed: '1' }],
-        ['/sales/sale_finished_1/refund', { confirmed: '1' }],
+        ['/notes', { text: 'forged' }],
+        ['/notes/0/delete', { confirmed: '1' }],
         ['/sign-out', {}],
       ];
       for (const [path, form] of cases) {
@@ -131,7 +132,7 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       }
       expect((await errand.admin.getJob(deadId))?.state).toBe('dead');
       expect((await errand.admin.queues()).find((q) => q.queue === 'default')?.paused ?? false).toBe(false);
-      expect(sales.refunds).toEqual([]);
+      expect(notes.notes).toEqual([`remember ${XSS_SCRIPT}`]);
       // A POST from another site is refused even with a token.
       const res = await h.app.inject({
         method: 'POST',
@@ -266,26 +267,6 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect((await errand.admin.getJob(job.id))?.state).toBe('completed');
     });
 
-    it('sales: lists by state with amount, email, charge id, error; detail links the charge job; refund after confirmation', async () => {
-      const list = await s.get('/sales');
-      expect(list.body).toContain('$19.99');
-      expect(list.body).toContain('buyer@example.com');
-      expect(list.body).toContain('ch_sale_finished_1');
-      expect(list.body).toContain('card_declined');
-      const detail = await s.get('/sales/sale_finished_1');
-      expect(detail.body).toContain(`href="/admin/jobs/${deadId}"`);
-      expect(detail.body).toContain('Refund');
-      expect((await s.post('/sales/sale_finished_1/refund', {})).body).toContain('Refund $19.99?');
-      expect(sales.refunds).toEqual([]);
-      const done = await s.post('/sales/sale_finished_1/refund', { confirmed: '1' });
-      expect(done.statusCode).toBe(303);
-      expect(sales.refunds).toEqual(['sale_finished_1']);
-      expect((await s.get(String(done.headers.location).replace('/admin', ''))).body).toContain('Refund enqueued as job #9000');
-      const again = await s.post('/sales/sale_finished_1/refund', { confirmed: '1' });
-      expect(again.statusCode).toBe(409);
-      expect(again.body).toContain('only a finished sale can be refunded');
-    });
-
     it('serves Prometheus metrics at the app root', async () => {
       const res = await h.app.inject({ url: '/metrics' });
       expect(res.statusCode).toBe(200);
@@ -297,7 +278,7 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
         'errand_job_latency_seconds_bucket',
         'errand_queue_jobs{queue="mail",state="available"}',
         'errand_jobs_by_state{state="dead"}',
-        'errand_sales{state="refunded"} 1',
+        'errand_test_notes 1',
       ]) {
         expect(res.body, name).toContain(name);
       }

@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../engine/test/helpers/signals.js';
 import { errandConsole, registerMetrics } from '../src/index.js';
-import { FakeSales } from './fake-sales.js';
 import { type Backend, PASSWORD, sqliteBackend } from './helpers.js';
+import { notesSection } from './notes-section.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // UPDATE_SCREENSHOTS=1 refreshes the committed screenshots; otherwise they go to a temp dir, so a
@@ -20,7 +20,7 @@ const DOCS = new URL('../', import.meta.url);
 
 /**
  * A real headless Chromium against the console on a real port: sign in, find a dead job, retry
- * it and see it complete; pause and resume a queue; refund a sale. With UPDATE_SCREENSHOTS=1,
+ * it and see it complete; pause and resume a queue; use a host app's section. With UPDATE_SCREENSHOTS=1,
  * screenshots go to test/screenshots/ (and the dashboard to console-dashboard.png, the README picture).
  */
 describe.runIf(existsSync(CHROMIUM))('console in a real browser', () => {
@@ -34,7 +34,7 @@ describe.runIf(existsSync(CHROMIUM))('console in a real browser', () => {
   let traffic: NodeJS.Timeout;
   let fixed = false;
   let deadId = 0;
-  const sales = new FakeSales();
+  const notes = notesSection();
 
   const charge = defineJob<{ sale: string; email: string; amount: number; fail?: boolean }>({
     name: 'charge',
@@ -62,13 +62,10 @@ describe.runIf(existsSync(CHROMIUM))('console in a real browser', () => {
       ...Array.from({ length: 6 }, (_, i) => receipt.with({ to: `later${i}@example.com`, n: 100 + i }, { queue: 'mail', delayMs: 3_600_000 + i * 60_000 })),
       charge.with({ sale: 'sale_next', email: 'bo@example.com', amount: 1500 }, { queue: 'payments', delayMs: 600_000 }),
     ]);
-    sales.add({ guid: 'sale_7f3a9c', productName: 'Espresso grinder', amount: 4200, email: 'ada@example.com', state: 'errored', chargeId: null, errorCode: 'card_declined', errorMessage: 'Your card was declined.', chargeJobId: deadId });
-    sales.add({ guid: 'sale_8b21d0', productName: 'Pour-over kettle', amount: 6900, email: 'grace@example.com', chargeJobId: deadId - 0 });
-    sales.add({ guid: 'sale_9c44e1', productName: 'Paper filters (100)', amount: 800, email: 'linus@example.com', state: 'pending', chargeId: null });
 
     app = Fastify({ logger: false });
-    await app.register(errandConsole, { prefix: '/admin', errand, sales, password: PASSWORD, title: 'Errand shop' });
-    registerMetrics(app, { errand, sales });
+    await app.register(errandConsole, { prefix: '/admin', errand, sections: [notes], password: PASSWORD, title: 'Errand shop' });
+    registerMetrics(app, { errand, sections: [notes] });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
     worker = errand.worker({ queues: { payments: 2, mail: 4 } });
     await worker.start();
@@ -156,17 +153,14 @@ describe.runIf(existsSync(CHROMIUM))('console in a real browser', () => {
     expect((await errand.admin.queues()).find((q) => q.queue === 'mail')?.paused).toBe(false);
   });
 
-  it('refunds a finished sale', async () => {
-    await page.click('nav a:has-text("Sales")');
-    await page.waitForURL(`${url}/admin/sales`);
-    await page.screenshot({ path: new URL('sales.png', SHOTS).pathname, fullPage: true });
-    await page.click('a[href="/admin/sales/sale_8b21d0"]');
-    await page.click('button:has-text("Refund")');
-    await page.waitForSelector('#confirm-dialog[open]');
-    expect(await page.textContent('#confirm-dialog .confirm-text')).toContain('Refund $69.00 to grace@example.com');
-    await page.click('#confirm-ok');
-    await page.waitForSelector('.notice-ok:has-text("Refund enqueued as job")');
-    expect(await page.textContent('h1 .badge')).toBe('refunded');
-    expect(sales.refunds).toEqual(['sale_8b21d0']);
+  it("opens a host app's section from the nav and posts its form (CSRF token and all)", async () => {
+    await page.click('nav a:has-text("Notes")');
+    await page.waitForURL(`${url}/admin/notes`);
+    await page.fill('input[name=text]', 'water the plants');
+    await page.click('button:has-text("Add note")');
+    await page.waitForSelector('.notice-ok:has-text("Note added.")');
+    expect(await page.textContent('#notes')).toContain('water the plants');
+    expect(notes.notes).toEqual(['water the plants']);
+    expect((page as unknown as { external: string[] }).external).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { createErrand, type Errand } from 'errand';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { createTestDatabase } from '../../engine/test/helpers/pg.js';
-import { errandConsole, registerMetrics, type SalesSource } from '../src/index.js';
+import { type ConsoleSection, errandConsole, registerMetrics } from '../src/index.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -45,12 +45,12 @@ export function encodeForm(form: Record<string, string | string[]>): string {
   return u.toString();
 }
 
-export async function harness(databaseUrl: string, opts: { prefix?: string; sales?: SalesSource; errand?: Errand } = {}): Promise<Harness> {
+export async function harness(databaseUrl: string, opts: { prefix?: string; sections?: ConsoleSection[]; errand?: Errand } = {}): Promise<Harness> {
   const errand = opts.errand ?? (await createErrand({ databaseUrl, logger: pino({ level: 'silent' }) }));
   const prefix = opts.prefix ?? '/admin';
   const app = Fastify({ logger: false });
-  await app.register(errandConsole, { prefix, errand, sales: opts.sales, password: PASSWORD });
-  registerMetrics(app, { errand, sales: opts.sales });
+  await app.register(errandConsole, { prefix, errand, sections: opts.sections, password: PASSWORD });
+  registerMetrics(app, { errand, sections: opts.sections });
   await app.ready();
   const base = prefix === '/' ? '' : prefix;
   const signIn = async (): Promise<Session> => {

@@ -1,17 +1,44 @@
 /**
- * The console's view of sales (mounted at /admin): the shop's side of @errand/console's
- * SalesSource contract.
+ * The sales as the shop's console section (admin/) sees them: reads for its pages and the refund
+ * action. The section renders only through this, so its tests can run on any store.
  */
-import type { SalesSource, SaleView } from '@errand/console';
 import type { Errand } from 'errand';
 import type { Sale, ShopStore } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { refundKey } from '../jobs/refund.js';
 import { txEnqueue } from './enqueue.js';
 import { isGuid } from './guid.js';
+import type { SaleState } from './states.js';
 
-export type { SalesSource, SaleView } from '@errand/console';
 export type { SaleState } from './states.js';
+
+/** A sale as the console shows it: never the card token. */
+export interface SaleView {
+  guid: string;
+  state: SaleState;
+  productName: string;
+  productPermalink: string;
+  /** Integer minor units (cents). */
+  amount: number;
+  currency: string;
+  email: string;
+  chargeId: string | null;
+  errorMessage: string | null;
+  errorCode: string | null;
+  chargeJobId: number | null;
+  refundJobId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SalesSource {
+  /** Newest first, keyset-paged by an opaque cursor. */
+  list(q: { state?: SaleState | null; limit: number; cursor?: string | null; search?: string | null }): Promise<{ sales: SaleView[]; next: string | null }>;
+  get(guid: string): Promise<SaleView | null>;
+  counts(): Promise<Record<SaleState, number>>;
+  /** Enqueue a refund job for a finished sale (the same job again when one is already waiting). */
+  refund(guid: string): Promise<{ ok: true; jobId: number } | { ok: false; reason: string }>;
+}
 
 export function toView(s: Sale): SaleView {
   // Never the card token: the console does not need it.
@@ -33,7 +60,7 @@ export function toView(s: Sale): SaleView {
   };
 }
 
-/** Cursors are opaque to the console: `s<id>` of the last sale shown. */
+/** Cursors are opaque to the pages: `s<id>` of the last sale shown. */
 const encodeCursor = (id: number): string => `s${id}`;
 function decodeCursor(c: string | null | undefined): number | null {
   if (!c) return null;

@@ -7,8 +7,9 @@
  *
  * Each transition is one guarded UPDATE (`… WHERE guid = ? AND state IN (from…)`), so a late or
  * repeated job can never move a finished sale back. `processing → processing` is allowed: a
- * retried charge attempt re-enters it. The SQL in db/queries/*.ts spells these lists out; a test
- * (test/sales-states.test.ts) checks every store against this table.
+ * retried charge attempt re-enters it. The SQL in db/queries/*.ts spells these lists out; a
+ * property test (test/sales.test.ts, "every transition moves only from the states TRANSITIONS
+ * allows") checks every store against this table.
  */
 export const SALE_STATES = ['pending', 'processing', 'finished', 'errored', 'refunded'] as const;
 export type SaleState = (typeof SALE_STATES)[number];

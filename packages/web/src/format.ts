@@ -6,7 +6,7 @@ export function num(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** A capped count: "100,000+" when it reached the cap. */
+/** A capped count: "10,000+" when it reached the cap (the console counts up to 10,000). */
 export function capped(n: number, cap: number): string {
   return n >= cap ? `${num(cap)}+` : num(n);
 }

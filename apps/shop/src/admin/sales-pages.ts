@@ -2,7 +2,7 @@
 import { absolute, csrfField, type Html, html, type PageContext, param, qs, type Tone, tag, truncate, when } from '@errand/console';
 import type { SalesSource, SaleView } from '../sales/admin-source.js';
 import { SALE_STATES, type SaleState } from '../sales/states.js';
-import { formatMoney } from '../views/html.js';
+import { formatMoney } from '@errand/web';
 
 export const SALES_PAGE_SIZE = 50;
 

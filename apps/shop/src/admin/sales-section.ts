@@ -6,7 +6,7 @@
 import { type ConsoleSection, type Html, notice, param } from '@errand/console';
 import type { SalesSource } from '../sales/admin-source.js';
 import { SALE_STATES } from '../sales/states.js';
-import { formatMoney } from '../views/html.js';
+import { formatMoney } from '@errand/web';
 import { parseSalesQuery, saleBody, salesBody } from './sales-pages.js';
 
 /** After a refund the browser is sent to `…?done=refund&job=<id>`; the text is made here, never taken from the URL. */

@@ -10,9 +10,8 @@ import { salesSection } from './admin/sales-section.js';
 import type { SalesSource } from './sales/admin-source.js';
 
 /** Mount the console and the metrics endpoint. Call before app.listen/app.ready. */
-export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource): Promise<boolean> {
+export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource): Promise<void> {
   const sections = [salesSection(sales)];
   await app.register(errandConsole, { prefix: '/admin', errand, sections });
   registerMetrics(app, { errand, sections });
-  return true;
 }

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     logger,
   });
-  const consoleMounted = await mountConsole(app, rt.errand, createSalesSource(rt));
+  await mountConsole(app, rt.errand, createSalesSource(rt));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   });
 
   logger.info(
-    { url, port, gatewayUrl: gateway?.url ?? null, stripe: config.stripe.local ? 'local' : apiBase, database: rt.db.dialect, workers: config.workers, console: consoleMounted },
+    { url, port, gatewayUrl: gateway?.url ?? null, stripe: config.stripe.local ? 'local' : apiBase, database: rt.db.dialect, workers: config.workers, console: '/admin' },
     'shop listening',
   );
   const lines = [
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     '  Test card:    4242 4242 4242 4242, any future expiry, any CVC',
     '  Decline card: 4000 0000 0000 0002',
     `  Workers: ${config.workers > 0 ? `${config.workers} in this process (payments queue)` : 'none here (WORKERS=0): run `npm run worker`'}`,
-    `  Console: ${consoleMounted ? `${url}/admin` : 'not mounted (@errand/console not available yet)'}`,
+    `  Console: ${url}/admin`,
     `  Database: ${rt.db.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL'}`,
     '',
     '  Ctrl-C stops it.',

@@ -2,6 +2,7 @@ import { createErrand, type Errand } from 'errand';
 import Fastify from 'fastify';
 import { registerMetrics } from './metrics.js';
 import { errandConsole } from './plugin.js';
+import type { ConsoleSection } from './sections.js';
 
 export interface StartConsoleOptions {
   databaseUrl: string;
@@ -13,10 +14,12 @@ export interface StartConsoleOptions {
   title?: string;
   /** Use this client instead of connecting (the caller closes it). */
   errand?: Errand;
+  /** Host sections (nav entries, pages, actions, gauges), as for the plugin. */
+  sections?: ConsoleSection[];
 }
 
 /**
- * The console on its own (`errand console --database-url … --port …`): the console at `/`,
+ * The console on its own (`errand-console --database-url … --port …`): the console at `/`,
  * Prometheus metrics at `/metrics`. Reads and acts only through the engine's admin API.
  */
 export async function startConsole(opts: StartConsoleOptions): Promise<{ url: string; close(): Promise<void> }> {
@@ -24,8 +27,8 @@ export async function startConsole(opts: StartConsoleOptions): Promise<{ url: st
   const errand = opts.errand ?? (await createErrand({ databaseUrl: opts.databaseUrl }));
   const app = Fastify({ logger: { level: process.env.ERRAND_LOG_LEVEL ?? 'info' }, trustProxy: process.env.ERRAND_TRUST_PROXY === '1' });
   try {
-    await app.register(errandConsole, { errand, password: opts.password, title: opts.title });
-    registerMetrics(app, { errand });
+    await app.register(errandConsole, { errand, password: opts.password, title: opts.title, sections: opts.sections });
+    registerMetrics(app, { errand, sections: opts.sections });
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ port: opts.port ?? 4000, host });
     const address = app.server.address();

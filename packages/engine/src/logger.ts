@@ -1,9 +1,18 @@
 import { pino, type Logger } from 'pino';
+import { ErrandError } from './errors.js';
 import type { ErrandEmitter } from './events.js';
 
-/** Errand's default logger: pino, JSON lines, level from ERRAND_LOG_LEVEL (default info). */
-export function defaultLogger(): Logger {
-  return pino({ name: 'errand', level: process.env.ERRAND_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' });
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Errand's default logger: pino, JSON lines, level from ERRAND_LOG_LEVEL (else LOG_LEVEL, else
+ * info). A level pino does not know is an ErrandError naming the variable, not pino's own throw.
+ */
+export function defaultLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const name = env.ERRAND_LOG_LEVEL !== undefined ? 'ERRAND_LOG_LEVEL' : 'LOG_LEVEL';
+  const level = (env[name] ?? 'info').toLowerCase();
+  if (!LEVELS.includes(level)) throw new ErrandError('ERRAND_BAD_OPTION', `${name} must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(env[name])}`);
+  return pino({ name: 'errand', level });
 }
 
 /**

@@ -1,7 +1,8 @@
 /** startGateway: the node:http server, its lifecycle and the dispatch between /v1, /v3 and /_control. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleControl } from './control.js';
+import { handleControl } from './control/index.js';
+import { ownOrigins } from './control/guard.js';
 import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { applyCors, preflight, sendJson } from './http.js';
@@ -29,6 +30,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const keys = new IdempotencyStore(now);
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
+  /** Filled in once the port is known. */
+  let own: ReadonlySet<string> = new Set();
 
   const sleep = (ms: number): Promise<void> => {
     if (ms <= 0) return Promise.resolve();
@@ -59,7 +62,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<Outcome> {
     if (path.startsWith('/_control/')) {
-      await handleControl(req, res, path, { faults, store, reset });
+      await handleControl(req, res, path, { faults, store, reset, ownOrigins: own });
       return { status: res.statusCode };
     }
     if (method === 'OPTIONS') {
@@ -132,6 +135,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
   });
   const port = (server.address() as AddressInfo).port;
+  own = ownOrigins(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {

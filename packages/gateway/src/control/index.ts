@@ -1,13 +1,19 @@
-/** /_control routes: faults, ledger, reset, health. No auth (a local test tool); never faulted. */
+/**
+ * /_control routes: faults, ledger, reset, health. No auth (a local test tool); never faulted.
+ * POSTs must be application/json and no request may come from another origin (guard.ts).
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultInjector } from './faults.js';
-import { readBody, sendJson } from './http.js';
-import type { Store } from './ledger/store.js';
+import type { FaultInjector } from '../faults.js';
+import { readBody, sendJson } from '../http.js';
+import type { Store } from '../ledger/store.js';
+import { isJson, refuseForeignOrigin } from './guard.js';
 
 export interface ControlDeps {
   faults: FaultInjector;
   store: Store;
   reset(): void;
+  /** The gateway's own origins (see guard.ts). */
+  ownOrigins: ReadonlySet<string>;
 }
 
 function bad(res: ServerResponse, status: number, message: string, param?: string): void {
@@ -22,8 +28,17 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
 
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, deps: ControlDeps): Promise<void> {
   const route = `${req.method} ${path.endsWith('/') ? path.slice(0, -1) : path}`;
+  const foreign = refuseForeignOrigin(req, deps.ownOrigins);
+  if (foreign) {
+    req.resume();
+    return bad(res, 403, foreign);
+  }
   let body: unknown;
   if (req.method === 'POST') {
+    if (!isJson(req)) {
+      req.resume();
+      return bad(res, 415, 'Control requests must be sent with Content-Type: application/json.');
+    }
     try {
       body = await jsonBody(req);
     } catch (e) {

@@ -10,6 +10,8 @@ import { IdempotencyStore } from './idempotency.js';
 import { Store } from './ledger/store.js';
 import { handleApi, type Outcome } from './pipeline.js';
 import { shimScript } from './shim.js';
+import { Webhooks } from './webhooks/dispatcher.js';
+import type { Services } from './api/context.js';
 import type { Faults, Gateway, GatewayOptions, LedgerEntry } from './types.js';
 
 export const DEFAULT_PORT = 12111;
@@ -32,6 +34,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   let closing = false;
   /** Filled in once the port is known. */
   let own: ReadonlySet<string> = new Set();
+  let baseUrl = '';
 
   const sleep = (ms: number): Promise<void> => {
     if (ms <= 0) return Promise.resolve();
@@ -44,10 +47,34 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
   };
 
+  const later = (ms: number, fn: () => void): void => {
+    if (closing) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const webhooks = new Webhooks({
+    now,
+    faults: () => faults.get(),
+    seed: () => faults.get().seed ?? 0,
+    retryMs: options.webhookRetryMs,
+    log,
+  });
+  if (options.webhook) webhooks.configure(options.webhook.url, options.webhook.secret);
+
+  const svc: Services = { store, webhooks, faults, nowSeconds: () => Math.floor(now() / 1000), later };
+
   const reset = (): void => {
+    // Pending timers (PaymentIntents still processing) belong to the state being wiped.
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
     store.clear();
     keys.clear();
     faults.reseed();
+    webhooks.clear();
   };
 
   const deps = {
@@ -58,6 +85,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     sleep,
     // Nothing is written: the socket stays open until the client gives up or close() destroys it.
     hang: (_req: IncomingMessage) => {},
+    svc,
+    baseUrl: () => baseUrl,
   };
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<Outcome> {
@@ -137,9 +166,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const port = (server.address() as AddressInfo).port;
   own = ownOrigins(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${port}`;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: baseUrl,
     port,
     host,
     setFaults: (f: Partial<Faults>) => {
@@ -153,6 +183,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       closing = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      webhooks.close();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -19,6 +19,19 @@ export interface Faults {
   reset: number;
   /** Share of faultable requests that are executed and saved, then the connection is destroyed. */
   lostResponse: number;
+  /**
+   * How long a confirmed PaymentIntent stays `processing` before its charge is made (ms). 0, the
+   * default, settles it within the confirming request.
+   */
+  processingMs: number;
+  /** Share of webhook events delivered twice (the same event id). */
+  webhookDuplicate: number;
+  /** Share of webhook events held back and delivered after the next one. */
+  webhookReorder: number;
+  /** Share of webhook events whose first attempt is dropped; the retry redelivers them. */
+  webhookDrop: number;
+  /** Each event's first delivery waits a random time in [0, webhookDelayMs) ms. */
+  webhookDelayMs: number;
   /** Seed of the fault random source. Always set in what faults() returns. */
   seed?: number;
 }
@@ -36,6 +49,10 @@ export interface LedgerEntry {
   amountRefunded: number;
   failureCode: string | null;
   created: number;
+  /** The PaymentIntent that made the charge (its metadata is the one shown), or null for POST /v1/charges. */
+  paymentIntent: string | null;
+  /** A dispute was opened on the charge (POST /_control/disputes). */
+  disputed: boolean;
 }
 
 export interface GatewayOptions {
@@ -53,6 +70,10 @@ export interface GatewayOptions {
   log?: boolean | ((line: string) => void);
   /** Clock in milliseconds, for tests of idempotency key expiry. Default Date.now. */
   now?: () => number;
+  /** The webhook endpoint and its signing secret (`whsec_…`; one is made up when omitted). */
+  webhook?: { url: string; secret?: string };
+  /** First webhook retry delay in ms, doubled each attempt up to 60 s. Default 1000. */
+  webhookRetryMs?: number;
 }
 
 export interface Gateway {

@@ -49,10 +49,14 @@ export interface LedgerEntry {
   amountRefunded: number;
   failureCode: string | null;
   created: number;
-  /** The PaymentIntent that made the charge (its metadata is the one shown), or null for POST /v1/charges. */
-  paymentIntent: string | null;
-  /** A dispute was opened on the charge (POST /_control/disputes). */
-  disputed: boolean;
+  /**
+   * The PaymentIntent that made the charge (its metadata is the one shown), or null for
+   * POST /v1/charges. Always set by the gateway; optional so that entries written by hand
+   * (in other packages' tests) need not name it.
+   */
+  paymentIntent?: string | null;
+  /** A dispute was opened on the charge (POST /_control/disputes). Always set by the gateway. */
+  disputed?: boolean;
 }
 
 export interface GatewayOptions {

@@ -1,6 +1,8 @@
 /** startGateway: the node:http server, its lifecycle and the dispatch between /v1, /v3 and /_control. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleChallenge } from './3ds/page.js';
+import { answerChallengeRoute } from './control/commerce.js';
 import { handleControl } from './control/index.js';
 import { ownOrigins } from './control/guard.js';
 import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.js';
@@ -67,6 +69,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
   const svc: Services = { store, webhooks, faults, nowSeconds: () => Math.floor(now() / 1000), later };
 
+  const setFaults = (f: Partial<Faults>): Faults => {
+    const next = faults.set(f);
+    if (f.seed !== undefined) webhooks.reseed();
+    return next;
+  };
+
   const reset = (): void => {
     // Pending timers (PaymentIntents still processing) belong to the state being wiped.
     for (const t of timers) clearTimeout(t);
@@ -91,9 +99,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<Outcome> {
     if (path.startsWith('/_control/')) {
-      await handleControl(req, res, path, { faults, store, reset, ownOrigins: own });
+      await handleControl(req, res, path, { svc, setFaults, reset, ownOrigins: own });
       return { status: res.statusCode };
     }
+    if (path.startsWith('/3ds/')) return { status: await handleChallenge(req, res, path, svc, own) };
     if (method === 'OPTIONS') {
       if (!path.startsWith('/v1/') && path !== '/v3') {
         sendJson(res, 404, errorJson(unrecognizedUrl(method, path)));
@@ -173,10 +182,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     port,
     host,
     setFaults: (f: Partial<Faults>) => {
-      faults.set(f);
+      setFaults(f);
     },
     faults: () => faults.get(),
     ledger: (): LedgerEntry[] => store.ledger(),
+    setWebhook: (url: string | null, secret?: string) => webhooks.configure(url, secret),
+    events: () => webhooks.events(),
+    authenticate: (paymentIntentId: string, outcome: 'complete' | 'fail') => {
+      answerChallengeRoute(svc, paymentIntentId, outcome);
+    },
     reset,
     close: () => {
       if (closing) return Promise.resolve();

@@ -1,4 +1,7 @@
 /** Public types of the gateway. Kept in one place so index.ts can re-export them by name. */
+import type { EventLogEntry } from './webhooks/dispatcher.js';
+
+export type { Delivery, EventLogEntry } from './webhooks/dispatcher.js';
 
 /**
  * Fault injection settings. The share fields are probabilities in 0..1, drawn from a seeded
@@ -89,7 +92,13 @@ export interface Gateway {
   faults(): Faults;
   /** Every charge, oldest first. */
   ledger(): LedgerEntry[];
-  /** Clears charges, tokens, refunds and idempotency keys (not faults); re-seeds the fault random source. */
+  /** Sets the webhook endpoint (a whsec_… secret is made up when omitted); null stops sending. */
+  setWebhook(url: string | null, secret?: string): { url: string; secret: string } | null;
+  /** Every event, oldest first, with each delivery's outcome (GET /_control/events). */
+  events(): EventLogEntry[];
+  /** Answers the pending 3-D Secure challenge of a PaymentIntent, as the page's buttons do. */
+  authenticate(paymentIntentId: string, outcome: 'complete' | 'fail'): void;
+  /** Clears charges, payment intents, tokens, refunds, events and idempotency keys (not faults or the webhook endpoint); re-seeds the fault random source. */
   reset(): void;
   /** Stops listening and destroys every open connection, hanging requests included. */
   close(): Promise<void>;

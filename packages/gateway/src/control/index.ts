@@ -1,16 +1,22 @@
 /**
- * /_control routes: faults, ledger, reset, health. No auth (a local test tool); never faulted.
- * POSTs must be application/json and no request may come from another origin (guard.ts).
+ * /_control routes: health, faults, ledger, reset, webhooks and events, and what happens outside
+ * the shop (a 3-D Secure answer, a dispute, a dashboard refund). No auth (a local test tool);
+ * never faulted. POSTs must be application/json and no request may come from another origin
+ * (guard.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultInjector } from '../faults.js';
+import type { Services } from '../api/context.js';
+import { ApiError } from '../errors.js';
 import { readBody, sendJson } from '../http.js';
-import type { Store } from '../ledger/store.js';
+import type { Faults } from '../types.js';
+import { ControlError, type ControlResult } from './result.js';
+import { answerChallengeRoute, openDispute, refundFromDashboard } from './commerce.js';
 import { isJson, refuseForeignOrigin } from './guard.js';
+import { configureWebhooks, listEvents } from './webhooks.js';
 
 export interface ControlDeps {
-  faults: FaultInjector;
-  store: Store;
+  svc: Services;
+  setFaults(f: Partial<Faults>): Faults;
   reset(): void;
   /** The gateway's own origins (see guard.ts). */
   ownOrigins: ReadonlySet<string>;
@@ -26,15 +32,55 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(text);
 }
 
+const KNOWN =
+  'GET /_control/health, GET|POST /_control/faults, GET /_control/ledger, POST /_control/reset, GET|POST /_control/webhooks, GET /_control/events, POST /_control/3ds/:payment_intent/complete|fail, POST /_control/disputes, POST /_control/refunds';
+
+function route(method: string, path: string, body: unknown, deps: ControlDeps): ControlResult | null {
+  const b = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  switch (`${method} ${path}`) {
+    case 'GET /_control/health':
+      return { body: { ok: true } };
+    case 'GET /_control/faults':
+      return { body: deps.svc.faults.get() };
+    case 'POST /_control/faults':
+      try {
+        return { body: deps.setFaults(body as never) };
+      } catch (e) {
+        throw new ControlError(400, (e as Error).message, 'faults');
+      }
+    case 'GET /_control/ledger':
+      return { body: { charges: deps.svc.store.ledger() } };
+    case 'POST /_control/reset': {
+      deps.reset();
+      const faults = b.faults === true ? deps.svc.faults.restoreDefaults() : deps.svc.faults.get();
+      return { body: { reset: true, faults } };
+    }
+    case 'GET /_control/webhooks':
+      return { body: { endpoint: deps.svc.webhooks.endpoint() } };
+    case 'POST /_control/webhooks':
+      return configureWebhooks(deps.svc, b);
+    case 'GET /_control/events':
+      return listEvents(deps.svc);
+    case 'POST /_control/disputes':
+      return openDispute(deps.svc, b);
+    case 'POST /_control/refunds':
+      return refundFromDashboard(deps.svc, b);
+  }
+  const challenge = /^POST \/_control\/3ds\/([A-Za-z0-9_]+)\/(complete|fail)$/.exec(`${method} ${path}`);
+  if (challenge) return answerChallengeRoute(deps.svc, challenge[1], challenge[2] as 'complete' | 'fail');
+  return null;
+}
+
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, deps: ControlDeps): Promise<void> {
-  const route = `${req.method} ${path.endsWith('/') ? path.slice(0, -1) : path}`;
+  const method = req.method ?? 'GET';
+  const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
   const foreign = refuseForeignOrigin(req, deps.ownOrigins);
   if (foreign) {
     req.resume();
     return bad(res, 403, foreign);
   }
   let body: unknown;
-  if (req.method === 'POST') {
+  if (method === 'POST') {
     if (!isJson(req)) {
       req.resume();
       return bad(res, 415, 'Control requests must be sent with Content-Type: application/json.');
@@ -46,26 +92,13 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
       return bad(res, status, status === 413 ? 'Body too large.' : 'The body must be JSON.');
     }
   }
-  switch (route) {
-    case 'GET /_control/health':
-      return sendJson(res, 200, JSON.stringify({ ok: true }));
-    case 'GET /_control/faults':
-      return sendJson(res, 200, JSON.stringify(deps.faults.get()));
-    case 'POST /_control/faults':
-      try {
-        return sendJson(res, 200, JSON.stringify(deps.faults.set(body as never)));
-      } catch (e) {
-        return bad(res, 400, (e as Error).message, 'faults');
-      }
-    case 'GET /_control/ledger':
-      return sendJson(res, 200, JSON.stringify({ charges: deps.store.ledger() }));
-    case 'POST /_control/reset': {
-      const restoreFaults = typeof body === 'object' && body !== null && (body as { faults?: unknown }).faults === true;
-      deps.reset();
-      const faults = restoreFaults ? deps.faults.restoreDefaults() : deps.faults.get();
-      return sendJson(res, 200, JSON.stringify({ reset: true, faults }));
-    }
-    default:
-      return bad(res, 404, `Unrecognized control URL (${req.method}: ${path}). Known: GET /_control/health, GET|POST /_control/faults, GET /_control/ledger, POST /_control/reset.`);
+  try {
+    const result = route(method, trimmed, body, deps);
+    if (!result) return bad(res, 404, `Unrecognized control URL (${method}: ${path}). Known: ${KNOWN}.`);
+    return sendJson(res, result.status ?? 200, JSON.stringify(result.body));
+  } catch (e) {
+    if (e instanceof ControlError) return bad(res, e.status, e.message, e.param);
+    if (e instanceof ApiError) return sendJson(res, e.status, JSON.stringify({ error: e.body }));
+    throw e;
   }
 }

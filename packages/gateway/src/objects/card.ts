@@ -87,5 +87,6 @@ export function networkOf(brand: string): string {
     JCB: 'jcb',
     UnionPay: 'unionpay',
   };
-  return names[brand] ?? 'unknown';
+  if (Object.hasOwn(names, brand)) return names[brand];
+  return Object.values(names).includes(brand) ? brand : 'unknown';
 }

@@ -187,6 +187,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     faults: () => faults.get(),
     ledger: (): LedgerEntry[] => store.ledger(),
     setWebhook: (url: string | null, secret?: string) => webhooks.configure(url, secret),
+    webhook: () => webhooks.endpoint(),
     events: () => webhooks.events(),
     authenticate: (paymentIntentId: string, outcome: 'complete' | 'fail') => {
       answerChallengeRoute(svc, paymentIntentId, outcome);

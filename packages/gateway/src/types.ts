@@ -94,6 +94,8 @@ export interface Gateway {
   ledger(): LedgerEntry[];
   /** Sets the webhook endpoint (a whsec_… secret is made up when omitted); null stops sending. */
   setWebhook(url: string | null, secret?: string): { url: string; secret: string } | null;
+  /** The webhook endpoint and its signing secret, or null. */
+  webhook(): { url: string; secret: string } | null;
   /** Every event, oldest first, with each delivery's outcome (GET /_control/events). */
   events(): EventLogEntry[];
   /** Answers the pending 3-D Secure challenge of a PaymentIntent, as the page's buttons do. */

@@ -26,7 +26,8 @@ button[value=complete]{background:#1a7f37;color:#fff;border-color:#1a7f37}.muted
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(page),
     'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: with it, browsers send `Origin: null` on the buttons' POSTs, which the origin check refuses.
+    'Referrer-Policy': 'same-origin',
   });
   res.end(page);
 }

@@ -91,7 +91,7 @@ function percentile(sorted: Float64Array, p: number): number {
 const own = values.url ? null : await startChild();
 const base = new URL(values.url ?? own!.url);
 try {
-  await fetch(new URL('/_control/reset', base), { method: 'POST' });
+  await fetch(new URL('/_control/reset', base), { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   await load(base, WARMUP, 0);
   const { latencies, errors, seconds } = await load(base, REQUESTS, WARMUP);
   const sorted = latencies.slice().sort();

@@ -1,8 +1,14 @@
 /*
  * Errand gateway's stand-in for Stripe.js v3, served at GET /v3 by the local gateway.
  * It offers the part of Stripe.js the shop uses: Stripe(publishableKey), elements().create('card'),
- * element.mount/on/destroy, and stripe.createToken(cardElement) → { token } or { error }.
- * Tokens are created by POST <gateway origin>/v1/tokens, the origin this script was loaded from.
+ * element.mount/on/destroy, stripe.createToken(cardElement) → { token } or { error },
+ * stripe.createPaymentMethod({ type: 'card', card, billing_details }) → { paymentMethod } or { error },
+ * stripe.confirmCardPayment(clientSecret, data?, { handleActions }) and
+ * stripe.handleNextAction({ clientSecret }) → { paymentIntent } or { error }, and
+ * stripe.retrievePaymentIntent(clientSecret) → { paymentIntent }.
+ * 3-D Secure: `use_stripe_sdk` opens the gateway's challenge page in a modal frame; the page
+ * posts a message back when answered. `redirect_to_url` sends the whole page there.
+ * Everything goes to <gateway origin>/v1/…, the origin this script was loaded from.
  * Plain DOM: labelled inputs with autocomplete cc-number, cc-exp, cc-csc.
  */
 (() => {
@@ -288,6 +294,150 @@
       return { error: { type, code: errorCode, decline_code, message, param } };
     }
     return { token: json };
+  };
+
+  /** POSTs a form to the gateway with the publishable key; resolves to the JSON (or a connection error). */
+  async function call(stripe, method, path, params) {
+    const body = new URLSearchParams(params || {});
+    body.set('key', stripe._key);
+    try {
+      const url = method === 'GET' ? `${gatewayOrigin}${path}?${body}` : `${gatewayOrigin}${path}`;
+      const response = await fetch(url, method === 'GET' ? {} : { method, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+      return await response.json();
+    } catch (e) {
+      return { error: { type: 'api_connection_error', message: `Could not reach the payment gateway: ${e?.message || e}` } };
+    }
+  }
+
+  /** Stripe.js's error shape: the gateway's error fields, without the request-only ones. */
+  const jsError = (error) => {
+    const out = { type: error.type, code: error.code, decline_code: error.decline_code, message: error.message, param: error.param, doc_url: error.doc_url };
+    if (error.payment_intent) out.payment_intent = error.payment_intent;
+    if (error.payment_method) out.payment_method = error.payment_method;
+    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+    return out;
+  };
+
+  /** payment_method_data[…] fields for a card Element (validated like createToken). */
+  function cardParams(element, prefix, billing) {
+    const code = element.firstError(true);
+    if (code) return { error: validationError(code) };
+    const v = element.values();
+    const params = {
+      [`${prefix}[type]`]: 'card',
+      [`${prefix}[card][number]`]: v.number,
+      [`${prefix}[card][exp_month]`]: v.expiry.slice(0, 2),
+      [`${prefix}[card][exp_year]`]: `20${v.expiry.slice(2, 4)}`,
+      [`${prefix}[card][cvc]`]: v.cvc,
+    };
+    for (const [k, val] of Object.entries(billing || {})) {
+      if (k === 'address' && val && typeof val === 'object') {
+        for (const [ak, av] of Object.entries(val)) if (av != null) params[`${prefix}[billing_details][address][${ak}]`] = String(av);
+      } else if (val != null) params[`${prefix}[billing_details][${k}]`] = String(val);
+    }
+    return { params };
+  }
+
+  const intentId = (clientSecret) => {
+    const i = typeof clientSecret === 'string' ? clientSecret.indexOf('_secret_') : -1;
+    if (i <= 0) throw new Error('Invalid value for clientSecret: should be a PaymentIntent client secret (pi_…_secret_…).');
+    return clientSecret.slice(0, i);
+  };
+
+  Stripe.prototype.createPaymentMethod = async function createPaymentMethod(data, element, extra) {
+    // Both createPaymentMethod({ type, card, billing_details }) and the older ('card', element, data).
+    const opts = typeof data === 'string' ? { type: data, card: element, billing_details: extra?.billing_details } : data || {};
+    if (opts.type !== 'card') throw new Error(`This Stripe.js stand-in only creates 'card' payment methods, not '${opts.type}'.`);
+    if (!(opts.card instanceof CardElement)) throw new Error('You must provide a card Element to createPaymentMethod.');
+    const built = cardParams(opts.card, 'X', opts.billing_details);
+    if (built.error) return { error: built.error };
+    const params = {};
+    for (const [k, v] of Object.entries(built.params)) params[k.replace(/^X\[([a-z_]+)\]/, '$1')] = v;
+    params.payment_user_agent = 'errand-gateway-shim/v3';
+    const json = await call(this, 'POST', '/v1/payment_methods', params);
+    return json.error ? { error: jsError(json.error) } : { paymentMethod: json };
+  };
+
+  Stripe.prototype.retrievePaymentIntent = async function retrievePaymentIntent(clientSecret) {
+    const json = await call(this, 'GET', `/v1/payment_intents/${intentId(clientSecret)}`, { client_secret: clientSecret });
+    return json.error ? { error: jsError(json.error) } : { paymentIntent: json };
+  };
+
+  /** Shows the challenge page in a modal frame; resolves when it reports an answer. */
+  function challengeModal(url, paymentIntentId) {
+    return new Promise((resolve) => {
+      const overlay = document.createElement('div');
+      overlay.className = 'ErrandThreeDSecure';
+      overlay.setAttribute('role', 'dialog');
+      overlay.setAttribute('aria-modal', 'true');
+      overlay.setAttribute('aria-label', '3D Secure authentication');
+      overlay.setAttribute('style', 'position:fixed;inset:0;z-index:2147483647;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center');
+      const frame = document.createElement('iframe');
+      frame.setAttribute('title', '3D Secure authentication');
+      frame.setAttribute('name', 'errand-3ds-challenge');
+      frame.setAttribute('style', 'width:min(420px,95vw);height:min(480px,90vh);border:0;border-radius:8px;background:#fff');
+      frame.src = url;
+      overlay.appendChild(frame);
+      const onMessage = (event) => {
+        if (event.origin !== gatewayOrigin) return;
+        const data = event.data;
+        if (data?.type !== 'errand-gateway:3ds-done' || data.paymentIntent !== paymentIntentId) return;
+        window.removeEventListener('message', onMessage);
+        overlay.parentNode?.removeChild(overlay);
+        resolve(data.outcome);
+      };
+      window.addEventListener('message', onMessage);
+      document.body.appendChild(overlay);
+    });
+  }
+
+  /** The result Stripe.js gives for a PaymentIntent: { paymentIntent }, or { error } after a failed attempt. */
+  function intentResult(pi) {
+    if (pi.status === 'requires_payment_method' && pi.last_payment_error) {
+      const { payment_method, ...error } = pi.last_payment_error;
+      return { error: jsError({ ...error, payment_method, payment_intent: pi }) };
+    }
+    return { paymentIntent: pi };
+  }
+
+  async function nextAction(stripe, pi, clientSecret) {
+    const action = pi.next_action;
+    if (pi.status !== 'requires_action' || !action) return intentResult(pi);
+    if (action.type === 'redirect_to_url') {
+      window.location.assign(action.redirect_to_url.url);
+      return new Promise(() => {}); // the page is going away, as with Stripe.js
+    }
+    if (action.type !== 'use_stripe_sdk') {
+      return { error: { type: 'invalid_request_error', message: `This Stripe.js stand-in cannot handle next_action ${action.type}.` } };
+    }
+    await challengeModal(action.use_stripe_sdk.stripe_js, pi.id);
+    const after = await stripe.retrievePaymentIntent(clientSecret);
+    return after.error ? after : intentResult(after.paymentIntent);
+  }
+
+  Stripe.prototype.handleNextAction = async function handleNextAction(options) {
+    const clientSecret = options?.clientSecret;
+    const got = await this.retrievePaymentIntent(clientSecret);
+    if (got.error) return got;
+    return nextAction(this, got.paymentIntent, clientSecret);
+  };
+
+  Stripe.prototype.confirmCardPayment = async function confirmCardPayment(clientSecret, data, options) {
+    const id = intentId(clientSecret);
+    const params = { client_secret: clientSecret, use_stripe_sdk: 'true', payment_user_agent: 'errand-gateway-shim/v3' };
+    const pm = data?.payment_method;
+    if (typeof pm === 'string') params.payment_method = pm;
+    else if (pm && pm.card instanceof CardElement) {
+      const built = cardParams(pm.card, 'payment_method_data', pm.billing_details);
+      if (built.error) return { error: built.error };
+      Object.assign(params, built.params);
+    } else if (pm) throw new Error('payment_method must be a PaymentMethod id or { card: cardElement }.');
+    if (data?.return_url) params.return_url = String(data.return_url);
+    if (data?.receipt_email) params.receipt_email = String(data.receipt_email);
+    const json = await call(this, 'POST', `/v1/payment_intents/${id}/confirm`, params);
+    if (json.error) return { error: jsError(json.error) };
+    if (options?.handleActions === false) return { paymentIntent: json };
+    return nextAction(this, json, clientSecret);
   };
 
   Stripe.version = 3;

@@ -13,6 +13,10 @@ interface CardBehaviour {
   description: string;
   funding?: 'credit' | 'debit';
   decline?: Decline;
+  /** A PaymentIntent confirmed with it goes to requires_action (3-D Secure); the Charges API declines it. */
+  authenticate?: boolean;
+  /** What happens once authenticated: undefined succeeds. */
+  afterAuthentication?: Decline;
 }
 
 const DECLINED = 'Your card was declined.';
@@ -60,6 +64,16 @@ const CARDS: Record<string, CardBehaviour> = {
       'processing_error',
     ),
   },
+  '4000002500003155': {
+    description: '3-D Secure: authentication required (one-time payments), then succeeds',
+    authenticate: true,
+  },
+  '4000002760003184': { description: '3-D Secure: always authenticate, then succeeds', authenticate: true },
+  '4000008260003178': {
+    description: '3-D Secure: authenticates, then declined: card_declined / insufficient_funds',
+    authenticate: true,
+    afterAuthentication: decline('insufficient_funds', 'Your card has insufficient funds.'),
+  },
   '4000000000000341': {
     description: 'Tokenizes, then the charge fails: card_declined / generic_decline',
     decline: decline('generic_decline'),
@@ -99,12 +113,41 @@ export const MAGIC_TOKENS: Readonly<Record<string, string>> = {
   tok_chargeDeclinedIncorrectCvc: '4000000000000127',
   tok_chargeDeclinedProcessingError: '4000000000000119',
   tok_chargeCustomerFail: '4000000000000341',
+  tok_threeDSecure2Required: '4000002760003184',
 };
 
-/** What charging this card number does: undefined when it succeeds. */
+/**
+ * Stripe's magic test payment methods, usable any number of times as a PaymentIntent's
+ * `payment_method`: `pm_card_<name>` for every `tok_<name>` above, and the 3-D Secure ones.
+ */
+export const MAGIC_PAYMENT_METHODS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.entries(MAGIC_TOKENS).map(([tok, n]) => [`pm_card_${tok.slice(4)}`, n])),
+  pm_card_authenticationRequiredOnSetup: '4000002500003155',
+  pm_card_authenticationRequired: '4000002760003184',
+  pm_card_authenticationRequiredChargeDeclinedInsufficientFunds: '4000008260003178',
+};
+
+const AUTHENTICATION_REQUIRED = decline('authentication_required', 'Your card was declined. This transaction requires authentication.');
+
+/**
+ * What charging this card number without authentication does (the Charges API, which cannot do
+ * 3-D Secure): undefined when it succeeds.
+ */
 export function declineFor(number: string): Decline | undefined {
   const known = CARDS[number];
-  return known ? known.decline : LIVE_CARD_IN_TEST_MODE;
+  if (!known) return LIVE_CARD_IN_TEST_MODE;
+  return known.authenticate ? AUTHENTICATION_REQUIRED : known.decline;
+}
+
+/** A PaymentIntent paid with this card needs 3-D Secure before it is charged. */
+export function needsAuthentication(number: string): boolean {
+  return CARDS[number]?.authenticate === true;
+}
+
+/** What charging this card does once 3-D Secure succeeded: undefined when it succeeds. */
+export function declineAfterAuthentication(number: string): Decline | undefined {
+  const known = CARDS[number];
+  return known?.authenticate ? known.afterAuthentication : declineFor(number);
 }
 
 export function fundingFor(number: string): 'credit' | 'debit' {

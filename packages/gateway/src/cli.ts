@@ -1,7 +1,9 @@
 /**
  * errand-gateway (npm run gateway --) [--port 12111] [--host 127.0.0.1] [--latency ms] [--jitter ms]
  *   [--error-500 share] [--error-429 share] [--hang share] [--reset share]
- *   [--lost-response share] [--seed n] [--quiet] [--help] [--version]
+ *   [--lost-response share] [--processing ms] [--webhook-url url] [--webhook-secret whsec_…]
+ *   [--webhook-duplicate share] [--webhook-reorder share] [--webhook-drop share] [--webhook-delay ms]
+ *   [--seed n] [--quiet] [--help] [--version]
  * Env: GATEWAY_PORT, GATEWAY_HOST, GATEWAY_FAULTS (JSON, e.g. {"lostResponse":0.1}), GATEWAY_SEED.
  */
 import { readFileSync } from 'node:fs';
@@ -19,11 +21,18 @@ Usage: errand-gateway [options]   (in the repository: npm run gateway -- [option
   --host <addr>          interface to bind (default 127.0.0.1, env GATEWAY_HOST)
   --latency <ms>         fixed delay added to every /v1 response
   --jitter <ms>          extra random delay, uniform in [0, ms)
-  --error-500 <share>    share (0..1) of charge/refund POSTs answered 500 before executing
+  --error-500 <share>    share (0..1) of charge/refund/PaymentIntent POSTs answered 500 before executing
   --error-429 <share>    share answered 429 rate_limit before executing
   --hang <share>         share held open without an answer until the client gives up
   --reset <share>        share whose connection is reset before executing
   --lost-response <share> share executed and recorded, then the connection is destroyed
+  --processing <ms>      how long a confirmed PaymentIntent stays 'processing' (default 0)
+  --webhook-url <url>    send webhook events to this endpoint (or POST /_control/webhooks)
+  --webhook-secret <s>   its signing secret (whsec_…; made up and printed when omitted)
+  --webhook-duplicate <share> share of events delivered twice
+  --webhook-reorder <share>   share of events held back and sent after the next one
+  --webhook-drop <share>      share of events whose first attempt is dropped (then redelivered)
+  --webhook-delay <ms>   each event's first delivery waits a random time in [0, ms)
   --seed <n>             seed of the fault random source (reproducible faults)
   --quiet                no request log
   -h, --help             this text
@@ -42,12 +51,19 @@ const FAULT_FLAGS = {
   hang: 'hang',
   reset: 'reset',
   'lost-response': 'lostResponse',
+  processing: 'processingMs',
+  'webhook-duplicate': 'webhookDuplicate',
+  'webhook-reorder': 'webhookReorder',
+  'webhook-drop': 'webhookDrop',
+  'webhook-delay': 'webhookDelayMs',
 } as const satisfies Record<string, keyof Faults>;
 
 const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   seed: { type: 'string' },
+  'webhook-url': { type: 'string' },
+  'webhook-secret': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -97,6 +113,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     options.host = values.host;
   }
   if (values.seed !== undefined) options.seed = number('--seed', values.seed);
+  const webhookUrl = values['webhook-url'];
+  const webhookSecret = values['webhook-secret'];
+  if (webhookSecret !== undefined && webhookUrl === undefined) throw new UsageError('--webhook-secret needs --webhook-url');
+  if (webhookUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(webhookUrl);
+    } catch {
+      throw new UsageError(`--webhook-url needs an http(s) URL, got '${webhookUrl}'`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--webhook-url needs an http(s) URL, got '${webhookUrl}'`);
+    if (webhookSecret === '') throw new UsageError('--webhook-secret needs a value');
+    options.webhook = { url: url.href, ...(webhookSecret ? { secret: webhookSecret } : {}) };
+  }
   for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
     const v = values[flag as keyof typeof FAULT_FLAGS];
     if (v !== undefined) faults[key] = number(`--${flag}`, v);
@@ -138,6 +168,12 @@ export async function main(argv: string[]): Promise<void> {
   const active = Object.entries(f).filter(([k, v]) => k !== 'seed' && v !== 0);
   process.stdout.write(`Errand gateway listening on ${gateway.url}\n`);
   process.stdout.write(`  Stripe.js stand-in: ${gateway.url}/v3   ledger: ${gateway.url}/_control/ledger\n`);
+  const hook = gateway.webhook();
+  if (hook) {
+    // Like `stripe listen`, a made-up secret is printed once so the shop can be given it; a given one never is.
+    const given = 'webhook' in parsed && parsed.webhook?.secret !== undefined;
+    process.stdout.write(`  webhooks: ${hook.url} (signing secret ${given ? 'from --webhook-secret' : hook.secret})\n`);
+  }
   process.stdout.write(`  faults: ${active.length ? active.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'} (seed ${f.seed})\n`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -10,6 +10,11 @@ export interface ErrorBody {
   param?: string;
   charge?: string;
   doc_url?: string;
+  advice_code?: string;
+  /** The PaymentIntent an error is about (a decline on confirm, a state error), as Stripe includes it. */
+  payment_intent?: unknown;
+  /** The payment method a decline happened with. */
+  payment_method?: unknown;
 }
 
 export class ApiError extends Error {
@@ -122,6 +127,25 @@ export function tooLarge(limit: number): ApiError {
     type: 'invalid_request_error',
     message: `Request body too large: the limit is ${limit} bytes.`,
   });
+}
+
+/**
+ * The same error with the PaymentIntent (and payment method) it concerns, as Stripe adds them.
+ * `executed` says whether the request made a change that must be saved for replay.
+ */
+export function aboutPaymentIntent(err: ApiError, paymentIntent: unknown, paymentMethod?: unknown, executed = err.executed): ApiError {
+  const body: ErrorBody = { ...err.body, payment_intent: structuredClone(paymentIntent) };
+  if (paymentMethod !== undefined) body.payment_method = structuredClone(paymentMethod);
+  return new ApiError(err.status, body, executed);
+}
+
+/** 400 payment_intent_unexpected_state. */
+export function unexpectedState(message: string, paymentIntent: unknown): ApiError {
+  return aboutPaymentIntent(invalidRequest(message, undefined, 'payment_intent_unexpected_state'), paymentIntent);
+}
+
+export function docUrlFor(code: string): string {
+  return docUrl(code) as string;
 }
 
 /** Drops undefined fields so the JSON matches Stripe's (absent rather than null). */

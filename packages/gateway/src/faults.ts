@@ -1,11 +1,24 @@
 /** Fault injection: settings, validation and a seeded random source (mulberry32). */
 import type { Faults } from './types.js';
 
-export const SHARE_FIELDS = ['error500', 'error429', 'hang', 'reset', 'lostResponse'] as const;
-const DELAY_FIELDS = ['latencyMs', 'jitterMs'] as const;
+export const SHARE_FIELDS = ['error500', 'error429', 'hang', 'reset', 'lostResponse', 'webhookDuplicate', 'webhookReorder', 'webhookDrop'] as const;
+const DELAY_FIELDS = ['latencyMs', 'jitterMs', 'processingMs', 'webhookDelayMs'] as const;
 
 export function noFaults(): Faults {
-  return { latencyMs: 0, jitterMs: 0, error500: 0, error429: 0, hang: 0, reset: 0, lostResponse: 0 };
+  return {
+    latencyMs: 0,
+    jitterMs: 0,
+    error500: 0,
+    error429: 0,
+    hang: 0,
+    reset: 0,
+    lostResponse: 0,
+    processingMs: 0,
+    webhookDuplicate: 0,
+    webhookReorder: 0,
+    webhookDrop: 0,
+    webhookDelayMs: 0,
+  };
 }
 
 /** Checks a partial Faults object; throws RangeError/TypeError naming the field. */

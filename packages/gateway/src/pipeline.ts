@@ -4,7 +4,7 @@
  * execute → save for replay → answer, or destroy the connection (lost response).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiContext } from './api/context.js';
+import type { ApiContext, Services } from './api/context.js';
 import { authenticate, keyFromHeader } from './auth.js';
 import { ApiError, apiError, errorJson, invalidRequest, rateLimited, unrecognizedUrl } from './errors.js';
 import type { FaultInjector, FaultPlan } from './faults.js';
@@ -23,6 +23,9 @@ export interface PipelineDeps {
   sleep(ms: number): Promise<void>;
   /** Holds a request open until the client leaves or the server closes. */
   hang(req: IncomingMessage): void;
+  svc: Services;
+  /** The gateway's URL, when the request names no Host. */
+  baseUrl(): string;
 }
 
 /** What happened, for the log line. */
@@ -125,6 +128,10 @@ export async function handleApi(
     clientIp: req.socket.remoteAddress ?? null,
     store: deps.store,
     nowSeconds: Math.floor(deps.now() / 1000),
+    publishable: auth.publishable,
+    baseUrl: req.headers.host ? `http://${req.headers.host}` : deps.baseUrl(),
+    request: { id: requestId, idempotency_key: method === 'POST' ? idempotencyKey : null },
+    svc: deps.svc,
   };
   let status: number;
   let body: string;

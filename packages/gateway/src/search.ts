@@ -1,12 +1,23 @@
 /**
- * The subset of Stripe's search query language the gateway supports on charges:
+ * The subset of Stripe's search query language the gateway supports on charges and PaymentIntents:
  *   metadata['key']:'value'   status:'succeeded'   currency:'usd'   amount>1000   created<=1700000000
  * clauses joined by AND or by OR (not both, as Stripe requires), `-` negates a clause.
  */
 import { invalidRequest } from './errors.js';
-import type { ChargeObject } from './ledger/store.js';
 
-type Predicate = (c: ChargeObject) => boolean;
+/** What can be searched: a charge or a PaymentIntent (fields missing on one never match). */
+export interface Searchable {
+  id: string;
+  metadata: Record<string, string>;
+  status: string;
+  currency: string;
+  description: string | null;
+  amount: number;
+  created: number;
+  amount_refunded?: number;
+}
+
+type Predicate = (c: Searchable) => boolean;
 type Op = ':' | '>' | '<' | '>=' | '<=';
 
 const STRING_FIELDS = new Set(['status', 'currency', 'id', 'description']);
@@ -109,7 +120,10 @@ function clause(lx: Lexer): Predicate {
   } else if (NUMBER_FIELDS.has(field)) {
     const op = lx.op();
     const value = lx.number();
-    p = (c) => compare(c[field as 'amount' | 'created' | 'amount_refunded'], op, value);
+    p = (c) => {
+      const actual = c[field as 'amount' | 'created' | 'amount_refunded'];
+      return actual !== undefined && compare(actual, op, value);
+    };
   } else {
     fail(`field '${field}' is not supported (supported: metadata, ${[...STRING_FIELDS, ...NUMBER_FIELDS].join(', ')})`);
   }
@@ -117,7 +131,7 @@ function clause(lx: Lexer): Predicate {
 }
 
 /** Compiles a query into a predicate; throws a 400 naming `query` when it is malformed. */
-export function compileQuery(query: string): Predicate {
+export function compileQuery(query: string): (c: Searchable) => boolean {
   const lx = new Lexer(query);
   if (lx.done()) fail('the query is empty');
   const clauses = [clause(lx)];

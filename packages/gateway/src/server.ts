@@ -1,7 +1,10 @@
 /** startGateway: the node:http server, its lifecycle and the dispatch between /v1, /v3 and /_control. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleControl } from './control.js';
+import { handleChallenge } from './3ds/page.js';
+import { answerChallengeRoute } from './control/commerce.js';
+import { handleControl } from './control/index.js';
+import { ownOrigins } from './control/guard.js';
 import { ApiError, apiError, errorJson, unrecognizedUrl } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { applyCors, preflight, sendJson } from './http.js';
@@ -9,6 +12,8 @@ import { IdempotencyStore } from './idempotency.js';
 import { Store } from './ledger/store.js';
 import { handleApi, type Outcome } from './pipeline.js';
 import { shimScript } from './shim.js';
+import { Webhooks } from './webhooks/dispatcher.js';
+import type { Services } from './api/context.js';
 import type { Faults, Gateway, GatewayOptions, LedgerEntry } from './types.js';
 
 export const DEFAULT_PORT = 12111;
@@ -29,6 +34,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const keys = new IdempotencyStore(now);
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
+  /** Filled in once the port is known. */
+  let own: ReadonlySet<string> = new Set();
+  let baseUrl = '';
 
   const sleep = (ms: number): Promise<void> => {
     if (ms <= 0) return Promise.resolve();
@@ -41,10 +49,40 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
   };
 
+  const later = (ms: number, fn: () => void): void => {
+    if (closing) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const webhooks = new Webhooks({
+    now,
+    faults: () => faults.get(),
+    seed: () => faults.get().seed ?? 0,
+    retryMs: options.webhookRetryMs,
+    log,
+  });
+  if (options.webhook) webhooks.configure(options.webhook.url, options.webhook.secret);
+
+  const svc: Services = { store, webhooks, faults, nowSeconds: () => Math.floor(now() / 1000), later };
+
+  const setFaults = (f: Partial<Faults>): Faults => {
+    const next = faults.set(f);
+    if (f.seed !== undefined) webhooks.reseed();
+    return next;
+  };
+
   const reset = (): void => {
+    // Pending timers (PaymentIntents still processing) belong to the state being wiped.
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
     store.clear();
     keys.clear();
     faults.reseed();
+    webhooks.clear();
   };
 
   const deps = {
@@ -55,13 +93,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     sleep,
     // Nothing is written: the socket stays open until the client gives up or close() destroys it.
     hang: (_req: IncomingMessage) => {},
+    svc,
+    baseUrl: () => baseUrl,
   };
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<Outcome> {
     if (path.startsWith('/_control/')) {
-      await handleControl(req, res, path, { faults, store, reset });
+      await handleControl(req, res, path, { svc, setFaults, reset, ownOrigins: own });
       return { status: res.statusCode };
     }
+    if (path.startsWith('/3ds/')) return { status: await handleChallenge(req, res, path, svc, own) };
     if (method === 'OPTIONS') {
       if (!path.startsWith('/v1/') && path !== '/v3') {
         sendJson(res, 404, errorJson(unrecognizedUrl(method, path)));
@@ -132,23 +173,32 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
   });
   const port = (server.address() as AddressInfo).port;
+  own = ownOrigins(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${port}`;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: baseUrl,
     port,
     host,
     setFaults: (f: Partial<Faults>) => {
-      faults.set(f);
+      setFaults(f);
     },
     faults: () => faults.get(),
     ledger: (): LedgerEntry[] => store.ledger(),
+    setWebhook: (url: string | null, secret?: string) => webhooks.configure(url, secret),
+    webhook: () => webhooks.endpoint(),
+    events: () => webhooks.events(),
+    authenticate: (paymentIntentId: string, outcome: 'complete' | 'fail') => {
+      answerChallengeRoute(svc, paymentIntentId, outcome);
+    },
     reset,
     close: () => {
       if (closing) return Promise.resolve();
       closing = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      webhooks.close();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,4 +1,7 @@
 /** Public types of the gateway. Kept in one place so index.ts can re-export them by name. */
+import type { EventLogEntry } from './webhooks/dispatcher.js';
+
+export type { Delivery, EventLogEntry } from './webhooks/dispatcher.js';
 
 /**
  * Fault injection settings. The share fields are probabilities in 0..1, drawn from a seeded
@@ -19,6 +22,19 @@ export interface Faults {
   reset: number;
   /** Share of faultable requests that are executed and saved, then the connection is destroyed. */
   lostResponse: number;
+  /**
+   * How long a confirmed PaymentIntent stays `processing` before its charge is made (ms). 0, the
+   * default, settles it within the confirming request.
+   */
+  processingMs: number;
+  /** Share of webhook events delivered twice (the same event id). */
+  webhookDuplicate: number;
+  /** Share of webhook events held back and delivered after the next one. */
+  webhookReorder: number;
+  /** Share of webhook events whose first attempt is dropped; the retry redelivers them. */
+  webhookDrop: number;
+  /** Each event's first delivery waits a random time in [0, webhookDelayMs) ms. */
+  webhookDelayMs: number;
   /** Seed of the fault random source. Always set in what faults() returns. */
   seed?: number;
 }
@@ -36,6 +52,14 @@ export interface LedgerEntry {
   amountRefunded: number;
   failureCode: string | null;
   created: number;
+  /**
+   * The PaymentIntent that made the charge (its metadata is the one shown), or null for
+   * POST /v1/charges. Always set by the gateway; optional so that entries written by hand
+   * (in other packages' tests) need not name it.
+   */
+  paymentIntent?: string | null;
+  /** A dispute was opened on the charge (POST /_control/disputes). Always set by the gateway. */
+  disputed?: boolean;
 }
 
 export interface GatewayOptions {
@@ -53,6 +77,10 @@ export interface GatewayOptions {
   log?: boolean | ((line: string) => void);
   /** Clock in milliseconds, for tests of idempotency key expiry. Default Date.now. */
   now?: () => number;
+  /** The webhook endpoint and its signing secret (`whsec_…`; one is made up when omitted). */
+  webhook?: { url: string; secret?: string };
+  /** First webhook retry delay in ms, doubled each attempt up to 60 s. Default 1000. */
+  webhookRetryMs?: number;
 }
 
 export interface Gateway {
@@ -64,7 +92,15 @@ export interface Gateway {
   faults(): Faults;
   /** Every charge, oldest first. */
   ledger(): LedgerEntry[];
-  /** Clears charges, tokens, refunds and idempotency keys (not faults); re-seeds the fault random source. */
+  /** Sets the webhook endpoint (a whsec_… secret is made up when omitted); null stops sending. */
+  setWebhook(url: string | null, secret?: string): { url: string; secret: string } | null;
+  /** The webhook endpoint and its signing secret, or null. */
+  webhook(): { url: string; secret: string } | null;
+  /** Every event, oldest first, with each delivery's outcome (GET /_control/events). */
+  events(): EventLogEntry[];
+  /** Answers the pending 3-D Secure challenge of a PaymentIntent, as the page's buttons do. */
+  authenticate(paymentIntentId: string, outcome: 'complete' | 'fail'): void;
+  /** Clears charges, payment intents, tokens, refunds, events and idempotency keys (not faults or the webhook endpoint); re-seeds the fault random source. */
   reset(): void;
   /** Stops listening and destroys every open connection, hanging requests included. */
   close(): Promise<void>;

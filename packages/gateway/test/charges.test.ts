@@ -58,11 +58,14 @@ describe('tokens and successful charges', () => {
     expect(ch.currency).toBe('eur');
   });
 
-  it('reports the brand of other test cards', async () => {
+  it('reports the brand of other test cards, spelt as Stripe does on each object', async () => {
     const amex = await charge(await createTestToken(gw.url, '378282246310005'));
-    expect(amex.payment_method_details?.card?.brand).toBe('American Express');
+    // payment_method_details uses network names; the card object (source) display names.
+    expect(amex.payment_method_details?.card?.brand).toBe('amex');
+    expect((amex.source as Stripe.Card).brand).toBe('American Express');
     const mc = await charge('tok_mastercard');
-    expect(mc.payment_method_details?.card?.brand).toBe('MasterCard');
+    expect(mc.payment_method_details?.card?.brand).toBe('mastercard');
+    expect((mc.source as Stripe.Card).brand).toBe('MasterCard');
   });
 
   it('lets magic test tokens be used repeatedly but real tokens only once', async () => {

@@ -19,6 +19,23 @@ describe('parseArgs', () => {
     expect(parseArgs(['--help'], {})).toEqual({ help: true });
   });
 
+  it('reads the webhook and PaymentIntent flags', () => {
+    const opts = parseArgs(
+      ['--webhook-url', 'http://127.0.0.1:3000/webhooks/stripe', '--webhook-secret', 'whsec_x', '--webhook-duplicate', '0.1', '--webhook-reorder=0.2', '--webhook-drop', '0.3', '--webhook-delay', '250', '--processing', '40'],
+      {},
+    );
+    expect(opts).toMatchObject({
+      webhook: { url: 'http://127.0.0.1:3000/webhooks/stripe', secret: 'whsec_x' },
+      faults: { webhookDuplicate: 0.1, webhookReorder: 0.2, webhookDrop: 0.3, webhookDelayMs: 250, processingMs: 40 },
+    });
+    expect(parseArgs(['--webhook-url', 'http://localhost:1/h'], {})).toMatchObject({ webhook: { url: 'http://localhost:1/h' } });
+    expect((parseArgs(['--webhook-url', 'http://localhost:1/h'], {}) as { webhook: object }).webhook).not.toHaveProperty('secret');
+  });
+
+  it.each([[['--webhook-url', 'nope']], [['--webhook-url', 'ftp://x/y']], [['--webhook-secret', 'whsec_x']], [['--webhook-drop', '3']], [['--processing', '-1']]])('rejects %j', (argv) => {
+    expect(() => parseArgs(argv, {})).toThrow(UsageError);
+  });
+
   it.each([[['--bogus']], [['--port', 'x']], [['--port', '70000']], [['--error-500', '2']], [['--latency']], [['--seed', '1.5']]])('rejects %j', (argv) => {
     expect(() => parseArgs(argv, {})).toThrow(UsageError);
   });

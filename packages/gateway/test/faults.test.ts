@@ -206,13 +206,13 @@ describe('latency and the seeded random source', () => {
 
 describe('control endpoints', () => {
   it('GET/POST /_control/faults read and change faults; bad values are 400', async () => {
-    const set = await fetch(`${gw.url}/_control/faults`, { method: 'POST', body: JSON.stringify({ lostResponse: 0.25, latencyMs: 5 }) });
+    const set = await fetch(`${gw.url}/_control/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lostResponse: 0.25, latencyMs: 5 }) });
     expect(set.status).toBe(200);
     expect(await set.json()).toMatchObject({ lostResponse: 0.25, latencyMs: 5, error500: 0 });
     expect(gw.faults()).toMatchObject({ lostResponse: 0.25, latencyMs: 5 });
     expect((await get(gw, '/_control/faults')).json.lostResponse).toBe(0.25);
     for (const bad of ['{"error500":2}', '{"nope":1}', 'not json', '{"latencyMs":-1}']) {
-      const res = await fetch(`${gw.url}/_control/faults`, { method: 'POST', body: bad });
+      const res = await fetch(`${gw.url}/_control/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bad });
       expect(res.status).toBe(400);
       expect((await res.json()).error.type).toBe('invalid_request_error');
     }
@@ -228,11 +228,41 @@ describe('control endpoints', () => {
       expect.objectContaining({ status: 'succeeded', amount: 1000, idempotencyKey: 'L1', metadata: { sale_guid: 's' }, amountRefunded: 0, failureCode: null }),
       expect.objectContaining({ status: 'failed', amount: 500, failureCode: 'card_declined' }),
     ]);
-    await fetch(`${gw.url}/_control/reset`, { method: 'POST' });
+    await fetch(`${gw.url}/_control/reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(gw.ledger()).toHaveLength(0);
     expect(gw.faults().latencyMs).toBe(1);
-    const res = await fetch(`${gw.url}/_control/reset`, { method: 'POST', body: '{"faults":true}' });
+    const res = await fetch(`${gw.url}/_control/reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"faults":true}' });
     expect((await res.json()).faults.latencyMs).toBe(0);
+  });
+
+  it('refuses POSTs that are not application/json, and requests from another origin', async () => {
+    gw.setFaults({ latencyMs: 3 });
+    // What a page on another site can send without a preflight: text/plain, a form, or nothing.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${gw.url}/_control/faults`, {
+        method: 'POST',
+        headers: type ? { 'Content-Type': type } : {},
+        body: type ? '{"latencyMs":0}' : undefined,
+      });
+      expect(res.status).toBe(415);
+      expect((await res.json()).error.message).toMatch(/application\/json/);
+    }
+    for (const [path, method] of [['/_control/reset', 'POST'], ['/_control/faults', 'POST'], ['/_control/ledger', 'GET']] as const) {
+      const res = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: { Origin: 'http://evil.example', ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) },
+        body: method === 'POST' ? '{"latencyMs":0,"faults":true}' : undefined,
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    expect(gw.faults().latencyMs).toBe(3);
+    // The gateway's own origin (its pages) and clients that send no Origin are served.
+    for (const origin of [gw.url, `http://localhost:${gw.port}`]) {
+      const res = await fetch(`${gw.url}/_control/faults`, { method: 'POST', headers: { Origin: origin, 'Content-Type': 'application/json; charset=utf-8' }, body: '{"latencyMs":4}' });
+      expect(res.status).toBe(200);
+    }
+    expect(gw.faults().latencyMs).toBe(4);
   });
 
   it('control routes are never faulted and need no key', async () => {

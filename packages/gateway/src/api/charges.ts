@@ -3,11 +3,13 @@ import { declineFor, MAGIC_TOKENS } from '../cards.js';
 import { isCurrency, MAX_AMOUNT, minimumAmount, supportedCurrencies } from '../currencies.js';
 import { cardError, invalidRequest, resourceMissing } from '../errors.js';
 import { randomId } from '../ids.js';
-import type { CardObject, ChargeObject, ChargeRecord } from '../ledger/store.js';
+import { recordCharge } from '../ledger/charge.js';
+import type { ChargeRecord } from '../ledger/store.js';
+import { type CardObject, cardObject } from '../objects/card.js';
+import { type ChargeObject, emptyBillingDetails } from '../objects/charge.js';
 import { limitParam, metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.js';
 import { compileQuery } from '../search.js';
 import type { ApiContext, ApiResult } from './context.js';
-import { cardObject } from './tokens.js';
 
 const KNOWN = new Set([
   'amount',
@@ -29,7 +31,7 @@ function resolveSource(ctx: ApiContext, source: string): { number: string; card:
   const magic = MAGIC_TOKENS[source];
   if (magic !== undefined && Object.hasOwn(MAGIC_TOKENS, source)) {
     const year = new Date(ctx.nowSeconds * 1000).getUTCFullYear() + 3;
-    return { number: magic, card: cardObject(magic, 12, year, true, null) };
+    return { number: magic, card: cardObject({ number: magic, expMonth: 12, expYear: year, cvc: true, name: null }) };
   }
   if (!source.startsWith('tok_')) throw resourceMissing('source', source, 'source', 400);
   const token = ctx.store.tokens.get(source);
@@ -41,9 +43,8 @@ function resolveSource(ctx: ApiContext, source: string): { number: string; card:
   return { number: token.number, card: { ...token.json.card, id: randomId('card_') } };
 }
 
-export function createCharge(ctx: ApiContext): ApiResult {
-  const p = ctx.params;
-  onlyKnown(p, KNOWN);
+/** `amount` and `currency` as Stripe checks them on charges and PaymentIntents. */
+export function amountAndCurrency(p: ApiContext['params']): { amount: number; currency: string } {
   const amount = reqPositiveInt(p, 'amount');
   const currency = reqString(p, 'currency').toLowerCase();
   if (!isCurrency(currency)) {
@@ -57,78 +58,64 @@ export function createCharge(ctx: ApiContext): ApiResult {
     throw invalidRequest(`Amount must be at least ${minimum} (in the smallest unit of ${currency}).`, 'amount', 'amount_too_small');
   }
   if (amount > MAX_AMOUNT) throw invalidRequest(`Amount must be no more than ${MAX_AMOUNT}.`, 'amount', 'amount_too_large');
+  return { amount, currency };
+}
+
+/** `receipt_email`, checked as Stripe does. */
+export function receiptEmailParam(p: ApiContext['params']): string | null {
+  const receiptEmail = optString(p, 'receipt_email', 800) || null;
+  if (receiptEmail !== null && !EMAIL.test(receiptEmail)) {
+    throw invalidRequest(`Invalid email address: ${receiptEmail}`, 'receipt_email', 'email_invalid');
+  }
+  return receiptEmail;
+}
+
+export function createCharge(ctx: ApiContext): ApiResult {
+  const p = ctx.params;
+  onlyKnown(p, KNOWN);
+  const { amount, currency } = amountAndCurrency(p);
   const sourceParam = p['source'];
   if (sourceParam !== undefined && typeof sourceParam !== 'string') {
     throw invalidRequest('Invalid source: pass a token id (tok_…); raw card details are not accepted.', 'source');
   }
   const source = reqString(p, 'source', 255);
   const description = optString(p, 'description', 1000) ?? null;
-  const receiptEmail = optString(p, 'receipt_email', 800) || null;
-  if (receiptEmail !== null && !EMAIL.test(receiptEmail)) {
-    throw invalidRequest(`Invalid email address: ${receiptEmail}`, 'receipt_email', 'email_invalid');
-  }
+  const receiptEmail = receiptEmailParam(p);
   if (optBoolean(p, 'capture') === false) {
     throw invalidRequest('Uncaptured charges (capture=false) are not supported by this gateway.', 'capture');
   }
   const statementDescriptor = optString(p, 'statement_descriptor', 22) ?? null;
-  optString(p, 'statement_descriptor_suffix', 22);
-  optString(p, 'transfer_group', 500);
+  const statementDescriptorSuffix = optString(p, 'statement_descriptor_suffix', 22) ?? null;
+  const transferGroup = optString(p, 'transfer_group', 500) ?? null;
   const metadata = metadataParam(p);
 
   // Everything past this point is execution: the charge is recorded whatever the outcome.
   const { number, card } = resolveSource(ctx, source);
   const decline = declineFor(number);
-  const id = randomId('ch_');
-  if (card.cvc_check === 'unchecked') card.cvc_check = decline?.code === 'incorrect_cvc' ? null : 'pass';
-  const charge: ChargeObject = {
-    id,
-    object: 'charge',
-    amount,
-    amount_captured: decline ? 0 : amount,
-    amount_refunded: 0,
-    balance_transaction: null,
-    captured: !decline,
-    created: ctx.nowSeconds,
-    currency,
-    description,
-    failure_code: decline ? decline.code : null,
-    failure_message: decline ? decline.message : null,
-    livemode: false,
-    metadata,
-    outcome: decline
-      ? {
-          network_status: decline.declineCode === 'fraudulent' ? 'not_sent_to_network' : 'declined_by_network',
-          reason: decline.declineCode,
-          risk_level: decline.declineCode === 'fraudulent' ? 'highest' : 'normal',
-          seller_message:
-            decline.declineCode === 'generic_decline'
-              ? 'The bank did not return any further details with this decline.'
-              : `The bank returned the decline code \`${decline.declineCode}\`.`,
-          type: decline.declineCode === 'fraudulent' ? 'blocked' : 'issuer_declined',
-        }
-      : { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
-    paid: !decline,
-    payment_method: card.id,
-    payment_method_details: {
-      type: 'card',
-      card: {
-        brand: card.brand,
-        country: card.country,
-        exp_month: card.exp_month,
-        exp_year: card.exp_year,
-        fingerprint: card.fingerprint,
-        funding: card.funding,
-        last4: card.last4,
-      },
+  const charge = recordCharge(
+    ctx.svc,
+    {
+      amount,
+      currency,
+      created: ctx.nowSeconds,
+      description,
+      receiptEmail,
+      metadata,
+      statementDescriptor,
+      statementDescriptorSuffix,
+      transferGroup,
+      card,
+      paymentMethod: card.id,
+      source: card,
+      paymentIntent: null,
+      billing: emptyBillingDetails(card.name),
+      decline,
+      authenticated: false,
     },
-    receipt_email: receiptEmail,
-    refunded: false,
-    refunds: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/charges/${id}/refunds` },
-    source: card,
-    statement_descriptor: statementDescriptor,
-    status: decline ? 'failed' : 'succeeded',
-  };
-  ctx.store.addCharge(charge, ctx.idempotencyKey);
+    ctx.idempotencyKey,
+    ctx.request,
+  );
+  const id = charge.id;
   if (decline) {
     throw cardError({
       message: decline.message,

@@ -1,58 +1,51 @@
-/** POST /v1/refunds and GET /v1/refunds/:id. */
+/** POST /v1/refunds (of a `charge` or a `payment_intent`) and GET /v1/refunds/:id. */
 import { invalidRequest, resourceMissing } from '../errors.js';
-import { randomId } from '../ids.js';
-import type { RefundObject } from '../ledger/store.js';
-import { metadataParam, onlyKnown, optPositiveInt, optString, reqString } from '../params.js';
+import { refundCharge } from '../ledger/charge.js';
+import type { Store } from '../ledger/store.js';
+import type { ChargeObject } from '../objects/charge.js';
+import { metadataParam, onlyKnown, optPositiveInt, optString } from '../params.js';
 import type { ApiContext, ApiResult } from './context.js';
 
-const KNOWN = new Set(['charge', 'amount', 'reason', 'metadata', 'expand', 'refund_application_fee', 'reverse_transfer']);
-const REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
+const KNOWN = new Set(['charge', 'payment_intent', 'amount', 'reason', 'metadata', 'expand', 'refund_application_fee', 'reverse_transfer']);
+export const REFUND_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
+
+/** The charge a refund is for: `charge`, or the latest charge of `payment_intent`. `status` is the HTTP status of a miss. */
+export function chargeToRefund(store: Store, chargeId: string | undefined, paymentIntentId: string | undefined, status = 400): ChargeObject {
+  if (chargeId && paymentIntentId) {
+    throw invalidRequest('You may only specify one of these parameters: charge, payment_intent.', 'payment_intent');
+  }
+  if (paymentIntentId) {
+    const pi = store.paymentIntents.get(paymentIntentId);
+    if (!pi) throw resourceMissing('payment_intent', paymentIntentId, 'payment_intent', status);
+    const latest = pi.json.latest_charge ? store.charges.get(pi.json.latest_charge) : undefined;
+    if (pi.json.status !== 'succeeded' || !latest) {
+      throw invalidRequest(
+        `This PaymentIntent (${paymentIntentId}) does not have a successful charge to refund.`,
+        'payment_intent',
+        'charge_not_refundable',
+      );
+    }
+    return latest.json;
+  }
+  if (!chargeId) throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', 'charge', 'parameter_missing');
+  const record = store.charges.get(chargeId);
+  if (!record) throw resourceMissing('charge', chargeId, 'charge', status);
+  return record.json;
+}
 
 export function createRefund(ctx: ApiContext): ApiResult {
   const p = ctx.params;
   onlyKnown(p, KNOWN);
-  const chargeId = reqString(p, 'charge', 255);
-  const amountParam = optPositiveInt(p, 'amount');
+  const chargeId = optString(p, 'charge', 255) || undefined;
+  const paymentIntentId = optString(p, 'payment_intent', 255) || undefined;
+  const amount = optPositiveInt(p, 'amount');
   const reason = optString(p, 'reason', 100) ?? null;
-  if (reason !== null && !REASONS.has(reason)) {
-    throw invalidRequest(`Invalid reason: must be one of ${[...REASONS].join(', ')}`, 'reason', 'parameter_invalid_string');
+  if (reason !== null && !REFUND_REASONS.has(reason)) {
+    throw invalidRequest(`Invalid reason: must be one of ${[...REFUND_REASONS].join(', ')}`, 'reason', 'parameter_invalid_string');
   }
   const metadata = metadataParam(p);
-  const record = ctx.store.charges.get(chargeId);
-  if (!record) throw resourceMissing('charge', chargeId, 'charge', 400);
-  const charge = record.json;
-  if (charge.status !== 'succeeded') {
-    throw invalidRequest(`Charge ${chargeId} has not succeeded, so it cannot be refunded.`, 'charge', 'charge_not_refundable');
-  }
-  const remaining = charge.amount - charge.amount_refunded;
-  if (remaining === 0) throw invalidRequest(`Charge ${chargeId} has already been refunded.`, 'charge', 'charge_already_refunded');
-  const amount = amountParam ?? remaining;
-  if (amount > remaining) {
-    throw invalidRequest(
-      `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
-      'amount',
-      'amount_too_large',
-    );
-  }
-  const refund: RefundObject = {
-    id: randomId('re_'),
-    object: 'refund',
-    amount,
-    balance_transaction: null,
-    charge: chargeId,
-    created: ctx.nowSeconds,
-    currency: charge.currency,
-    metadata,
-    payment_intent: null,
-    reason,
-    receipt_number: null,
-    status: 'succeeded',
-  };
-  ctx.store.refunds.set(refund.id, refund);
-  charge.amount_refunded += amount;
-  charge.refunded = charge.amount_refunded === charge.amount;
-  charge.refunds.data.unshift(refund);
-  charge.refunds.total_count++;
+  const charge = chargeToRefund(ctx.store, chargeId, paymentIntentId);
+  const refund = refundCharge(ctx.svc, charge, { amount, reason, metadata, param: paymentIntentId ? 'payment_intent' : 'charge' }, ctx.request);
   return { status: 200, body: refund };
 }
 

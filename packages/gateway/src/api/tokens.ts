@@ -1,10 +1,10 @@
 /** POST /v1/tokens and GET /v1/tokens/:id. Card problems are caught here, as Stripe does. */
-import { createHash } from 'node:crypto';
-import { brandOf, fundingFor, luhnValid } from '../cards.js';
+import { brandOf, luhnValid } from '../cards.js';
 import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors.js';
 import type { FormObject } from '../form.js';
 import { randomId } from '../ids.js';
-import type { CardObject, TokenRecord } from '../ledger/store.js';
+import type { TokenRecord } from '../ledger/store.js';
+import { type CardInput, cardObject } from '../objects/card.js';
 import { objectParam, onlyKnown } from '../params.js';
 import type { ApiContext, ApiResult } from './context.js';
 
@@ -18,15 +18,11 @@ function cardField(card: FormObject, name: string): string | undefined {
   return v.trim();
 }
 
-export function fingerprintOf(number: string): string {
-  return createHash('sha256').update(`errand-gateway:${number}`).digest('base64url').slice(0, 16);
-}
-
 /** Validates card details; returns the normalised number, expiry and whether a CVC was given. */
-function readCard(card: FormObject, nowMs: number): { number: string; expMonth: number; expYear: number; cvc: boolean; name: string | null } {
-  for (const key in card) if (!CARD_FIELDS.has(key)) throw invalidRequest(`Received unknown parameter: card[${key}]`, `card[${key}]`, 'parameter_unknown');
+export function readCard(card: FormObject, nowMs: number, param = 'card'): CardInput {
+  for (const key in card) if (!CARD_FIELDS.has(key)) throw invalidRequest(`Received unknown parameter: ${param}[${key}]`, `${param}[${key}]`, 'parameter_unknown');
   const rawNumber = cardField(card, 'number');
-  if (!rawNumber) throw missingParam('card[number]');
+  if (!rawNumber) throw missingParam(`${param}[number]`);
   const number = rawNumber.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number)) {
     throw cardError({ code: 'invalid_number', message: 'The card number is not a valid credit card number.', param: 'number' });
@@ -34,13 +30,13 @@ function readCard(card: FormObject, nowMs: number): { number: string; expMonth: 
   if (!luhnValid(number)) throw cardError({ code: 'incorrect_number', message: 'Your card number is incorrect.', param: 'number' });
 
   const month = cardField(card, 'exp_month');
-  if (!month) throw missingParam('card[exp_month]');
+  if (!month) throw missingParam(`${param}[exp_month]`);
   const expMonth = /^\d{1,2}$/.test(month) ? Number(month) : Number.NaN;
   if (!(expMonth >= 1 && expMonth <= 12)) {
     throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid.", param: 'exp_month' });
   }
   const year = cardField(card, 'exp_year');
-  if (!year) throw missingParam('card[exp_year]');
+  if (!year) throw missingParam(`${param}[exp_year]`);
   let expYear = /^\d{2}$|^\d{4}$/.test(year) ? Number(year) : Number.NaN;
   if (expYear < 100) expYear += 2000;
   const now = new Date(nowMs);
@@ -56,24 +52,15 @@ function readCard(card: FormObject, nowMs: number): { number: string; expMonth: 
   if (cvc !== undefined && cvc !== '' && !new RegExp(`^\\d{${cvcLength}}$`).test(cvc)) {
     throw cardError({ code: 'invalid_cvc', message: "Your card's security code is invalid.", param: 'cvc' });
   }
-  return { number, expMonth, expYear, cvc: Boolean(cvc), name: cardField(card, 'name') || null };
-}
-
-export function cardObject(number: string, expMonth: number, expYear: number, cvc: boolean, name: string | null): CardObject {
   return {
-    id: randomId('card_'),
-    object: 'card',
-    brand: brandOf(number),
-    country: 'US',
-    cvc_check: cvc ? 'unchecked' : null,
-    exp_month: expMonth,
-    exp_year: expYear,
-    fingerprint: fingerprintOf(number),
-    funding: fundingFor(number),
-    last4: number.slice(-4),
-    metadata: {},
-    name,
-    tokenization_method: null,
+    number,
+    expMonth,
+    expYear,
+    cvc: Boolean(cvc),
+    name: cardField(card, 'name') || null,
+    zip: cardField(card, 'address_zip') || null,
+    line1: cardField(card, 'address_line1') || null,
+    country: cardField(card, 'address_country') || null,
   };
 }
 
@@ -87,7 +74,7 @@ export function createToken(ctx: ApiContext): ApiResult {
     json: {
       id: randomId('tok_'),
       object: 'token',
-      card: cardObject(c.number, c.expMonth, c.expYear, c.cvc, c.name),
+      card: cardObject(c),
       client_ip: ctx.clientIp,
       created: ctx.nowSeconds,
       livemode: false,

@@ -41,6 +41,8 @@ export interface AppOptions {
   /** Largest POST /buy body in bytes. Default 4 KiB. */
   bodyLimit?: number;
   assets?: Assets;
+  /** How long POST /buy rides through a database restart before answering 503. Default 10 s. */
+  rideThroughMs?: number;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
@@ -83,6 +85,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     cookieSecure: https,
     rateLimitPerMinute,
     bodyLimit: o.bodyLimit ?? 4096,
+    rideThroughMs: o.rideThroughMs,
   });
   await app.register(statusRoutes, { store: o.store });
   await app.register(pickupRoutes, { store: o.store });

@@ -3,8 +3,9 @@ import type { ShopStore } from '../src/db/types.js';
 import { counts, createTestShop, type TestShop } from './helpers.js';
 
 /**
- * When the database is away (a PostgreSQL restart, a dropped connection, a locked SQLite file),
- * POST /buy answers 503 with Retry-After — not a 500 — and writes nothing. The chaos run saw
+ * When the database stays away (a PostgreSQL restart, a dropped connection, a locked SQLite file)
+ * past the ride-through deadline, POST /buy answers 503 with Retry-After — not a 500 — and writes
+ * nothing. The chaos run saw
  * 500s here during its PostgreSQL restart.
  */
 describe('the database is away', () => {
@@ -39,6 +40,8 @@ describe('the database is away', () => {
       stripe: { publishableKey: 'pk_test_x', jsUrl: 'http://127.0.0.1:12111/v3', testMode: true },
       rateLimitPerMinute: 0,
       logger: false,
+      // The ride-through (test/ride-through.test.ts) gives up after this: then the 503.
+      rideThroughMs: 200,
     });
   });
   afterAll(async () => {

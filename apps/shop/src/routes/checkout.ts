@@ -12,6 +12,7 @@ import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
 import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
+import { rideThrough } from '../db/away.js';
 
 export interface CheckoutOptions {
   store: ShopStore;
@@ -24,6 +25,8 @@ export interface CheckoutOptions {
   rateLimitPerMinute: number;
   /** Bytes; a larger body is answered 413. */
   bodyLimit: number;
+  /** Default RIDE_THROUGH_MS (sales/place-order.ts). */
+  rideThroughMs?: number;
 }
 
 interface BuyBody {
@@ -42,7 +45,7 @@ declare module 'fastify' {
 const FORM_KEY = new RegExp(FORM_KEY_PATTERN);
 
 async function findProduct(store: ShopStore, permalink: string): Promise<Product | null> {
-  return PERMALINK.test(permalink) ? store.getProduct(permalink) : null;
+  return PERMALINK.test(permalink) ? rideThrough(() => store.getProduct(permalink)) : null;
 }
 
 export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): Promise<void> {

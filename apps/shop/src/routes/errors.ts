@@ -4,6 +4,7 @@
  * logged and answered 500 without details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseAway } from '../db/away.js';
 import { notFoundPage } from '../views/pickup.js';
 import { validationMessage } from './schemas.js';
 
@@ -13,19 +14,6 @@ const MESSAGES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty: send {"stripeToken": "tok_…", "email": "…"}.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body.',
 };
-
-/**
- * The database is away (restarting, unreachable, locked): a 503 with Retry-After, not a 500 —
- * nothing was written (the sale and its job share one transaction) and trying again will work.
- */
-const DATABASE_AWAY = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
-
-function databaseAway(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (e.code && DATABASE_AWAY.has(e.code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(e.message ?? '');
-}
 
 function wantsHtml(req: FastifyRequest): boolean {
   return req.method === 'GET' && /text\/html/.test(req.headers.accept ?? '');

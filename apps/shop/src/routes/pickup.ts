@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Product, Sale, ShopStore } from '../db/types.js';
 import { isGuid } from '../sales/guid.js';
 import { notFoundPage, pickupPage } from '../views/pickup.js';
+import { rideThrough } from '../db/away.js';
 
 const DOWNLOADS = new URL('../../downloads/', import.meta.url);
 const FILE_NAME = /^[a-z0-9][a-z0-9._-]{0,100}$/;
@@ -11,9 +12,9 @@ export async function pickupRoutes(app: FastifyInstance, o: { store: ShopStore }
   /** The finished sale and its product, or null (unknown guid, not finished). */
   async function finished(guid: string): Promise<{ sale: Sale; product: Product } | null> {
     if (!isGuid(guid)) return null;
-    const sale = await o.store.getSale(guid);
+    const sale = await rideThrough(() => o.store.getSale(guid));
     if (sale?.state !== 'finished') return null;
-    const product = await o.store.getProduct(sale.productPermalink);
+    const product = await rideThrough(() => o.store.getProduct(sale.productPermalink));
     return product ? { sale, product } : null;
   }
   const notFound = (reply: FastifyReply) =>

@@ -172,6 +172,23 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect(await errand.admin.getJob(b.id)).toBeNull();
     });
 
+    it('cancels a job from its page after confirmation, and shows it cancelled', async () => {
+      const [a] = await errand.enqueueMany([noop.with({ n: 7 }, { queue: 'cancelq', delayMs: 3_600_000 })]);
+      const before = await s.get(`/jobs/${a.id}`);
+      expect(before.body).toContain(`/jobs/${a.id}/cancel`);
+      const ask = await s.post(`/jobs/${a.id}/cancel`, {});
+      expect(ask.statusCode).toBe(200);
+      expect(ask.body).toContain('be cancelled');
+      expect((await errand.admin.getJob(a.id))?.state).toBe('scheduled');
+      const res = await s.post(`/jobs/${a.id}/cancel`, { confirmed: '1' });
+      expect(res.statusCode).toBe(303);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('cancelled');
+      const page = await s.get(String(res.headers.location).replace('/admin', ''));
+      expect(page.body).toContain('1 of 1 job cancelled');
+      expect(page.body).toContain('badge-cancelled');
+      expect((await s.get('/jobs?state=cancelled')).body).toContain(`/jobs/${a.id}`);
+    });
+
     it('bulk: acts on selected ids and on every job matching a filter, after confirmation', async () => {
       const jobs = await errand.enqueueMany(
         Array.from({ length: 6 }, (_, i) => noop.with({ n: i, email: i < 3 ? `match-${i}@example.com` : `other-${i}@example.com` }, { queue: 'bulkq', delayMs: 3_600_000 })),

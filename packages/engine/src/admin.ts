@@ -1,5 +1,6 @@
 import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
 import { ErrandError } from './errors.js';
+import type { ErrandEmitter } from './events.js';
 import { JOB_STATES, type JobRecord, type JobState } from './types.js';
 
 export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo };
@@ -12,7 +13,10 @@ export const BULK_LIMIT = 10_000;
  * pages are keyset-paged, bulk actions are limited — so it stays quick with millions of jobs.
  */
 export class Admin {
-  constructor(private readonly driver: Driver) {}
+  constructor(
+    private readonly driver: Driver,
+    private readonly events?: ErrandEmitter,
+  ) {}
 
   /** Jobs per state, each capped at `cap` (default 100,000): show "100,000+" at the cap. */
   stateCounts(cap = 100_000): Promise<Record<JobState, number>> {
@@ -44,14 +48,27 @@ export class Admin {
     return this.driver.discardJobs(ids, message);
   }
 
+  /**
+   * Cancel jobs that have not finished: scheduled, available and retryable ones never run; a
+   * running one ends `cancelled` and its worker aborts `ctx.signal` (reason ERRAND_CANCELLED) at
+   * its next heartbeat. Never retried (an operator's `retry` may still run it again). Returns the
+   * ids that changed; finished jobs are left alone.
+   */
+  async cancelJobs(ids: number[], message = 'cancelled from the console'): Promise<number[]> {
+    const jobs = await this.driver.cancelJobs(ids, message);
+    if (jobs.length) this.events?.emit('job:cancelled', { jobs });
+    return jobs.map((j) => j.id);
+  }
+
   delete(ids: number[]): Promise<number[]> {
     return this.driver.deleteJobs(ids);
   }
 
   /** Apply an action to every job matching a filter (at most BULK_LIMIT per call). */
-  async bulk(action: 'retry' | 'discard' | 'delete', filter: JobFilter): Promise<number[]> {
+  async bulk(action: 'retry' | 'discard' | 'delete' | 'cancel', filter: JobFilter): Promise<number[]> {
     assertState(filter.state);
     const ids = await this.driver.selectJobIds(filter, BULK_LIMIT);
+    if (action === 'cancel') return this.cancelJobs(ids);
     return action === 'retry' ? this.retry(ids) : action === 'discard' ? this.discard(ids) : this.delete(ids);
   }
 

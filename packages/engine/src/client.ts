@@ -117,7 +117,7 @@ export class Errand<Tx extends Transaction = Transaction> {
     this.localWake.setMaxListeners(1000);
     for (const job of options.jobs ?? []) this.register(job);
     this.register(delayJob as JobDefinition<any>);
-    this.admin = new Admin(driver);
+    this.admin = new Admin(driver, this.events);
     logEvents(this.events, logger);
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ErrandError } from './errors.js';
 import type { ClaimedJob } from './types.js';
 
 /**
@@ -18,6 +19,10 @@ export interface ErrandEvents {
   'job:retry': { job: ClaimedJob; workerId: string; retryInMs: number; error: Error };
   /** A job will not run again: attempts exhausted, or a permanent failure. */
   'job:dead': { job: ClaimedJob; workerId: string; error: Error };
+  /** An operator cancelled these jobs (admin API / console), in the process that cancelled them. */
+  'job:cancelled': { jobs: { id: number; name: string; queue: string }[] };
+  /** A running attempt was stopped on its worker because its job was cancelled (`reason.code` ERRAND_CANCELLED). */
+  'job:aborted': { job: ClaimedJob; workerId: string; durationMs: number; reason: ErrandError };
   /** Jobs whose lease ran out were made available again (or dead, out of attempts). */
   'job:rescued': { jobs: { id: number; name: string; queue: string; state: string; lockedBy: string | null }[] };
   /** A worker started fetching. */

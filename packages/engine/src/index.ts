@@ -23,7 +23,7 @@ export type { Handler, JobContext, JobDefinition, JobDefinitionInput, JobRequest
 export { loadMigrations, runPostgresMigrations, runSqliteMigrations } from './migrations.js';
 export type { Migration, MigrationOptions, PostgresMigrationOptions } from './migrations.js';
 export type { JsonPayload, JsonPayloadCheck } from './payload.js';
-export { JOB_STATES } from './types.js';
+export { FINISHED_STATES, JOB_STATES } from './types.js';
 export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json } from './types.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
 export { parseQueues, Worker } from './worker/worker.js';

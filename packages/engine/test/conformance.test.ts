@@ -470,6 +470,68 @@ for (const target of DRIVERS) {
       expect(counts.available).toBeGreaterThanOrEqual(1);
     });
 
+    it('cancels waiting jobs: never claimed, unique key released, finished jobs left alone, retry brings one back', async () => {
+      const j = job<{ n: number }>(() => {});
+      const [now, later, keyed] = await errand.enqueueMany([j.with({ n: 1 }), j.with({ n: 2 }, { delayMs: 60_000 }), j.with({ n: 3 }, { uniqueKey: uniq('k') })]);
+      const done = await errand.enqueue(j, { n: 4 });
+      await errand.drain({ queue: j.queue, limit: 0 });
+      const [ran] = await driverOf(errand).claimJobs(j.queue!, 1, 'w', 1000);
+      expect(ran.id).toBe(now.id);
+      await driverOf(errand).completeJobs([ran.id], 'w');
+      const events: number[][] = [];
+      const off = errand.on('job:cancelled', (e) => events.push(e.jobs.map((x) => x.id)));
+      const changed = await errand.admin.cancelJobs([now.id, later.id, keyed.id, done.id, 999_999_999]);
+      off();
+      expect(changed.sort((a, b) => a - b)).toEqual([later.id, keyed.id, done.id]);
+      expect(events).toEqual([changed]);
+      expect(await errand.admin.getJob(now.id)).toMatchObject({ state: 'completed' });
+      const rec = await errand.admin.getJob(later.id);
+      expect(rec).toMatchObject({ state: 'cancelled' });
+      expect(rec?.finishedAt).toBeInstanceOf(Date);
+      expect(rec?.errors.at(-1)).toMatchObject({ kind: 'cancelled', message: 'cancelled from the console' });
+      expect(await driverOf(errand).claimJobs(j.queue!, 10, 'w', 1000)).toEqual([]);
+      const again = await errand.enqueue(j, { n: 3 }, { uniqueKey: keyed.uniqueKey! });
+      expect(again).toMatchObject({ inserted: true });
+      expect((await errand.admin.stateCounts()).cancelled).toBeGreaterThanOrEqual(3);
+      expect((await errand.admin.listJobs({ state: 'cancelled', name: j.name, limit: 10 })).jobs.map((r) => r.id)).toEqual([done.id, keyed.id, later.id]);
+      expect(await errand.admin.retry([later.id])).toEqual([later.id]);
+      expect(await errand.admin.getJob(later.id)).toMatchObject({ state: 'available' });
+      expect(await errand.admin.bulk('cancel', { state: 'available', name: j.name })).toHaveLength(2);
+    });
+
+    it('cancels a running job: its signal aborts within a heartbeat, it ends cancelled and is never retried', async () => {
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const reasons: unknown[] = [];
+      const j = job<null>(async (_p, ctx) => {
+        started();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        reasons.push(ctx.signal.reason);
+        throw ctx.signal.reason;
+      });
+      const enq = await errand.enqueue(j, null);
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 600, pollMs: 50 });
+      const aborted = waitForEvent(errand, 'job:aborted', (e) => e.job.id === enq.id);
+      let failures = 0;
+      const off = errand.on('job:failure', (e) => {
+        if (e.job.id === enq.id) failures++;
+      });
+      await w.start();
+      await running;
+      const t0 = Date.now();
+      expect(await errand.admin.cancelJobs([enq.id], 'stop it')).toEqual([enq.id]);
+      const e = await aborted;
+      expect(Date.now() - t0).toBeLessThan(600);
+      expect(e.reason.code).toBe('ERRAND_CANCELLED');
+      await w.stop();
+      off();
+      expect(failures).toBe(0);
+      expect((reasons[0] as ErrandError).code).toBe('ERRAND_CANCELLED');
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'cancelled', attempt: 1 });
+      expect(rec?.errors.map((x) => x.kind)).toEqual(['cancelled']);
+    });
+
     it('counts processed and failed per minute for the dashboard, and lists live workers', async () => {
       const ok = job<null>(() => {});
       const bad = job<null>(

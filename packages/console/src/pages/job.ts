@@ -103,6 +103,8 @@ export function timeline(job: JobRecord): Moment[] {
     const what =
       e.kind === 'discarded'
         ? 'Discarded'
+        : e.kind === 'cancelled'
+          ? 'Cancelled'
         : e.kind === 'lease_expired'
           ? `Attempt ${e.attempt} lost (lease expired), rescued`
           : e.kind === 'timeout'
@@ -113,6 +115,7 @@ export function timeline(job: JobRecord): Moment[] {
   if (job.attemptedAt) m.push({ at: job.attemptedAt, what: `Attempt ${job.attempt} started`, kind: 'info' });
   if (job.state === 'completed' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Completed', kind: 'ok' });
   if (job.state === 'dead' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Dead: will not run again', kind: 'fail' });
+  if (job.state === 'cancelled' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Cancelled: will not run again', kind: 'fail' });
   if (job.state === 'retryable') m.push({ at: job.runAt, what: 'Retry scheduled', kind: 'wait' });
   if (job.state === 'scheduled') m.push({ at: job.runAt, what: 'Scheduled to run', kind: 'wait' });
   if (job.state === 'available') m.push({ at: job.runAt, what: 'Available since', kind: 'wait' });

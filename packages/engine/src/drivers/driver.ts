@@ -104,6 +104,12 @@ export interface RescuedJob {
   lockedBy: string | null;
 }
 
+export interface CancelledJob {
+  id: number;
+  queue: string;
+  name: string;
+}
+
 export interface Driver {
   /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
   readonly dialect: string;
@@ -137,6 +143,8 @@ export interface Driver {
   releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void>;
   /** Renew leases; returns the ids still held by this worker. */
   heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]>;
+  /** Of `ids` (held by `workerId`, lost at a heartbeat), the ones an operator cancelled. */
+  findCancelled(workerId: string, ids: number[]): Promise<number[]>;
   registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void>;
   deregisterWorker(id: string): Promise<void>;
   rescueExpired(): Promise<RescuedJob[]>;
@@ -161,6 +169,8 @@ export interface Driver {
   selectJobIds(filter: JobFilter, limit: number): Promise<number[]>;
   retryJobs(ids: number[]): Promise<number[]>;
   discardJobs(ids: number[], message: string): Promise<number[]>;
+  /** Unfinished jobs (waiting or running) become cancelled; returns the ones that changed. */
+  cancelJobs(ids: number[], message: string): Promise<CancelledJob[]>;
   deleteJobs(ids: number[]): Promise<number[]>;
   setQueuePaused(queue: string, paused: boolean): Promise<void>;
   listWorkers(aliveWithinMs: number): Promise<WorkerInfo[]>;

@@ -2,6 +2,7 @@ import { ErrandError } from '../errors.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../types.js';
 import { JOB_STATES } from '../types.js';
 import {
+  type CancelledJob,
   type JobPage, type JobPageRequest, type NewJob, type QueueCounts, type RescuedJob, type ThroughputPoint, WALK_LIMIT, type WorkerInfo,
 } from './driver.js';
 
@@ -86,6 +87,16 @@ export interface RescuedRow {
   name: string;
   state: JobState;
   locked_by: string | null;
+}
+
+export interface CancelledRow {
+  id: Int;
+  queue: string;
+  name: string;
+}
+
+export function toCancelled(r: CancelledRow): CancelledJob {
+  return { id: Number(r.id), queue: r.queue, name: r.name };
 }
 
 export interface StateCountRow {

@@ -22,10 +22,19 @@ export class LeaseLostAbort extends ErrandError {
   }
 }
 
+export class CancelledAbort extends ErrandError {
+  constructor() {
+    super('ERRAND_CANCELLED', 'the job was cancelled by an operator; it will not run again');
+    this.name = 'CancelledAbort';
+  }
+}
+
 export type Outcome =
   | { kind: 'success'; durationMs: number }
   | { kind: 'failure'; durationMs: number; error: Error; next: 'retryable' | 'dead'; retryInMs: number; record: AttemptError }
-  | { kind: 'released'; durationMs: number; reason: ShutdownAbort | LeaseLostAbort };
+  | { kind: 'released'; durationMs: number; reason: ShutdownAbort | LeaseLostAbort }
+  /** Cancelled while it ran: the database already says so; nothing is written. */
+  | { kind: 'cancelled'; durationMs: number; reason: CancelledAbort };
 
 export interface ExecuteDeps {
   registry: ReadonlyMap<string, JobDefinition<any>>;
@@ -115,6 +124,10 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
     const durationMs = performance.now() - started;
     const reason = attempt.reason; // undefined unless aborted
     if (reason instanceof ShutdownAbort || reason instanceof LeaseLostAbort) return { kind: 'released', durationMs, reason };
+    if (reason instanceof CancelledAbort) {
+      deps.events.emit('job:aborted', { job, workerId: deps.workerId, durationMs, reason });
+      return { kind: 'cancelled', durationMs, reason };
+    }
     const error = toError(reason instanceof JobTimeoutError ? reason : thrown);
     const permanent = error instanceof PermanentError;
     const exhausted = job.attempt >= job.maxAttempts;

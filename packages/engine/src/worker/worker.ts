@@ -165,7 +165,7 @@ export class Worker {
     return this;
   }
 
-  /** Renew the leases of every job this worker holds; abort the ones it lost. */
+  /** Renew the leases of every job this worker holds; abort the ones it lost or that were cancelled. */
   private async beat(): Promise<void> {
     // One heartbeat at a time: when the database is slow, ticks must not pile up behind it.
     if (this.beating) return;
@@ -184,7 +184,10 @@ export class Worker {
     if (held.length === 0) return;
     const still = new Set(await driver.heartbeat(this.id, held, this.leaseMs));
     const lost = new Set(held.filter((id) => !still.has(id)));
-    if (lost.size) for (const r of this.runners) r.leaseLost(lost);
+    if (lost.size === 0) return;
+    // Rare: a job was rescued elsewhere or cancelled by an operator. One more read tells which.
+    const cancelled = new Set(await driver.findCancelled(this.id, [...lost]).catch(() => []));
+    for (const r of this.runners) r.leaseLost(lost, cancelled);
   }
 
   /** Graceful stop; resolves when every job is finished or released. Safe to call twice. */

@@ -3,20 +3,20 @@ import { runPostgresMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { PgClient, PgPool, PgQueryable } from '../connections.js';
 import type {
-  Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow, stateCounts,
-  type ThroughputRow, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
+  type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'fail', 'release', 'heartbeat', 'register_worker',
+  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
   'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
-  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_delete', 'admin_pause',
+  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
@@ -156,6 +156,11 @@ export class PostgresDriver implements Driver {
     return toIds((await this.q<IdRow>('heartbeat', [workerId, leaseMs, ids])).rows);
   }
 
+  async findCancelled(workerId: string, ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return toIds((await this.q<IdRow>('find_cancelled', [workerId, ids])).rows);
+  }
+
   async registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void> {
     await this.q('register_worker', [info.id, info.host, info.pid, JSON.stringify(info.queues), info.running]);
   }
@@ -293,6 +298,11 @@ export class PostgresDriver implements Driver {
   async discardJobs(ids: number[], message: string): Promise<number[]> {
     if (ids.length === 0) return [];
     return toIds((await this.q<IdRow>('admin_discard', [ids, message])).rows);
+  }
+
+  async cancelJobs(ids: number[], message: string): Promise<CancelledJob[]> {
+    if (ids.length === 0) return [];
+    return (await this.q<CancelledRow>('admin_cancel', [ids, message])).rows.map(toCancelled);
   }
 
   async deleteJobs(ids: number[]): Promise<number[]> {

@@ -3,20 +3,20 @@ import { runSqliteMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { SqliteDatabase, SqliteStatement } from '../connections.js';
 import type {
-  Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   type PagePlan, pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow,
-  stateCounts, type ThroughputRow, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
+  stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'count_stats', 'fail', 'release', 'heartbeat',
+  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
   'register_worker', 'deregister_worker', 'rescue', 'promote', 'prune_jobs', 'prune_stats', 'prune_workers', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
-  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_delete', 'admin_pause',
+  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
@@ -151,6 +151,11 @@ export class SqliteDriver implements Driver {
     return toIds(this.all<IdRow>('heartbeat', { ids: JSON.stringify(ids), worker: workerId, lease_ms: leaseMs, now: Date.now() }));
   }
 
+  async findCancelled(workerId: string, ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return toIds(this.all<IdRow>('find_cancelled', { ids: JSON.stringify(ids), worker: workerId }));
+  }
+
   async registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void> {
     this.run('register_worker', { ...info, queues: JSON.stringify(info.queues), now: Date.now() });
   }
@@ -228,6 +233,10 @@ export class SqliteDriver implements Driver {
 
   async discardJobs(ids: number[], message: string): Promise<number[]> {
     return ids.length ? toIds(this.all<IdRow>('admin_discard', { ids: JSON.stringify(ids), now: Date.now(), message })) : [];
+  }
+
+  async cancelJobs(ids: number[], message: string): Promise<CancelledJob[]> {
+    return ids.length ? this.all<CancelledRow>('admin_cancel', { ids: JSON.stringify(ids), now: Date.now(), message }).map(toCancelled) : [];
   }
 
   async deleteJobs(ids: number[]): Promise<number[]> {

@@ -8,6 +8,13 @@ export const XSS_SCRIPT = '<script>alert(1)</script>';
 export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
 
 const noop = defineJob<{ n?: number; email?: string; note?: string }>({ name: 'noop', handler: async () => {}, maxAttempts: 1 });
+const reporter = defineJob<{ n: number }>({
+  name: 'reporter',
+  handler: async (p, ctx) => {
+    ctx.progress({ done: p.n, of: 10 });
+    return { total: p.n * 2, note: '<b>x</b>' };
+  },
+});
 const evil = defineJob<{ note: string }>({
   name: 'evil',
   maxAttempts: 1,
@@ -30,7 +37,7 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       backend = await makeBackend();
       h = await harness(backend.url, { sections: [notes] });
       errand = h.errand;
-      errand.register(noop).register(evil);
+      errand.register(noop).register(evil).register(reporter);
       const [dead] = await errand.enqueueMany([evil.with({ note: `${XSS_SCRIPT} ${XSS_ATTR}` })]);
       await errand.drain();
       deadId = dead.id;
@@ -187,6 +194,25 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect(page.body).toContain('1 of 1 job cancelled');
       expect(page.body).toContain('badge-cancelled');
       expect((await s.get('/jobs?state=cancelled')).body).toContain(`/jobs/${a.id}`);
+    });
+
+    it('shows a completed job’s result and last progress, and an unfinished job’s progress live', async () => {
+      const [done] = await errand.enqueueMany([reporter.with({ n: 4 }, { queue: 'reportq' })]);
+      await errand.drain({ queue: 'reportq' });
+      const page = await s.get(`/jobs/${done.id}`);
+      expect(page.body).toContain('<h2>Result</h2>');
+      expect(page.body).toContain('&quot;total&quot;: 8');
+      expect(page.body).toContain('&lt;b&gt;x&lt;/b&gt;');
+      expect(page.body).toContain('&quot;done&quot;: 4');
+      expect(page.body).not.toContain('data-src=');
+      const [waiting] = await errand.enqueueMany([reporter.with({ n: 1 }, { queue: 'reportq', delayMs: 3_600_000 })]);
+      const live = await s.get(`/jobs/${waiting.id}`);
+      expect(live.body).toContain(`data-src="/admin/api/jobs/${waiting.id}"`);
+      expect(live.body).toContain('none reported yet');
+      const api = await s.get(`/api/jobs/${waiting.id}`);
+      expect(api.statusCode).toBe(200);
+      expect(JSON.parse(api.body)).toEqual({ id: waiting.id, state: 'scheduled', attempt: 0, progress: null });
+      expect((await s.get('/api/jobs/999999999')).statusCode).toBe(404);
     });
 
     it('bulk: acts on selected ids and on every job matching a filter, after confirmation', async () => {

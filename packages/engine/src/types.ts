@@ -61,6 +61,13 @@ export interface JobRecord {
   attemptedAt: Date | null;
   finishedAt: Date | null;
   errors: AttemptError[];
+  /**
+   * The handler's return value, stored with the completion (null when it returned nothing, and in
+   * `listJobs` pages, which leave it out; `getJob` has it).
+   */
+  result: Json | null;
+  /** The last `ctx.progress(value)` written (null when none, and in `listJobs` pages). */
+  progress: Json | null;
 }
 
 /**
@@ -72,9 +79,12 @@ export interface JobRecord {
  * - 'lease_expired': the worker stopped renewing its lease (it died) and the job was rescued;
  * - 'shutdown':      a stopping worker released the job unfinished (the attempt is not counted);
  * - 'discarded':     an operator discarded the job (console / admin API);
- * - 'cancelled':     an operator cancelled the job (console / admin API `cancelJobs`).
+ * - 'cancelled':     an operator cancelled the job (console / admin API `cancelJobs`);
+ * - 'bad_result':    the handler returned a value that is not JSON or is past the size limit
+ *                    (the job went straight to dead: rerunning would return the same).
  */
-export type AttemptErrorKind = 'error' | 'permanent' | 'timeout' | 'unknown_job' | 'lease_expired' | 'shutdown' | 'discarded' | 'cancelled';
+export type AttemptErrorKind =
+  | 'error' | 'permanent' | 'timeout' | 'unknown_job' | 'lease_expired' | 'shutdown' | 'discarded' | 'cancelled' | 'bad_result';
 
 /** One failed attempt, kept on the job. */
 export interface AttemptError {

@@ -532,6 +532,99 @@ for (const target of DRIVERS) {
       expect(rec?.errors.map((x) => x.kind)).toEqual(['cancelled']);
     });
 
+    it('stores a handler’s JSON result with the completed job; getJob and waitForJob return it', async () => {
+      const j = job<{ n: number }>((p) => (p.n === 0 ? undefined : { doubled: p.n * 2, text: 'é✓', list: [1, null] }));
+      const [a, b] = await errand.enqueueMany([j.with({ n: 21 }), j.with({ n: 0 })]);
+      const waiting = errand.waitForJob(a.id, { timeoutMs: 5000 });
+      const w = errand.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+      await w.start();
+      const rec = await waiting;
+      expect(rec).toMatchObject({ state: 'completed', result: { doubled: 42, text: 'é✓', list: [1, null] } });
+      expect(await errand.waitForJob(b.id, { timeoutMs: 5000 })).toMatchObject({ state: 'completed', result: null });
+      await w.stop();
+      expect((await errand.getJob(a.id))?.result).toEqual({ doubled: 42, text: 'é✓', list: [1, null] });
+      // A top-level string result round-trips too (drain's completion path).
+      const s1 = job<null>(() => 'plain "text"');
+      const e = await errand.enqueue(s1, null);
+      await errand.drain({ queue: s1.queue });
+      expect((await errand.getJob(e.id))?.result).toBe('plain "text"');
+    });
+
+    it('fails a job whose result is too large or not JSON, dead with a clear error', async () => {
+      const small = await createErrand({ databaseUrl: url, logger, maxResultBytes: 100 });
+      try {
+        const big = defineJob<null>({ name: uniq('big'), queue: uniq('q'), handler: () => ({ s: 'x'.repeat(200) }) });
+        const odd = defineJob<null>({ name: uniq('odd'), queue: big.queue, handler: () => ({ at: new Date(0) }) });
+        small.register(big).register(odd);
+        const [x, y] = await small.enqueueMany([big.with(null), odd.with(null)]);
+        const ran = await small.drain({ queue: big.queue });
+        expect(ran.map((r) => r.outcome)).toEqual(['dead', 'dead']);
+        const bx = await small.getJob(x.id);
+        expect(bx).toMatchObject({ state: 'dead', result: null, attempt: 1 });
+        expect(bx?.errors[0]).toMatchObject({ kind: 'bad_result' });
+        expect(bx?.errors[0].message).toMatch(/result of 208 bytes of JSON, past the limit of 100 \(maxResultBytes\)/);
+        expect((await small.getJob(y.id))?.errors[0].message).toMatch(/result\.at is a Date/);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('waitForJob times out, honours its signal, and refuses an unknown id', async () => {
+      const j = job<null>(() => {});
+      const enq = await errand.enqueue(j, null, { delayMs: 60_000 });
+      await expect(errand.waitForJob(enq.id, { timeoutMs: 80 })).rejects.toMatchObject({ code: 'ERRAND_WAIT_TIMEOUT' });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error('gave up')), 50);
+      await expect(errand.waitForJob(enq.id, { signal: ac.signal })).rejects.toThrow('gave up');
+      await expect(errand.waitForJob(999_999_999)).rejects.toMatchObject({ code: 'ERRAND_NOT_FOUND' });
+      await errand.admin.cancelJobs([enq.id]);
+      expect(await errand.waitForJob(enq.id)).toMatchObject({ state: 'cancelled' });
+    });
+
+    it('stores progress throttled while a job runs, keeps the last value, and refuses a bad one', async () => {
+      const p = await createErrand({ databaseUrl: url, logger, progressThrottleMs: 200 });
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const writes: number[] = [];
+        const driver = driverOf(p);
+        const setProgress = driver.setProgress.bind(driver);
+        driver.setProgress = (id, w, json) => {
+          writes.push(Number(json));
+          return setProgress(id, w, json);
+        };
+        const errors: string[] = [];
+        const j = defineJob<null>({
+          name: uniq('prog'),
+          queue: uniq('q'),
+          handler: async (_x, ctx) => {
+            for (let i = 1; i <= 100; i++) ctx.progress(i); // chatty: one write now, one trailing
+            try {
+              ctx.progress({ big: 'x'.repeat(5000) });
+            } catch (err) {
+              errors.push((err as ErrandError).code);
+            }
+            await gate;
+            ctx.progress({ step: 'last', done: 3 });
+            return 'ok';
+          },
+        });
+        p.register(j);
+        const enq = await p.enqueue(j, null);
+        const w = p.worker({ queues: { [j.queue!]: 1 }, pollMs: 50 });
+        await w.start();
+        await eventually(async () => (await p.getJob(enq.id))?.progress === 100, 3000, 'progress 100 stored');
+        expect(writes).toEqual([1, 100]);
+        expect(errors).toEqual(['ERRAND_BAD_PROGRESS']);
+        release();
+        const rec = await p.waitForJob(enq.id, { timeoutMs: 5000 });
+        await w.stop();
+        expect(rec).toMatchObject({ state: 'completed', result: 'ok', progress: { step: 'last', done: 3 } });
+      } finally {
+        await p.close();
+      }
+    });
+
     it('counts processed and failed per minute for the dashboard, and lists live workers', async () => {
       const ok = job<null>(() => {});
       const bad = job<null>(

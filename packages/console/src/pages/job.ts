@@ -48,6 +48,14 @@ export async function jobPage(deps: Deps, ctx: PageContext, id: number, notice: 
   )}</ol>
 </section>
 </div>
+${progressCard(ctx, job)}${
+  job.state === 'completed' && job.result !== null
+    ? html`<section class="card">
+<div class="card-head"><h2>Result</h2><span class="muted small">JSON, what the handler returned</span></div>
+<pre class="payload mono">${JSON.stringify(job.result, null, 2)}</pre>
+</section>`
+    : ''
+}
 <section class="card">
 <div class="card-head"><h2>Payload</h2><span class="muted small">JSON</span></div>
 <pre class="payload mono">${JSON.stringify(job.payload, null, 2)}</pre>
@@ -61,6 +69,24 @@ ${
 }
 </section>`;
   return layout(ctx, 'jobs', `${job.name} #${job.id}`, body, notice);
+}
+
+const UNFINISHED = new Set(['scheduled', 'available', 'running', 'retryable']);
+
+/**
+ * The last progress report; while the job is unfinished the card polls /api/jobs/:id (console.js)
+ * and updates itself, reloading the page when the state changes.
+ */
+function progressCard(ctx: PageContext, job: JobRecord): Html {
+  const live = UNFINISHED.has(job.state);
+  if (!live && job.progress === null) return html``;
+  const value = job.progress;
+  const pct = typeof value === 'number' && value >= 0 && value <= 100 ? value : null;
+  return html`<section class="card" id="job-live"${live ? html` data-src="${ctx.base}/api/jobs/${job.id}" data-state="${job.state}"` : ''}>
+<div class="card-head"><h2>Progress</h2><span class="muted small">${live ? 'live: ctx.progress(value), updated every 2 s' : 'last reported'}</span></div>
+<progress max="100" data-progress-bar${pct === null ? html` hidden` : html` value="${pct}"`}></progress>
+<pre class="payload mono" data-progress>${value === null ? 'none reported yet' : JSON.stringify(value, null, 2)}</pre>
+</section>`;
 }
 
 function stateLine(job: JobRecord, now: Date): Html {

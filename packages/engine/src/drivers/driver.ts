@@ -137,7 +137,14 @@ export interface Driver {
   inTransaction?(tx?: unknown): boolean | null;
   /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
   claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
-  completeJobs(ids: number[], workerId: string): Promise<void>;
+  /**
+   * Mark jobs completed. `results`, when given, is aligned with `ids`: each job's result as JSON
+   * text, or null for none. Without it (no handler of the batch returned a value) the statement
+   * is the one it has always been.
+   */
+  completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void>;
+  /** Store a running job's latest progress report (JSON text); nothing if it is no longer ours and running. */
+  setProgress(id: number, workerId: string, progress: string): Promise<void>;
   failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void>;
   /** Give jobs back at once; `uncount` undoes the attempt that never really ran. */
   releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void>;

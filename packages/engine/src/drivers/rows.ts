@@ -62,6 +62,9 @@ export interface JobRow extends ClaimedRow {
   finished_at: Time | null;
   errors?: string;
   last_error?: string | null;
+  /** admin_get_job.sql only (pages leave them out). */
+  result?: string | null;
+  progress?: string | null;
   /** PostgreSQL pages by microseconds, finer than a Date holds. */
   cursor_us?: Int;
 }
@@ -204,6 +207,8 @@ export function toRecord(r: JobRow): JobRecord {
     attemptedAt: toDateOrNull(r.attempted_at),
     finishedAt: toDateOrNull(r.finished_at),
     errors,
+    result: r.result === null || r.result === undefined ? null : json<Json>(r.result),
+    progress: r.progress === null || r.progress === undefined ? null : json<Json>(r.progress),
   };
 }
 

@@ -167,7 +167,7 @@ export class QueueRunner {
   private async run(job: ClaimedJob, attempt: Attempt): Promise<void> {
     const outcome = await executeJob(job, this.deps, attempt);
     this.running.delete(job.id);
-    if (outcome.kind === 'success') this.completer.complete(job.id);
+    if (outcome.kind === 'success') this.completer.complete(job.id, outcome.result);
     else if (outcome.kind === 'failure') {
       this.completer.fail({ id: job.id, next: outcome.next, retryInMs: outcome.retryInMs, error: outcome.record });
     } else if (outcome.reason instanceof ShutdownAbort) {

@@ -40,6 +40,10 @@ export interface WorkerDeps {
   logger: Logger;
   /** Subscribe to in-process wake-ups (enqueues from this process). */
   onLocalWake: (listener: (queue: string) => void) => () => void;
+  /** Largest result stored (createErrand's `maxResultBytes`). */
+  maxResultBytes?: number;
+  /** Least time between two progress writes of one job (createErrand's `progressThrottleMs`). */
+  progressThrottleMs?: number;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
@@ -96,7 +100,10 @@ export class Worker {
     this.completer.onWritten = () => {
       if (this.state === 'running') for (const r of this.runners) r.resume();
     };
-    const execDeps = { registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id };
+    const execDeps = {
+      registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id,
+      driver: deps.driver, maxResultBytes: deps.maxResultBytes, progressThrottleMs: deps.progressThrottleMs,
+    };
     this.runners = Object.entries(this.queues).map(
       ([queue, concurrency]) =>
         new QueueRunner(

@@ -13,7 +13,7 @@ import {
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
+  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
   'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
@@ -137,8 +137,13 @@ export class PostgresDriver implements Driver {
     return rows.map(toClaimed).sort(byClaimOrder);
   }
 
-  async completeJobs(ids: number[], workerId: string): Promise<void> {
-    await this.q('complete', [ids, workerId]);
+  async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
+    if (results) await this.q('complete_results', [ids, workerId, results]);
+    else await this.q('complete', [ids, workerId]);
+  }
+
+  async setProgress(id: number, workerId: string, progress: string): Promise<void> {
+    await this.q('set_progress', [id, workerId, progress]);
   }
 
   async failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void> {

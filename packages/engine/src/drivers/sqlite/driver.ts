@@ -13,7 +13,7 @@ import {
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
+  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_result', 'set_progress', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
   'register_worker', 'deregister_worker', 'rescue', 'promote', 'prune_jobs', 'prune_stats', 'prune_workers', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
@@ -116,12 +116,28 @@ export class SqliteDriver implements Driver {
     return rows.map(toClaimed).sort(byClaimOrder);
   }
 
-  async completeJobs(ids: number[], workerId: string): Promise<void> {
+  async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => {
-      const rows = this.all<QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now });
+      if (!results) {
+        this.countStats(this.all<QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now }), now, workerId, 'processed');
+        return;
+      }
+      // Jobs with a result one statement each (in-process: no round trips), the rest in one.
+      const plain: number[] = [];
+      const rows: QueueRow[] = [];
+      ids.forEach((id, i) => {
+        const result = results[i];
+        if (result === null || result === undefined) plain.push(id);
+        else rows.push(...this.all<QueueRow>('complete_result', { id, worker: workerId, now, result }));
+      });
+      if (plain.length) rows.push(...this.all<QueueRow>('complete', { ids: JSON.stringify(plain), worker: workerId, now }));
       this.countStats(rows, now, workerId, 'processed');
     }).immediate();
+  }
+
+  async setProgress(id: number, workerId: string, progress: string): Promise<void> {
+    this.run('set_progress', { id, worker: workerId, progress });
   }
 
   private countStats(rows: QueueRow[], now: number, workerId: string, field: 'processed' | 'failed') {

@@ -1,4 +1,4 @@
-import { defineJob, type Errand } from 'errand';
+import { createErrand, defineJob, defineSchedule, type Errand } from 'errand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, waitForEvent } from '../../engine/test/helpers/signals.js';
 import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.js';
@@ -213,6 +213,36 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect(api.statusCode).toBe(200);
       expect(JSON.parse(api.body)).toEqual({ id: waiting.id, state: 'scheduled', attempt: 0, progress: null });
       expect((await s.get('/api/jobs/999999999')).statusCode).toBe(404);
+    });
+
+    it('lists schedules with next and last run and the jobs made, and pauses (after confirmation) and resumes one', async () => {
+      expect((await s.get('/schedules')).body).toContain('No schedule yet');
+      const sched = await createErrand({
+        databaseUrl: backend.url,
+        logger: errand.logger,
+        schedules: [defineSchedule({ name: 'nightly.report', cron: '0 3 * * *', job: noop, payload: { note: '<i>n</i>' }, timezone: 'Europe/Paris' })],
+      });
+      const w = sched.worker({ queues: { default: 1 } });
+      await w.start();
+      await eventually(async () => (await errand.admin.schedules()).some((x) => x.name === 'nightly.report'), 5000, 'schedule recorded');
+      await w.stop();
+      await sched.close();
+      const page = await s.get('/schedules');
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('nightly.report');
+      expect(page.body).toContain('Europe/Paris');
+      expect(page.body).toContain('0 3 * * *');
+      expect(page.body).toContain('/admin/schedules/pause');
+      const ask = await s.post('/schedules/pause', { name: 'nightly.report' });
+      expect(ask.statusCode).toBe(200);
+      expect((await errand.admin.schedules())[0].paused).toBe(false);
+      const paused = await s.post('/schedules/pause', { name: 'nightly.report', confirmed: '1' });
+      expect(paused.statusCode).toBe(303);
+      expect((await errand.admin.schedules())[0].paused).toBe(true);
+      expect((await s.get(String(paused.headers.location).replace('/admin', ''))).body).toContain('Schedule nightly.report paused.');
+      expect((await s.post('/schedules/resume', { name: 'nightly.report' })).statusCode).toBe(303);
+      expect((await errand.admin.schedules())[0].paused).toBe(false);
+      expect((await s.post('/schedules/resume', { name: 'nope' })).statusCode).toBe(404);
     });
 
     it('bulk: acts on selected ids and on every job matching a filter, after confirmation', async () => {

@@ -1,9 +1,16 @@
-import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
+import { Cron } from 'croner';
+import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
 import { ErrandError } from './errors.js';
 import type { ErrandEmitter } from './events.js';
 import { JOB_STATES, type JobRecord, type JobState } from './types.js';
 
-export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo };
+export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo };
+
+/** A schedule as the admin API lists it. */
+export interface ScheduleInfo extends ScheduleRecord {
+  /** The next tick after now (null while paused). */
+  nextRunAt: Date | null;
+}
 
 /** Bulk actions touch at most this many jobs per call (call again for more). */
 export const BULK_LIMIT = 10_000;
@@ -78,6 +85,40 @@ export class Admin {
 
   resumeQueue(queue: string): Promise<void> {
     return this.driver.setQueuePaused(queue, false);
+  }
+
+  /**
+   * Every schedule in the database with its next run (from its cron and time zone; null while
+   * paused), its last run (the latest tick that made a job), and how many jobs it made.
+   */
+  async schedules(now = new Date()): Promise<ScheduleInfo[]> {
+    return (await this.driver.listSchedules()).map((s) => {
+      let nextRunAt: Date | null = null;
+      if (!s.paused) {
+        try {
+          const from = new Date(Math.max(now.getTime(), s.lastTick.getTime()));
+          nextRunAt = new Cron(s.cron, { timezone: s.timezone ?? 'Etc/UTC', mode: '5-or-6-parts', paused: true }).nextRun(from);
+        } catch {
+          nextRunAt = null; // a definition another version wrote that this one cannot read
+        }
+      }
+      return { ...s, nextRunAt };
+    });
+  }
+
+  /** Stop making a schedule's jobs (jobs already made are left alone). False when there is no such schedule. */
+  pauseSchedule(name: string): Promise<boolean> {
+    return this.driver.setSchedulePaused(name, true);
+  }
+
+  /** Make a schedule's jobs again from its next tick on; the ticks that fell while it was paused are not made. */
+  resumeSchedule(name: string): Promise<boolean> {
+    return this.driver.setSchedulePaused(name, false);
+  }
+
+  /** The latest jobs a schedule made (default 50, at most 500), newest tick first. */
+  scheduleJobs(name: string, limit = 50): Promise<JobRecord[]> {
+    return this.driver.scheduleJobs(name, Math.min(Math.max(1, Math.floor(limit)), 500));
   }
 
   /** Workers heard from within `aliveWithinMs` (default 60 s). */

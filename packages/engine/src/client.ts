@@ -11,6 +11,7 @@ import { ErrandError } from './errors.js';
 import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
 import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
+import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
 import { redact } from './url.js';
@@ -53,6 +54,12 @@ export interface ErrandOptions {
   maxResultBytes?: number;
   /** Least time between two progress writes of one job, in ms (default 1,000). */
   progressThrottleMs?: number;
+  /**
+   * Cron schedules (`defineSchedule(…)` results, or their inputs): every worker of this client
+   * with maintenance on makes their ticks' jobs, one job per tick across all processes. Their
+   * jobs are registered as if given in `jobs`.
+   */
+  schedules?: (ScheduleDefinition<any> | ScheduleInput<any>)[];
 }
 
 /** @internal For tests: load the database client packages another way. */
@@ -113,6 +120,8 @@ export class Errand<Tx extends Transaction = Transaction> {
   /** Inline runs waiting for a caller's transaction to end, or running. */
   private readonly inlineRuns = new Set<Promise<void>>();
   private readonly maxResultBytes: number;
+  /** The schedules this client's workers run. */
+  readonly schedules: readonly ScheduleDefinition<any>[];
   private readonly progressThrottleMs: number;
 
   /** Use createErrand. */
@@ -133,6 +142,13 @@ export class Errand<Tx extends Transaction = Transaction> {
     }
     this.localWake.setMaxListeners(1000);
     for (const job of options.jobs ?? []) this.register(job);
+    this.schedules = (options.schedules ?? []).map((s) => defineSchedule(s));
+    const names = new Set<string>();
+    for (const s of this.schedules) {
+      if (names.has(s.name)) throw new ErrandError('ERRAND_BAD_OPTION', `two schedules are named ${s.name}`);
+      names.add(s.name);
+      if (this.registry.get(s.job.name) !== s.job) this.register(s.job);
+    }
     this.register(delayJob as JobDefinition<any>);
     this.admin = new Admin(driver, this.events);
     logEvents(this.events, logger);
@@ -297,6 +313,7 @@ export class Errand<Tx extends Transaction = Transaction> {
         },
         maxResultBytes: this.maxResultBytes,
         progressThrottleMs: this.progressThrottleMs,
+        schedules: this.schedules,
       },
       options,
     );

@@ -25,6 +25,10 @@ export interface ErrandEvents {
   'job:aborted': { job: ClaimedJob; workerId: string; durationMs: number; reason: ErrandError };
   /** Jobs whose lease ran out were made available again (or dead, out of attempts). */
   'job:rescued': { jobs: { id: number; name: string; queue: string; state: string; lockedBy: string | null }[] };
+  /** A schedule's due ticks became jobs (one per tick; `tick` is each job's runAt). */
+  'schedule:enqueued': { schedule: string; jobs: { id: number; tick: Date }[] };
+  /** Ticks of a schedule were missed (no process ran at their time); `made` jobs were made for them per `catchUp`. */
+  'schedule:missed': { schedule: string; catchUp: string; made: number };
   /** A worker started fetching. */
   'worker:start': { workerId: string; queues: Record<string, number> };
   /** A worker stopped; `released` jobs were handed back unfinished. */

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverOf } from '../src/client.js';
 import type { PostgresDriver } from '../src/drivers/postgres/driver.js';
 import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
-import { createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError } from '../src/index.js';
+import { createErrand, defineJob, defineSchedule, delayable, ErrandError, type Errand, type JobDefinition, PermanentError } from '../src/index.js';
+import { storedSchedule } from '../src/schedules/scheduler.js';
+import { planTicks } from '../src/schedules/ticks.js';
 import { assertEnqueued, refuteEnqueued } from '../src/testing.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { eventually, waitForEvent } from './helpers/signals.js';
@@ -623,6 +625,61 @@ for (const target of DRIVERS) {
       } finally {
         await p.close();
       }
+    });
+
+    it('makes one job per tick of a 1-second schedule with two workers, each with its tick as runAt', async () => {
+      const ran: number[] = [];
+      const j = job<{ hello: string }>((_p, ctx) => {
+        ran.push(ctx.id);
+      });
+      const name = uniq('every-second');
+      const sc = await createErrand({ databaseUrl: target.name === 'memory' ? 'memory:' : url, logger, schedules: [{ name, cron: '* * * * * *', job: j, payload: { hello: 'tick' } }] });
+      try {
+        const made: number[] = [];
+        sc.on('schedule:enqueued', (e) => made.push(...e.jobs.map((x) => x.id)));
+        const w1 = sc.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+        const w2 = sc.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+        await Promise.all([w1.start(), w2.start()]);
+        await eventually(async () => made.length >= 3, 6000, 'three ticks made');
+        await Promise.all([w1.stop(), w2.stop()]);
+        const jobs = await sc.admin.scheduleJobs(name, 100);
+        const ticks = jobs.map((x) => x.runAt.getTime()).sort((a, b) => a - b);
+        expect(new Set(ticks).size).toBe(ticks.length);
+        for (let i = 1; i < ticks.length; i++) expect(ticks[i] - ticks[i - 1]).toBe(1000);
+        expect(ticks.every((t) => t % 1000 === 0)).toBe(true);
+        expect(jobs[0]).toMatchObject({ name: j.name, queue: j.queue, payload: { hello: 'tick' } });
+        const [info] = (await sc.admin.schedules()).filter((x) => x.name === name);
+        expect(info).toMatchObject({ cron: '* * * * * *', jobName: j.name, queue: j.queue, paused: false, catchUp: 'once', jobsMade: jobs.length });
+        expect(info.lastRunAt?.getTime()).toBe(ticks.at(-1));
+        expect(info.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+      } finally {
+        await sc.close();
+      }
+    });
+
+    it('inserts a tick once however often it is planned, and a paused schedule makes nothing until resumed', async () => {
+      const j = job<null>(() => {});
+      const def = defineSchedule({ name: uniq('daily'), cron: '0 9 * * *', job: j, payload: null, catchUp: { backfill: 2 } });
+      const row = storedSchedule(def);
+      const driver = driverOf(errand);
+      await driver.registerSchedules([row]);
+      // As if every process had been down for five days: the policy decides what is made.
+      const plan = (_cursor: Date, now: Date) => planTicks(def.pattern, new Date(now.getTime() - 5 * 86_400_000), now, def.catchUp);
+      const first = await driver.advanceSchedule(row, plan);
+      expect(first).toHaveLength(2);
+      expect(first![1].tick.getTime() - first![0].tick.getTime()).toBe(86_400_000);
+      expect(await driver.advanceSchedule(row, plan)).toEqual([]); // same ticks again: the unique index says no
+      const jobs = await errand.admin.scheduleJobs(def.name);
+      expect(jobs.map((x) => x.runAt.getTime())).toEqual([first![1].tick.getTime(), first![0].tick.getTime()]);
+      expect(jobs.every((x) => x.state === 'available')).toBe(true);
+      expect(await errand.admin.pauseSchedule(def.name)).toBe(true);
+      expect(await driver.advanceSchedule(row, plan)).toBeNull();
+      expect((await errand.admin.schedules()).find((x) => x.name === def.name)).toMatchObject({ paused: true, nextRunAt: null, jobsMade: 2 });
+      expect(await errand.admin.resumeSchedule(def.name)).toBe(true);
+      const resumed = (await errand.admin.schedules()).find((x) => x.name === def.name)!;
+      expect(resumed.paused).toBe(false);
+      expect(resumed.lastTick.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      expect(await errand.admin.pauseSchedule('no-such-schedule')).toBe(false);
     });
 
     it('counts processed and failed per minute for the dashboard, and lists live workers', async () => {

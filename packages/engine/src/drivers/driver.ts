@@ -104,6 +104,36 @@ export interface RescuedJob {
   lockedBy: string | null;
 }
 
+/** A schedule as the driver stores it (schedules/schedule.ts validates and builds it). */
+export interface StoredSchedule {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  /** The job each tick makes, with every default applied. */
+  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null };
+  /** 'skip' | 'once' | 'backfill:N' */
+  catchUp: string;
+}
+
+/** A schedule as the admin API lists it (its next run is computed from `cron` by the caller). */
+export interface ScheduleRecord {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  jobName: string;
+  queue: string;
+  payload: unknown;
+  catchUp: string;
+  paused: boolean;
+  /** The cursor: every tick up to here is decided (made, or skipped by the catch-up policy). */
+  lastTick: Date;
+  /** The latest tick that made a job (null: none yet). */
+  lastRunAt: Date | null;
+  jobsMade: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface CancelledJob {
   id: number;
   queue: string;
@@ -168,7 +198,25 @@ export interface Driver {
   listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
 
+  /** Declare schedules: insert new ones (cursor = now), update the definition of known ones. */
+  registerSchedules(schedules: StoredSchedule[]): Promise<void>;
+  /**
+   * In one transaction holding the schedule's row: read its cursor, ask `plan` which ticks to
+   * make (with the database's now), insert one job per tick (a tick already made is skipped by
+   * the unique (schedule_name, schedule_tick) index), and move the cursor. Null when the schedule
+   * is unknown, paused, busy in another process, or has nothing due; otherwise the jobs made.
+   */
+  advanceSchedule(
+    schedule: StoredSchedule,
+    plan: (cursor: Date, now: Date) => { ticks: Date[]; cursor: Date } | null,
+  ): Promise<{ id: number; tick: Date }[] | null>;
+
   // Admin API (the console and the CLI use these; never raw SQL).
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /** False when there is no such schedule. Resuming moves the cursor to now. */
+  setSchedulePaused(name: string, paused: boolean): Promise<boolean>;
+  /** The latest jobs a schedule made, newest tick first. */
+  scheduleJobs(name: string, limit: number): Promise<JobRecord[]>;
   stateCounts(cap: number): Promise<Record<JobState, number>>;
   queueCounts(cap: number): Promise<QueueCounts[]>;
   listJobs(req: JobPageRequest): Promise<JobPage>;

@@ -3,6 +3,7 @@ import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json }
 import { JOB_STATES } from '../types.js';
 import {
   type CancelledJob,
+  type ScheduleRecord,
   type JobPage, type JobPageRequest, type NewJob, type QueueCounts, type RescuedJob, type ThroughputPoint, WALK_LIMIT, type WorkerInfo,
 } from './driver.js';
 
@@ -100,6 +101,41 @@ export interface CancelledRow {
 
 export function toCancelled(r: CancelledRow): CancelledJob {
   return { id: Number(r.id), queue: r.queue, name: r.name };
+}
+
+/** admin_schedules.sql */
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  job_name: string;
+  queue: string;
+  payload: string;
+  catch_up: string;
+  paused: boolean | number;
+  last_tick: Time;
+  last_run_at: Time | null;
+  jobs_made: Int;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export function toSchedule(r: ScheduleRow): ScheduleRecord {
+  return {
+    name: r.name,
+    cron: r.cron,
+    timezone: r.timezone,
+    jobName: r.job_name,
+    queue: r.queue,
+    payload: json<Json>(r.payload),
+    catchUp: r.catch_up,
+    paused: Boolean(r.paused),
+    lastTick: toDate(r.last_tick),
+    lastRunAt: toDateOrNull(r.last_run_at),
+    jobsMade: Number(r.jobs_made),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
 }
 
 export interface StateCountRow {

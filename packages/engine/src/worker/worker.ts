@@ -6,6 +6,8 @@ import { ErrandError } from '../errors.js';
 import type { ErrandEmitter } from '../events.js';
 import type { JobDefinition } from '../job.js';
 import { Maintainer } from '../maintenance/maintainer.js';
+import type { ScheduleDefinition } from '../schedules/schedule.js';
+import { Scheduler } from '../schedules/scheduler.js';
 import { Completer } from './completer.js';
 import { QueueRunner } from './queue-runner.js';
 
@@ -25,7 +27,7 @@ export interface WorkerOptions {
   maxPrefetch?: number;
   /** How often to look for work without a wake-up. Default 2,000 ms with LISTEN/NOTIFY, 100 ms without. */
   pollMs?: number;
-  /** Run lease rescue, promotion and pruning in this worker. Default true. */
+  /** Run lease rescue, promotion, pruning and the Errand's schedules in this worker. Default true. */
   maintenance?: boolean;
   /** Delete completed and dead jobs older than this. Default 7 days. */
   pruneAfterMs?: number;
@@ -44,6 +46,8 @@ export interface WorkerDeps {
   maxResultBytes?: number;
   /** Least time between two progress writes of one job (createErrand's `progressThrottleMs`). */
   progressThrottleMs?: number;
+  /** The Errand's schedules: run by this worker's maintenance (none: no scheduler at all). */
+  schedules?: readonly ScheduleDefinition<any>[];
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
@@ -76,6 +80,7 @@ export class Worker {
   private readonly runners: QueueRunner[];
   private readonly completer: Completer;
   private readonly maintainer: Maintainer | null;
+  private readonly scheduler: Scheduler | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribers: (() => unknown)[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -124,6 +129,7 @@ export class Worker {
       options.maintenance === false
         ? null
         : new Maintainer(deps.driver, deps.events, { workerId: this.id, leaseMs: this.leaseMs, pruneAfterMs: options.pruneAfterMs ?? 7 * 24 * 3600_000 });
+    this.scheduler = options.maintenance !== false && deps.schedules?.length ? new Scheduler(deps.driver, deps.events, deps.schedules, this.id) : null;
   }
 
   get isRunning(): boolean {
@@ -167,6 +173,7 @@ export class Worker {
     this.timers.push(setInterval(() => wake('*'), pollMs));
     this.timers.push(setInterval(() => void this.beat().catch((error) => events.emit('db:error', { workerId: this.id, operation: 'heartbeat', error })), Math.max(50, Math.floor(this.leaseMs / 3))));
     this.maintainer?.start();
+    this.scheduler?.start();
     events.emit('worker:start', { workerId: this.id, queues: this.queues });
     wake('*');
     return this;
@@ -221,6 +228,7 @@ export class Worker {
     await this.completer.drain(Math.max(this.shutdownTimeoutMs, 5000));
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.maintainer?.stop();
+    await this.scheduler?.stop();
     await driver.deregisterWorker(this.id).catch(() => {});
     this.state = 'stopped';
     events.emit('worker:stop', { workerId: this.id, released });

@@ -3,10 +3,10 @@ import { runSqliteMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { SqliteDatabase, SqliteStatement } from '../connections.js';
 import type {
-  CancelledJob, Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type CancelledRow, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   type PagePlan, pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow,
   stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
@@ -18,6 +18,7 @@ const QUERIES = [
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
+  'schedule_upsert', 'schedule_get', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
 type Params = Record<string, unknown>;
@@ -273,6 +274,54 @@ export class SqliteDriver implements Driver {
 
   async throughputByQueue(sinceMs: number): Promise<{ queue: string; processed: number; failed: number }[]> {
     return this.all<QueueThroughputRow>('admin_throughput_by_queue', { since: minuteOf(Date.now() - sinceMs) }).map(toQueueThroughput);
+  }
+
+  async registerSchedules(schedules: StoredSchedule[]): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const sc of schedules) {
+        this.run('schedule_upsert', {
+          name: sc.name, cron: sc.cron, timezone: sc.timezone, job_name: sc.job.name, queue: sc.job.queue, payload: sc.job.payload, catch_up: sc.catchUp, now,
+        });
+      }
+    }).immediate();
+  }
+
+  async advanceSchedule(
+    sc: StoredSchedule,
+    plan: (cursor: Date, now: Date) => { ticks: Date[]; cursor: Date } | null,
+  ): Promise<{ id: number; tick: Date }[] | null> {
+    // BEGIN IMMEDIATE: the write lock is held from the read of the cursor to its update, so two
+    // processes on one file decide each tick once.
+    return this.db.transaction(() => {
+      const row = this.get<{ last_tick: number; paused: number }>('schedule_get', { name: sc.name });
+      if (!row || row.paused) return null;
+      const now = Date.now();
+      const decided = plan(new Date(row.last_tick), new Date(now));
+      if (!decided) return null;
+      const made: { id: number; tick: Date }[] = [];
+      for (const tick of decided.ticks) {
+        const r = this.get<IdRow>('insert_schedule_job', {
+          queue: sc.job.queue, name: sc.job.name, payload: sc.job.payload, priority: sc.job.priority, max_attempts: sc.job.maxAttempts,
+          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name,
+        });
+        if (r) made.push({ id: Number(r.id), tick });
+      }
+      this.run('schedule_advance', { name: sc.name, cursor: decided.cursor.getTime(), made: made.length, last_run: made.at(-1)?.tick.getTime() ?? null });
+      return made;
+    }).immediate();
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.all<ScheduleRow>('admin_schedules').map(toSchedule);
+  }
+
+  async setSchedulePaused(name: string, paused: boolean): Promise<boolean> {
+    return this.all('admin_schedule_pause', { name, paused: paused ? 1 : 0, now: Date.now() }).length > 0;
+  }
+
+  async scheduleJobs(name: string, limit: number): Promise<JobRecord[]> {
+    return this.all<JobRow>('admin_schedule_jobs', { name, limit }).map(toRecord);
   }
 
   async close(): Promise<void> {

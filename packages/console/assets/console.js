@@ -60,6 +60,29 @@
   };
   setInterval(refreshTimes, 15000);
 
+  // A job page's progress, live while the job is unfinished; a new state reloads the page.
+  const jobLive = $('#job-live[data-src]');
+  if (jobLive) {
+    const pollJob = async () => {
+      try {
+        const res = await fetch(jobLive.dataset.src, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+        if (res.ok) {
+          const data = await res.json();
+          if (data.state !== jobLive.dataset.state) return location.reload();
+          $('[data-progress]', jobLive).textContent = data.progress === null ? 'none reported yet' : JSON.stringify(data.progress, null, 2);
+          const bar = $('[data-progress-bar]', jobLive);
+          const pct = typeof data.progress === 'number' && data.progress >= 0 && data.progress <= 100 ? data.progress : null;
+          bar.hidden = pct === null;
+          if (pct !== null) bar.value = pct;
+        }
+      } catch {
+        // Retried on the next tick.
+      }
+      setTimeout(pollJob, document.hidden ? 10000 : 2000);
+    };
+    setTimeout(pollJob, 2000);
+  }
+
   // Live rates: poll the per-minute counters; the increase between two answers over the time
   // between them is the rate. Every worker process on the database counts.
   const live = $('#live');

@@ -27,6 +27,7 @@ export const BUILTIN_NAV: readonly NavEntry[] = [
   { id: 'dashboard', title: 'Dashboard', path: '/' },
   { id: 'queues', title: 'Queues', path: '/queues' },
   { id: 'jobs', title: 'Jobs', path: '/jobs' },
+  { id: 'schedules', title: 'Schedules', path: '/schedules' },
   { id: 'workers', title: 'Workers', path: '/workers' },
 ];
 

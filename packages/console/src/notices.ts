@@ -15,7 +15,7 @@ export function noticeFrom(query: unknown): Html | null {
   if (isAction(done)) {
     const text = `${n.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} job${of === 1 ? '' : 's'} ${ACTION_DONE[done]}.`;
     const skipped = of - n;
-    return notice(n > 0 ? 'ok' : 'error', skipped > 0 ? `${text} ${skipped.toLocaleString('en-US')} changed state meanwhile or cannot be ${done === 'retry' ? 'retried' : done === 'discard' ? 'discarded' : 'deleted'} (running jobs are left alone).` : text);
+    return notice(n > 0 ? 'ok' : 'error', skipped > 0 ? `${text} ${skipped.toLocaleString('en-US')} changed state meanwhile or cannot be ${done === 'retry' ? 'retried' : done === 'discard' ? 'discarded' : done === 'cancel' ? 'cancelled' : 'deleted'} (running jobs are left alone).` : text);
   }
   if (done === 'paused' || done === 'resumed') return notice('ok', `Queue ${param(query, 'queue', 200)} ${done}.`);
   return null;

@@ -13,6 +13,7 @@ import { registerMetrics } from './metrics.js';
 import { noticeFrom } from './notices.js';
 import { registerJobActions } from './routes/job-actions.js';
 import { registerPages } from './routes/pages.js';
+import { registerSchedules } from './routes/schedules.js';
 import { type ConsoleSection, registerSections, sectionNav } from './sections.js';
 import { signInPage } from './pages/signin.js';
 
@@ -193,6 +194,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   registerPages(app, kit);
   registerJobActions(app, kit);
+  registerSchedules(app, kit);
   await registerSections(app, kit, opts.errand, opts.sections ?? []);
   if (opts.metrics) registerMetrics(app, { errand: opts.errand, sections: opts.sections, path: '/metrics' });
 }

@@ -1,4 +1,4 @@
-import { defineJob, type Errand } from 'errand';
+import { createErrand, defineJob, defineSchedule, type Errand } from 'errand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, waitForEvent } from '../../engine/test/helpers/signals.js';
 import { type Backend, encodeForm, type Harness, harness, type Session } from './helpers.js';
@@ -8,6 +8,13 @@ export const XSS_SCRIPT = '<script>alert(1)</script>';
 export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
 
 const noop = defineJob<{ n?: number; email?: string; note?: string }>({ name: 'noop', handler: async () => {}, maxAttempts: 1 });
+const reporter = defineJob<{ n: number }>({
+  name: 'reporter',
+  handler: async (p, ctx) => {
+    ctx.progress({ done: p.n, of: 10 });
+    return { total: p.n * 2, note: '<b>x</b>' };
+  },
+});
 const evil = defineJob<{ note: string }>({
   name: 'evil',
   maxAttempts: 1,
@@ -30,7 +37,7 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       backend = await makeBackend();
       h = await harness(backend.url, { sections: [notes] });
       errand = h.errand;
-      errand.register(noop).register(evil);
+      errand.register(noop).register(evil).register(reporter);
       const [dead] = await errand.enqueueMany([evil.with({ note: `${XSS_SCRIPT} ${XSS_ATTR}` })]);
       await errand.drain();
       deadId = dead.id;
@@ -170,6 +177,72 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect(del.statusCode).toBe(303);
       expect(del.headers.location).toContain('/admin/jobs?state=scheduled&queue=solo&done=delete');
       expect(await errand.admin.getJob(b.id)).toBeNull();
+    });
+
+    it('cancels a job from its page after confirmation, and shows it cancelled', async () => {
+      const [a] = await errand.enqueueMany([noop.with({ n: 7 }, { queue: 'cancelq', delayMs: 3_600_000 })]);
+      const before = await s.get(`/jobs/${a.id}`);
+      expect(before.body).toContain(`/jobs/${a.id}/cancel`);
+      const ask = await s.post(`/jobs/${a.id}/cancel`, {});
+      expect(ask.statusCode).toBe(200);
+      expect(ask.body).toContain('be cancelled');
+      expect((await errand.admin.getJob(a.id))?.state).toBe('scheduled');
+      const res = await s.post(`/jobs/${a.id}/cancel`, { confirmed: '1' });
+      expect(res.statusCode).toBe(303);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('cancelled');
+      const page = await s.get(String(res.headers.location).replace('/admin', ''));
+      expect(page.body).toContain('1 of 1 job cancelled');
+      expect(page.body).toContain('badge-cancelled');
+      expect((await s.get('/jobs?state=cancelled')).body).toContain(`/jobs/${a.id}`);
+    });
+
+    it('shows a completed job’s result and last progress, and an unfinished job’s progress live', async () => {
+      const [done] = await errand.enqueueMany([reporter.with({ n: 4 }, { queue: 'reportq' })]);
+      await errand.drain({ queue: 'reportq' });
+      const page = await s.get(`/jobs/${done.id}`);
+      expect(page.body).toContain('<h2>Result</h2>');
+      expect(page.body).toContain('&quot;total&quot;: 8');
+      expect(page.body).toContain('&lt;b&gt;x&lt;/b&gt;');
+      expect(page.body).toContain('&quot;done&quot;: 4');
+      expect(page.body).not.toContain('data-src=');
+      const [waiting] = await errand.enqueueMany([reporter.with({ n: 1 }, { queue: 'reportq', delayMs: 3_600_000 })]);
+      const live = await s.get(`/jobs/${waiting.id}`);
+      expect(live.body).toContain(`data-src="/admin/api/jobs/${waiting.id}"`);
+      expect(live.body).toContain('none reported yet');
+      const api = await s.get(`/api/jobs/${waiting.id}`);
+      expect(api.statusCode).toBe(200);
+      expect(JSON.parse(api.body)).toEqual({ id: waiting.id, state: 'scheduled', attempt: 0, progress: null });
+      expect((await s.get('/api/jobs/999999999')).statusCode).toBe(404);
+    });
+
+    it('lists schedules with next and last run and the jobs made, and pauses (after confirmation) and resumes one', async () => {
+      expect((await s.get('/schedules')).body).toContain('No schedule yet');
+      const sched = await createErrand({
+        databaseUrl: backend.url,
+        logger: errand.logger,
+        schedules: [defineSchedule({ name: 'nightly.report', cron: '0 3 * * *', job: noop, payload: { note: '<i>n</i>' }, timezone: 'Europe/Paris' })],
+      });
+      const w = sched.worker({ queues: { default: 1 } });
+      await w.start();
+      await eventually(async () => (await errand.admin.schedules()).some((x) => x.name === 'nightly.report'), 5000, 'schedule recorded');
+      await w.stop();
+      await sched.close();
+      const page = await s.get('/schedules');
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('nightly.report');
+      expect(page.body).toContain('Europe/Paris');
+      expect(page.body).toContain('0 3 * * *');
+      expect(page.body).toContain('/admin/schedules/pause');
+      const ask = await s.post('/schedules/pause', { name: 'nightly.report' });
+      expect(ask.statusCode).toBe(200);
+      expect((await errand.admin.schedules())[0].paused).toBe(false);
+      const paused = await s.post('/schedules/pause', { name: 'nightly.report', confirmed: '1' });
+      expect(paused.statusCode).toBe(303);
+      expect((await errand.admin.schedules())[0].paused).toBe(true);
+      expect((await s.get(String(paused.headers.location).replace('/admin', ''))).body).toContain('Schedule nightly.report paused.');
+      expect((await s.post('/schedules/resume', { name: 'nightly.report' })).statusCode).toBe(303);
+      expect((await errand.admin.schedules())[0].paused).toBe(false);
+      expect((await s.post('/schedules/resume', { name: 'nope' })).statusCode).toBe(404);
     });
 
     it('bulk: acts on selected ids and on every job matching a filter, after confirmation', async () => {

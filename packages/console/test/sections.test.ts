@@ -28,7 +28,7 @@ describe('console sections', () => {
   it('shows the nav entry after the built-in pages, marked current on its own pages only', async () => {
     const dash = (await s.get('/')).body;
     const nav = /<nav>(.*?)<\/nav>/s.exec(dash)![1];
-    expect([...nav.matchAll(/href="([^"]+)"/g)].map((m) => m[1])).toEqual(['/admin/', '/admin/queues', '/admin/jobs', '/admin/workers', '/admin/notes']);
+    expect([...nav.matchAll(/href="([^"]+)"/g)].map((m) => m[1])).toEqual(['/admin/', '/admin/queues', '/admin/jobs', '/admin/schedules', '/admin/workers', '/admin/notes']);
     expect(nav).toContain('<a href="/admin/notes">Notes</a>');
     const page = await s.get('/notes');
     expect(page.statusCode).toBe(200);

@@ -1,8 +1,16 @@
-import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
+import { Cron } from 'croner';
+import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
 import { ErrandError } from './errors.js';
+import type { ErrandEmitter } from './events.js';
 import { JOB_STATES, type JobRecord, type JobState } from './types.js';
 
-export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo };
+export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo };
+
+/** A schedule as the admin API lists it. */
+export interface ScheduleInfo extends ScheduleRecord {
+  /** The next tick after now (null while paused). */
+  nextRunAt: Date | null;
+}
 
 /** Bulk actions touch at most this many jobs per call (call again for more). */
 export const BULK_LIMIT = 10_000;
@@ -12,7 +20,10 @@ export const BULK_LIMIT = 10_000;
  * pages are keyset-paged, bulk actions are limited — so it stays quick with millions of jobs.
  */
 export class Admin {
-  constructor(private readonly driver: Driver) {}
+  constructor(
+    private readonly driver: Driver,
+    private readonly events?: ErrandEmitter,
+  ) {}
 
   /** Jobs per state, each capped at `cap` (default 100,000): show "100,000+" at the cap. */
   stateCounts(cap = 100_000): Promise<Record<JobState, number>> {
@@ -44,14 +55,27 @@ export class Admin {
     return this.driver.discardJobs(ids, message);
   }
 
+  /**
+   * Cancel jobs that have not finished: scheduled, available and retryable ones never run; a
+   * running one ends `cancelled` and its worker aborts `ctx.signal` (reason ERRAND_CANCELLED) at
+   * its next heartbeat. Never retried (an operator's `retry` may still run it again). Returns the
+   * ids that changed; finished jobs are left alone.
+   */
+  async cancelJobs(ids: number[], message = 'cancelled from the console'): Promise<number[]> {
+    const jobs = await this.driver.cancelJobs(ids, message);
+    if (jobs.length) this.events?.emit('job:cancelled', { jobs });
+    return jobs.map((j) => j.id);
+  }
+
   delete(ids: number[]): Promise<number[]> {
     return this.driver.deleteJobs(ids);
   }
 
   /** Apply an action to every job matching a filter (at most BULK_LIMIT per call). */
-  async bulk(action: 'retry' | 'discard' | 'delete', filter: JobFilter): Promise<number[]> {
+  async bulk(action: 'retry' | 'discard' | 'delete' | 'cancel', filter: JobFilter): Promise<number[]> {
     assertState(filter.state);
     const ids = await this.driver.selectJobIds(filter, BULK_LIMIT);
+    if (action === 'cancel') return this.cancelJobs(ids);
     return action === 'retry' ? this.retry(ids) : action === 'discard' ? this.discard(ids) : this.delete(ids);
   }
 
@@ -61,6 +85,40 @@ export class Admin {
 
   resumeQueue(queue: string): Promise<void> {
     return this.driver.setQueuePaused(queue, false);
+  }
+
+  /**
+   * Every schedule in the database with its next run (from its cron and time zone; null while
+   * paused), its last run (the latest tick that made a job), and how many jobs it made.
+   */
+  async schedules(now = new Date()): Promise<ScheduleInfo[]> {
+    return (await this.driver.listSchedules()).map((s) => {
+      let nextRunAt: Date | null = null;
+      if (!s.paused) {
+        try {
+          const from = new Date(Math.max(now.getTime(), s.lastTick.getTime()));
+          nextRunAt = new Cron(s.cron, { timezone: s.timezone ?? 'Etc/UTC', mode: '5-or-6-parts', paused: true }).nextRun(from);
+        } catch {
+          nextRunAt = null; // a definition another version wrote that this one cannot read
+        }
+      }
+      return { ...s, nextRunAt };
+    });
+  }
+
+  /** Stop making a schedule's jobs (jobs already made are left alone). False when there is no such schedule. */
+  pauseSchedule(name: string): Promise<boolean> {
+    return this.driver.setSchedulePaused(name, true);
+  }
+
+  /** Make a schedule's jobs again from its next tick on; the ticks that fell while it was paused are not made. */
+  resumeSchedule(name: string): Promise<boolean> {
+    return this.driver.setSchedulePaused(name, false);
+  }
+
+  /** The latest jobs a schedule made (default 50, at most 500), newest tick first. */
+  scheduleJobs(name: string, limit = 50): Promise<JobRecord[]> {
+    return this.driver.scheduleJobs(name, Math.min(Math.max(1, Math.floor(limit)), 500));
   }
 
   /** Workers heard from within `aliveWithinMs` (default 60 s). */

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createErrand } from './client.js';
 import { ErrandError } from './errors.js';
 import type { JobDefinition } from './job.js';
+import type { ScheduleDefinition } from './schedules/schedule.js';
 import { JOB_STATES } from './types.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
 import { stopOnSignals } from './signals.js';
@@ -28,8 +29,9 @@ The web console is the errand-console command of the @errand/console package.`,
 Usage: errand worker --jobs <module> [options]
 
 Options:
-  --jobs <path>              module exporting job definitions (defineJob results), named or default
-                             (an array or an object of them); repeatable
+  --jobs <path>              module exporting job definitions (defineJob results) and schedules
+                             (defineSchedule results), named or default (an array or an object of
+                             them); repeatable
   --queue <name=n,...>       queues and their concurrency, e.g. payments=10,default=5 (default: default=10); repeatable
   --database-url <url>       sqlite:./file.db | postgres://… | memory:
   --lease <ms>               lease of a running job; renewed every third of it (default 15000)
@@ -79,10 +81,12 @@ function databaseUrl(v: unknown): string {
   return url;
 }
 
-async function loadJobs(paths: string[]): Promise<JobDefinition<any>[]> {
+async function loadJobs(paths: string[]): Promise<{ jobs: JobDefinition<any>[]; schedules: ScheduleDefinition<any>[] }> {
   const jobs: JobDefinition<any>[] = [];
+  const schedules: ScheduleDefinition<any>[] = [];
   const collect = (v: unknown) => {
     if (v && typeof v === 'object' && (v as JobDefinition).kind === 'errand.job') jobs.push(v as JobDefinition);
+    else if (v && typeof v === 'object' && (v as ScheduleDefinition).kind === 'errand.schedule') schedules.push(v as ScheduleDefinition);
     else if (Array.isArray(v)) v.forEach(collect);
     else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(collect);
   };
@@ -90,8 +94,8 @@ async function loadJobs(paths: string[]): Promise<JobDefinition<any>[]> {
     const mod = await import(pathToFileURL(resolve(p)).href).catch((err) => usage(`cannot load --jobs ${p}: ${(err as Error).message}`));
     Object.values(mod).forEach(collect);
   }
-  if (jobs.length === 0) usage(`no job definitions exported by ${paths.join(', ')} (export the results of defineJob)`);
-  return [...new Set(jobs)];
+  if (jobs.length === 0 && schedules.length === 0) usage(`no job definitions exported by ${paths.join(', ')} (export the results of defineJob)`);
+  return { jobs: [...new Set(jobs)], schedules: [...new Set(schedules)] };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -118,8 +122,8 @@ async function main(argv: string[]): Promise<void> {
     if (!(o.jobs as string[] | undefined)?.length) usage('--jobs <module> is required: the module that exports your job definitions');
     const queues = parseQueues(((o.queue as string[] | undefined) ?? ['default=10']).join(','));
     const url = databaseUrl(o['database-url']);
-    const jobs = await loadJobs(o.jobs as string[]);
-    const errand = await createErrand({ databaseUrl: url, jobs });
+    const { jobs, schedules } = await loadJobs(o.jobs as string[]);
+    const errand = await createErrand({ databaseUrl: url, jobs, schedules });
     const worker = errand.worker({
       queues,
       leaseMs: positiveInt('--lease', o.lease as string | undefined),
@@ -129,7 +133,7 @@ async function main(argv: string[]): Promise<void> {
     });
     stopOnSignals(errand, [worker]);
     await worker.start();
-    errand.logger.info({ workerId: worker.id, database: redact(url), jobs: jobs.map((j) => j.name) }, 'worker ready');
+    errand.logger.info({ workerId: worker.id, database: redact(url), jobs: jobs.map((j) => j.name), schedules: schedules.map((x) => x.name) }, 'worker ready');
     return;
   }
   if (command === 'migrate') {

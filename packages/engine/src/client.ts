@@ -11,10 +11,11 @@ import { ErrandError } from './errors.js';
 import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
 import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
+import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
-import type { EnqueuedJob, EnqueueOptions } from './types.js';
+import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
 import { redact } from './url.js';
-import { type ExecuteDeps, executeJob } from './worker/execute.js';
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_PROGRESS_THROTTLE_MS, type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 const MAX_INT32 = 2 ** 31 - 1;
@@ -46,6 +47,19 @@ export interface ErrandOptions {
    * `drain()` and `close()` wait for those. Default 'normal'.
    */
   mode?: 'normal' | 'inline';
+  /**
+   * The largest handler result stored, in bytes of JSON (default 65,536). A handler returning
+   * more fails its job (dead, ERRAND_BAD_RESULT): store large output elsewhere, return a reference.
+   */
+  maxResultBytes?: number;
+  /** Least time between two progress writes of one job, in ms (default 1,000). */
+  progressThrottleMs?: number;
+  /**
+   * Cron schedules (`defineSchedule(…)` results, or their inputs): every worker of this client
+   * with maintenance on makes their ticks' jobs, one job per tick across all processes. Their
+   * jobs are registered as if given in `jobs`.
+   */
+  schedules?: (ScheduleDefinition<any> | ScheduleInput<any>)[];
 }
 
 /** @internal For tests: load the database client packages another way. */
@@ -105,6 +119,10 @@ export class Errand<Tx extends Transaction = Transaction> {
   private readonly mode: 'normal' | 'inline';
   /** Inline runs waiting for a caller's transaction to end, or running. */
   private readonly inlineRuns = new Set<Promise<void>>();
+  private readonly maxResultBytes: number;
+  /** The schedules this client's workers run. */
+  readonly schedules: readonly ScheduleDefinition<any>[];
+  private readonly progressThrottleMs: number;
 
   /** Use createErrand. */
   constructor(
@@ -114,10 +132,25 @@ export class Errand<Tx extends Transaction = Transaction> {
   ) {
     this.logger = logger;
     this.mode = options.mode ?? 'normal';
+    this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    if (!Number.isInteger(this.maxResultBytes) || this.maxResultBytes < 1) {
+      throw new ErrandError('ERRAND_BAD_OPTION', `maxResultBytes must be a positive whole number of bytes, got ${options.maxResultBytes}`);
+    }
+    this.progressThrottleMs = options.progressThrottleMs ?? DEFAULT_PROGRESS_THROTTLE_MS;
+    if (!Number.isFinite(this.progressThrottleMs) || this.progressThrottleMs < 0) {
+      throw new ErrandError('ERRAND_BAD_OPTION', `progressThrottleMs must be a number of milliseconds ≥ 0, got ${options.progressThrottleMs}`);
+    }
     this.localWake.setMaxListeners(1000);
     for (const job of options.jobs ?? []) this.register(job);
+    this.schedules = (options.schedules ?? []).map((s) => defineSchedule(s));
+    const names = new Set<string>();
+    for (const s of this.schedules) {
+      if (names.has(s.name)) throw new ErrandError('ERRAND_BAD_OPTION', `two schedules are named ${s.name}`);
+      names.add(s.name);
+      if (this.registry.get(s.job.name) !== s.job) this.register(s.job);
+    }
     this.register(delayJob as JobDefinition<any>);
-    this.admin = new Admin(driver);
+    this.admin = new Admin(driver, this.events);
     logEvents(this.events, logger);
   }
 
@@ -278,6 +311,9 @@ export class Errand<Tx extends Transaction = Transaction> {
           this.localWake.on('wake', listener);
           return () => this.localWake.off('wake', listener);
         },
+        maxResultBytes: this.maxResultBytes,
+        progressThrottleMs: this.progressThrottleMs,
+        schedules: this.schedules,
       },
       options,
     );
@@ -297,14 +333,17 @@ export class Errand<Tx extends Transaction = Transaction> {
 
   private async runDue(options: { limit?: number; queue?: string } = {}): Promise<DrainResult[]> {
     const limit = options.limit ?? 10_000;
-    const deps: ExecuteDeps = { registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}` };
+    const deps: ExecuteDeps = {
+      registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}`,
+      driver: this.driver, maxResultBytes: this.maxResultBytes, progressThrottleMs: this.progressThrottleMs,
+    };
     const results: DrainResult[] = [];
     while (results.length < limit) {
       const [job] = await this.driver.claimJobs(options.queue ?? null, 1, deps.workerId, 60_000);
       if (!job) break;
       const outcome = await executeJob(job, deps);
       if (outcome.kind === 'success') {
-        await this.driver.completeJobs([job.id], deps.workerId);
+        await this.driver.completeJobs([job.id], deps.workerId, outcome.result === undefined ? undefined : [outcome.result]);
         results.push({ id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, outcome: 'completed' });
       } else if (outcome.kind === 'failure') {
         await this.driver.failJob(job.id, deps.workerId, outcome.next, outcome.retryInMs, outcome.record);
@@ -312,6 +351,40 @@ export class Errand<Tx extends Transaction = Transaction> {
       }
     }
     return results;
+  }
+
+  /** A job as stored, with its result and progress; null when there is none with this id (or it was pruned). */
+  async getJob(id: number): Promise<JobRecord | null> {
+    this.assertOpen();
+    return this.admin.getJob(id);
+  }
+
+  /**
+   * Wait until a job is finished (completed, dead or cancelled) and return it, with its `result`.
+   * Polls the database (from 20 ms, backing off to 500 ms), so it works whichever process runs
+   * the job. Rejects with ERRAND_WAIT_TIMEOUT after `timeoutMs`, with `signal.reason` when
+   * `signal` aborts, and with ERRAND_NOT_FOUND when there is no such job (never enqueued, deleted
+   * or pruned). The job is not touched either way.
+   */
+  async waitForJob(id: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<JobRecord> {
+    const { timeoutMs, signal } = options;
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      throw new ErrandError('ERRAND_BAD_OPTION', `timeoutMs must be a number of milliseconds ≥ 0, got ${timeoutMs}`);
+    }
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      signal?.throwIfAborted();
+      const job = await this.getJob(id);
+      if (!job) throw new ErrandError('ERRAND_NOT_FOUND', `no job #${id}: never enqueued, deleted, or pruned`);
+      if ((FINISHED_STATES as readonly string[]).includes(job.state)) return job;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ErrandError('ERRAND_WAIT_TIMEOUT', `job #${id} (${job.name}) is still ${job.state} after ${timeoutMs} ms`);
+      try {
+        await sleep(Math.min(wait, left), undefined, { signal });
+      } catch {
+        signal?.throwIfAborted();
+      }
+    }
   }
 
   /** Stop every worker made by this client (gracefully), then close the database. */

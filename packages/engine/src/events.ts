@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ErrandError } from './errors.js';
 import type { ClaimedJob } from './types.js';
 
 /**
@@ -18,8 +19,16 @@ export interface ErrandEvents {
   'job:retry': { job: ClaimedJob; workerId: string; retryInMs: number; error: Error };
   /** A job will not run again: attempts exhausted, or a permanent failure. */
   'job:dead': { job: ClaimedJob; workerId: string; error: Error };
+  /** An operator cancelled these jobs (admin API / console), in the process that cancelled them. */
+  'job:cancelled': { jobs: { id: number; name: string; queue: string }[] };
+  /** A running attempt was stopped on its worker because its job was cancelled (`reason.code` ERRAND_CANCELLED). */
+  'job:aborted': { job: ClaimedJob; workerId: string; durationMs: number; reason: ErrandError };
   /** Jobs whose lease ran out were made available again (or dead, out of attempts). */
   'job:rescued': { jobs: { id: number; name: string; queue: string; state: string; lockedBy: string | null }[] };
+  /** A schedule's due ticks became jobs (one per tick; `tick` is each job's runAt). */
+  'schedule:enqueued': { schedule: string; jobs: { id: number; tick: Date }[] };
+  /** Ticks of a schedule were missed (no process ran at their time); `made` jobs were made for them per `catchUp`. */
+  'schedule:missed': { schedule: string; catchUp: string; made: number };
   /** A worker started fetching. */
   'worker:start': { workerId: string; queues: Record<string, number> };
   /** A worker stopped; `released` jobs were handed back unfinished. */

@@ -4,7 +4,7 @@
  * The driver seam (drivers/driver.ts) is deliberately not exported: see the comment there.
  */
 export { Admin, BULK_LIMIT } from './admin.js';
-export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ThroughputPoint, WorkerInfo } from './admin.js';
+export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleInfo, ScheduleRecord, ThroughputPoint, WorkerInfo } from './admin.js';
 export { DEFAULT_MAX_ATTEMPTS, defaultBackoff } from './backoff.js';
 export { createErrand, Errand } from './client.js';
 export type { DrainResult, EnqueueInTxOptions, ErrandOptions } from './client.js';
@@ -23,9 +23,11 @@ export type { Handler, JobContext, JobDefinition, JobDefinitionInput, JobRequest
 export { loadMigrations, runPostgresMigrations, runSqliteMigrations } from './migrations.js';
 export type { Migration, MigrationOptions, PostgresMigrationOptions } from './migrations.js';
 export type { JsonPayload, JsonPayloadCheck } from './payload.js';
-export { JOB_STATES } from './types.js';
+export { FINISHED_STATES, JOB_STATES } from './types.js';
 export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json } from './types.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
 export { parseQueues, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker.js';
+export { defineSchedule, ON_TIME_MS } from './schedules/schedule.js';
+export type { CatchUp, ScheduleDefinition, ScheduleInput } from './schedules/schedule.js';
 export { stopOnSignals } from './signals.js';

@@ -16,8 +16,20 @@ export interface JobContext {
   signal: AbortSignal;
   /** A child logger carrying the job's id, name and attempt. */
   logger: Logger;
+  /**
+   * Report progress: a number (such as a percentage) or a small JSON value (at most 4 KiB). Stored
+   * with the job, throttled (the first report at once, then at most one write per second, always
+   * the latest value; the last one is written when the attempt ends) and shown on the console's
+   * job page. A value JSON cannot carry throws ERRAND_BAD_PROGRESS here.
+   */
+  progress(value: unknown): void;
 }
 
+/**
+ * A job's handler. What it returns (when not undefined) is the job's result, stored with the
+ * completion: it must be JSON (the payload's rules) and at most `maxResultBytes` (64 KiB) of it,
+ * or the job is dead with ERRAND_BAD_RESULT (attempt kind `bad_result`).
+ */
 export type Handler<P> = (payload: P, ctx: JobContext) => Promise<unknown> | unknown;
 
 export interface JobDefinitionInput<P> {

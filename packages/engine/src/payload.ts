@@ -109,3 +109,17 @@ function assertStorableText(text: string, path: string): void {
   const problem = textProblem(text);
   if (problem) bad(path, problem);
 }
+
+/**
+ * The payload check for another value the engine stores as JSON (a handler's result, a progress
+ * report): what is wrong with it, naming the field from `root`, or null when JSON carries it.
+ */
+export function jsonValueProblem(value: unknown, root: string): string | null {
+  try {
+    walk(value, root, new Set());
+    return null;
+  } catch (err) {
+    if (err instanceof ErrandError) return err.message;
+    throw err;
+  }
+}

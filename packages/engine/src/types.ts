@@ -11,11 +11,14 @@
  * - attempt:  one run of a job's handler. `attempt` counts the attempts started so far.
  * - lease:    a running job's claim, valid until `leaseExpiresAt`; the worker renews it by
  *             heartbeat. When it runs out, the job is rescued: available again, attempt counted.
- * - state:    scheduled | available | running | retryable | completed | dead (see docs/engine.md).
+ * - state:    scheduled | available | running | retryable | completed | dead | cancelled
+ *             (see docs/engine.md). completed, dead and cancelled are finished.
  * - driver:   the only code that knows a database (SQLite, PostgreSQL, memory).
  */
 
-export const JOB_STATES = ['scheduled', 'available', 'running', 'retryable', 'completed', 'dead'] as const;
+export const JOB_STATES = ['scheduled', 'available', 'running', 'retryable', 'completed', 'dead', 'cancelled'] as const;
+/** The states a job never leaves by itself (only an operator's retry takes it out). */
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'dead', 'cancelled'];
 export type JobState = (typeof JOB_STATES)[number];
 
 /** A JSON value, as stored in a job's payload. */
@@ -33,7 +36,7 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   /**
-   * While a job with this key is not finished (completed or dead), enqueueing another with the
+   * While a job with this key is not finished (completed, dead or cancelled), enqueueing another with the
    * same key returns the existing job instead of adding one.
    */
   uniqueKey?: string;
@@ -58,6 +61,13 @@ export interface JobRecord {
   attemptedAt: Date | null;
   finishedAt: Date | null;
   errors: AttemptError[];
+  /**
+   * The handler's return value, stored with the completion (null when it returned nothing, and in
+   * `listJobs` pages, which leave it out; `getJob` has it).
+   */
+  result: Json | null;
+  /** The last `ctx.progress(value)` written (null when none, and in `listJobs` pages). */
+  progress: Json | null;
 }
 
 /**
@@ -68,9 +78,13 @@ export interface JobRecord {
  * - 'unknown_job':   no handler in the worker's process knows the job's name;
  * - 'lease_expired': the worker stopped renewing its lease (it died) and the job was rescued;
  * - 'shutdown':      a stopping worker released the job unfinished (the attempt is not counted);
- * - 'discarded':     an operator discarded the job (console / admin API).
+ * - 'discarded':     an operator discarded the job (console / admin API);
+ * - 'cancelled':     an operator cancelled the job (console / admin API `cancelJobs`);
+ * - 'bad_result':    the handler returned a value that is not JSON or is past the size limit
+ *                    (the job went straight to dead: rerunning would return the same).
  */
-export type AttemptErrorKind = 'error' | 'permanent' | 'timeout' | 'unknown_job' | 'lease_expired' | 'shutdown' | 'discarded';
+export type AttemptErrorKind =
+  | 'error' | 'permanent' | 'timeout' | 'unknown_job' | 'lease_expired' | 'shutdown' | 'discarded' | 'cancelled' | 'bad_result';
 
 /** One failed attempt, kept on the job. */
 export interface AttemptError {

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverOf } from '../src/client.js';
 import type { PostgresDriver } from '../src/drivers/postgres/driver.js';
 import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
-import { createErrand, defineJob, delayable, ErrandError, type Errand, type JobDefinition, PermanentError } from '../src/index.js';
+import { createErrand, defineJob, defineSchedule, delayable, ErrandError, type Errand, type JobDefinition, PermanentError } from '../src/index.js';
+import { storedSchedule } from '../src/schedules/scheduler.js';
+import { planTicks } from '../src/schedules/ticks.js';
 import { assertEnqueued, refuteEnqueued } from '../src/testing.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { eventually, waitForEvent } from './helpers/signals.js';
@@ -468,6 +470,216 @@ for (const target of DRIVERS) {
       expect(await errand.admin.getJob(y.id)).toBeNull();
       const counts = await errand.admin.stateCounts();
       expect(counts.available).toBeGreaterThanOrEqual(1);
+    });
+
+    it('cancels waiting jobs: never claimed, unique key released, finished jobs left alone, retry brings one back', async () => {
+      const j = job<{ n: number }>(() => {});
+      const [now, later, keyed] = await errand.enqueueMany([j.with({ n: 1 }), j.with({ n: 2 }, { delayMs: 60_000 }), j.with({ n: 3 }, { uniqueKey: uniq('k') })]);
+      const done = await errand.enqueue(j, { n: 4 });
+      await errand.drain({ queue: j.queue, limit: 0 });
+      const [ran] = await driverOf(errand).claimJobs(j.queue!, 1, 'w', 1000);
+      expect(ran.id).toBe(now.id);
+      await driverOf(errand).completeJobs([ran.id], 'w');
+      const events: number[][] = [];
+      const off = errand.on('job:cancelled', (e) => events.push(e.jobs.map((x) => x.id)));
+      const changed = await errand.admin.cancelJobs([now.id, later.id, keyed.id, done.id, 999_999_999]);
+      off();
+      expect(changed.sort((a, b) => a - b)).toEqual([later.id, keyed.id, done.id]);
+      expect(events).toEqual([changed]);
+      expect(await errand.admin.getJob(now.id)).toMatchObject({ state: 'completed' });
+      const rec = await errand.admin.getJob(later.id);
+      expect(rec).toMatchObject({ state: 'cancelled' });
+      expect(rec?.finishedAt).toBeInstanceOf(Date);
+      expect(rec?.errors.at(-1)).toMatchObject({ kind: 'cancelled', message: 'cancelled from the console' });
+      expect(await driverOf(errand).claimJobs(j.queue!, 10, 'w', 1000)).toEqual([]);
+      const again = await errand.enqueue(j, { n: 3 }, { uniqueKey: keyed.uniqueKey! });
+      expect(again).toMatchObject({ inserted: true });
+      expect((await errand.admin.stateCounts()).cancelled).toBeGreaterThanOrEqual(3);
+      expect((await errand.admin.listJobs({ state: 'cancelled', name: j.name, limit: 10 })).jobs.map((r) => r.id)).toEqual([done.id, keyed.id, later.id]);
+      expect(await errand.admin.retry([later.id])).toEqual([later.id]);
+      expect(await errand.admin.getJob(later.id)).toMatchObject({ state: 'available' });
+      expect(await errand.admin.bulk('cancel', { state: 'available', name: j.name })).toHaveLength(2);
+    });
+
+    it('cancels a running job: its signal aborts within a heartbeat, it ends cancelled and is never retried', async () => {
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const reasons: unknown[] = [];
+      const j = job<null>(async (_p, ctx) => {
+        started();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        reasons.push(ctx.signal.reason);
+        throw ctx.signal.reason;
+      });
+      const enq = await errand.enqueue(j, null);
+      const w = errand.worker({ queues: { [j.queue!]: 1 }, leaseMs: 600, pollMs: 50 });
+      const aborted = waitForEvent(errand, 'job:aborted', (e) => e.job.id === enq.id);
+      let failures = 0;
+      const off = errand.on('job:failure', (e) => {
+        if (e.job.id === enq.id) failures++;
+      });
+      await w.start();
+      await running;
+      const t0 = Date.now();
+      expect(await errand.admin.cancelJobs([enq.id], 'stop it')).toEqual([enq.id]);
+      const e = await aborted;
+      expect(Date.now() - t0).toBeLessThan(600);
+      expect(e.reason.code).toBe('ERRAND_CANCELLED');
+      await w.stop();
+      off();
+      expect(failures).toBe(0);
+      expect((reasons[0] as ErrandError).code).toBe('ERRAND_CANCELLED');
+      const rec = await errand.admin.getJob(enq.id);
+      expect(rec).toMatchObject({ state: 'cancelled', attempt: 1 });
+      expect(rec?.errors.map((x) => x.kind)).toEqual(['cancelled']);
+    });
+
+    it('stores a handler’s JSON result with the completed job; getJob and waitForJob return it', async () => {
+      const j = job<{ n: number }>((p) => (p.n === 0 ? undefined : { doubled: p.n * 2, text: 'é✓', list: [1, null] }));
+      const [a, b] = await errand.enqueueMany([j.with({ n: 21 }), j.with({ n: 0 })]);
+      const waiting = errand.waitForJob(a.id, { timeoutMs: 5000 });
+      const w = errand.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+      await w.start();
+      const rec = await waiting;
+      expect(rec).toMatchObject({ state: 'completed', result: { doubled: 42, text: 'é✓', list: [1, null] } });
+      expect(await errand.waitForJob(b.id, { timeoutMs: 5000 })).toMatchObject({ state: 'completed', result: null });
+      await w.stop();
+      expect((await errand.getJob(a.id))?.result).toEqual({ doubled: 42, text: 'é✓', list: [1, null] });
+      // A top-level string result round-trips too (drain's completion path).
+      const s1 = job<null>(() => 'plain "text"');
+      const e = await errand.enqueue(s1, null);
+      await errand.drain({ queue: s1.queue });
+      expect((await errand.getJob(e.id))?.result).toBe('plain "text"');
+    });
+
+    it('fails a job whose result is too large or not JSON, dead with a clear error', async () => {
+      const small = await createErrand({ databaseUrl: url, logger, maxResultBytes: 100 });
+      try {
+        const big = defineJob<null>({ name: uniq('big'), queue: uniq('q'), handler: () => ({ s: 'x'.repeat(200) }) });
+        const odd = defineJob<null>({ name: uniq('odd'), queue: big.queue, handler: () => ({ at: new Date(0) }) });
+        small.register(big).register(odd);
+        const [x, y] = await small.enqueueMany([big.with(null), odd.with(null)]);
+        const ran = await small.drain({ queue: big.queue });
+        expect(ran.map((r) => r.outcome)).toEqual(['dead', 'dead']);
+        const bx = await small.getJob(x.id);
+        expect(bx).toMatchObject({ state: 'dead', result: null, attempt: 1 });
+        expect(bx?.errors[0]).toMatchObject({ kind: 'bad_result' });
+        expect(bx?.errors[0].message).toMatch(/result of 208 bytes of JSON, past the limit of 100 \(maxResultBytes\)/);
+        expect((await small.getJob(y.id))?.errors[0].message).toMatch(/result\.at is a Date/);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('waitForJob times out, honours its signal, and refuses an unknown id', async () => {
+      const j = job<null>(() => {});
+      const enq = await errand.enqueue(j, null, { delayMs: 60_000 });
+      await expect(errand.waitForJob(enq.id, { timeoutMs: 80 })).rejects.toMatchObject({ code: 'ERRAND_WAIT_TIMEOUT' });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error('gave up')), 50);
+      await expect(errand.waitForJob(enq.id, { signal: ac.signal })).rejects.toThrow('gave up');
+      await expect(errand.waitForJob(999_999_999)).rejects.toMatchObject({ code: 'ERRAND_NOT_FOUND' });
+      await errand.admin.cancelJobs([enq.id]);
+      expect(await errand.waitForJob(enq.id)).toMatchObject({ state: 'cancelled' });
+    });
+
+    it('stores progress throttled while a job runs, keeps the last value, and refuses a bad one', async () => {
+      const p = await createErrand({ databaseUrl: url, logger, progressThrottleMs: 200 });
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const writes: number[] = [];
+        const driver = driverOf(p);
+        const setProgress = driver.setProgress.bind(driver);
+        driver.setProgress = (id, w, json) => {
+          writes.push(Number(json));
+          return setProgress(id, w, json);
+        };
+        const errors: string[] = [];
+        const j = defineJob<null>({
+          name: uniq('prog'),
+          queue: uniq('q'),
+          handler: async (_x, ctx) => {
+            for (let i = 1; i <= 100; i++) ctx.progress(i); // chatty: one write now, one trailing
+            try {
+              ctx.progress({ big: 'x'.repeat(5000) });
+            } catch (err) {
+              errors.push((err as ErrandError).code);
+            }
+            await gate;
+            ctx.progress({ step: 'last', done: 3 });
+            return 'ok';
+          },
+        });
+        p.register(j);
+        const enq = await p.enqueue(j, null);
+        const w = p.worker({ queues: { [j.queue!]: 1 }, pollMs: 50 });
+        await w.start();
+        await eventually(async () => (await p.getJob(enq.id))?.progress === 100, 3000, 'progress 100 stored');
+        expect(writes).toEqual([1, 100]);
+        expect(errors).toEqual(['ERRAND_BAD_PROGRESS']);
+        release();
+        const rec = await p.waitForJob(enq.id, { timeoutMs: 5000 });
+        await w.stop();
+        expect(rec).toMatchObject({ state: 'completed', result: 'ok', progress: { step: 'last', done: 3 } });
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('makes one job per tick of a 1-second schedule with two workers, each with its tick as runAt', async () => {
+      const ran: number[] = [];
+      const j = job<{ hello: string }>((_p, ctx) => {
+        ran.push(ctx.id);
+      });
+      const name = uniq('every-second');
+      const sc = await createErrand({ databaseUrl: target.name === 'memory' ? 'memory:' : url, logger, schedules: [{ name, cron: '* * * * * *', job: j, payload: { hello: 'tick' } }] });
+      try {
+        const made: number[] = [];
+        sc.on('schedule:enqueued', (e) => made.push(...e.jobs.map((x) => x.id)));
+        const w1 = sc.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+        const w2 = sc.worker({ queues: { [j.queue!]: 2 }, pollMs: 50 });
+        await Promise.all([w1.start(), w2.start()]);
+        await eventually(async () => made.length >= 3, 6000, 'three ticks made');
+        await Promise.all([w1.stop(), w2.stop()]);
+        const jobs = await sc.admin.scheduleJobs(name, 100);
+        const ticks = jobs.map((x) => x.runAt.getTime()).sort((a, b) => a - b);
+        expect(new Set(ticks).size).toBe(ticks.length);
+        for (let i = 1; i < ticks.length; i++) expect(ticks[i] - ticks[i - 1]).toBe(1000);
+        expect(ticks.every((t) => t % 1000 === 0)).toBe(true);
+        expect(jobs[0]).toMatchObject({ name: j.name, queue: j.queue, payload: { hello: 'tick' } });
+        const [info] = (await sc.admin.schedules()).filter((x) => x.name === name);
+        expect(info).toMatchObject({ cron: '* * * * * *', jobName: j.name, queue: j.queue, paused: false, catchUp: 'once', jobsMade: jobs.length });
+        expect(info.lastRunAt?.getTime()).toBe(ticks.at(-1));
+        expect(info.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+      } finally {
+        await sc.close();
+      }
+    });
+
+    it('inserts a tick once however often it is planned, and a paused schedule makes nothing until resumed', async () => {
+      const j = job<null>(() => {});
+      const def = defineSchedule({ name: uniq('daily'), cron: '0 9 * * *', job: j, payload: null, catchUp: { backfill: 2 } });
+      const row = storedSchedule(def);
+      const driver = driverOf(errand);
+      await driver.registerSchedules([row]);
+      // As if every process had been down for five days: the policy decides what is made.
+      const plan = (_cursor: Date, now: Date) => planTicks(def.pattern, new Date(now.getTime() - 5 * 86_400_000), now, def.catchUp);
+      const first = await driver.advanceSchedule(row, plan);
+      expect(first).toHaveLength(2);
+      expect(first![1].tick.getTime() - first![0].tick.getTime()).toBe(86_400_000);
+      expect(await driver.advanceSchedule(row, plan)).toEqual([]); // same ticks again: the unique index says no
+      const jobs = await errand.admin.scheduleJobs(def.name);
+      expect(jobs.map((x) => x.runAt.getTime())).toEqual([first![1].tick.getTime(), first![0].tick.getTime()]);
+      expect(jobs.every((x) => x.state === 'available')).toBe(true);
+      expect(await errand.admin.pauseSchedule(def.name)).toBe(true);
+      expect(await driver.advanceSchedule(row, plan)).toBeNull();
+      expect((await errand.admin.schedules()).find((x) => x.name === def.name)).toMatchObject({ paused: true, nextRunAt: null, jobsMade: 2 });
+      expect(await errand.admin.resumeSchedule(def.name)).toBe(true);
+      const resumed = (await errand.admin.schedules()).find((x) => x.name === def.name)!;
+      expect(resumed.paused).toBe(false);
+      expect(resumed.lastTick.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      expect(await errand.admin.pauseSchedule('no-such-schedule')).toBe(false);
     });
 
     it('counts processed and failed per minute for the dashboard, and lists live workers', async () => {

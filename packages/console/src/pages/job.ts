@@ -48,6 +48,14 @@ export async function jobPage(deps: Deps, ctx: PageContext, id: number, notice: 
   )}</ol>
 </section>
 </div>
+${progressCard(ctx, job)}${
+  job.state === 'completed' && job.result !== null
+    ? html`<section class="card">
+<div class="card-head"><h2>Result</h2><span class="muted small">JSON, what the handler returned</span></div>
+<pre class="payload mono">${JSON.stringify(job.result, null, 2)}</pre>
+</section>`
+    : ''
+}
 <section class="card">
 <div class="card-head"><h2>Payload</h2><span class="muted small">JSON</span></div>
 <pre class="payload mono">${JSON.stringify(job.payload, null, 2)}</pre>
@@ -61,6 +69,24 @@ ${
 }
 </section>`;
   return layout(ctx, 'jobs', `${job.name} #${job.id}`, body, notice);
+}
+
+const UNFINISHED = new Set(['scheduled', 'available', 'running', 'retryable']);
+
+/**
+ * The last progress report; while the job is unfinished the card polls /api/jobs/:id (console.js)
+ * and updates itself, reloading the page when the state changes.
+ */
+function progressCard(ctx: PageContext, job: JobRecord): Html {
+  const live = UNFINISHED.has(job.state);
+  if (!live && job.progress === null) return html``;
+  const value = job.progress;
+  const pct = typeof value === 'number' && value >= 0 && value <= 100 ? value : null;
+  return html`<section class="card" id="job-live"${live ? html` data-src="${ctx.base}/api/jobs/${job.id}" data-state="${job.state}"` : ''}>
+<div class="card-head"><h2>Progress</h2><span class="muted small">${live ? 'live: ctx.progress(value), updated every 2 s' : 'last reported'}</span></div>
+<progress max="100" data-progress-bar${pct === null ? html` hidden` : html` value="${pct}"`}></progress>
+<pre class="payload mono" data-progress>${value === null ? 'none reported yet' : JSON.stringify(value, null, 2)}</pre>
+</section>`;
 }
 
 function stateLine(job: JobRecord, now: Date): Html {
@@ -103,6 +129,8 @@ export function timeline(job: JobRecord): Moment[] {
     const what =
       e.kind === 'discarded'
         ? 'Discarded'
+        : e.kind === 'cancelled'
+          ? 'Cancelled'
         : e.kind === 'lease_expired'
           ? `Attempt ${e.attempt} lost (lease expired), rescued`
           : e.kind === 'timeout'
@@ -113,6 +141,7 @@ export function timeline(job: JobRecord): Moment[] {
   if (job.attemptedAt) m.push({ at: job.attemptedAt, what: `Attempt ${job.attempt} started`, kind: 'info' });
   if (job.state === 'completed' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Completed', kind: 'ok' });
   if (job.state === 'dead' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Dead: will not run again', kind: 'fail' });
+  if (job.state === 'cancelled' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Cancelled: will not run again', kind: 'fail' });
   if (job.state === 'retryable') m.push({ at: job.runAt, what: 'Retry scheduled', kind: 'wait' });
   if (job.state === 'scheduled') m.push({ at: job.runAt, what: 'Scheduled to run', kind: 'wait' });
   if (job.state === 'available') m.push({ at: job.runAt, what: 'Available since', kind: 'wait' });

@@ -38,7 +38,7 @@ export async function jobsPage(deps: Deps, ctx: PageContext, q: JobsQuery, notic
   const filtered = Boolean(q.queue || q.name || q.search);
   const actions = actionsFor(q.state);
   const waiting = WAITING.includes(q.state);
-  const timeHead = waiting ? 'Runs' : q.state === 'running' ? 'Started' : q.state === 'completed' || q.state === 'dead' ? 'Finished' : 'Created';
+  const timeHead = waiting ? 'Runs' : q.state === 'running' ? 'Started' : q.state === 'completed' || q.state === 'dead' || q.state === 'cancelled' ? 'Finished' : 'Created';
   const timeOf = (j: JobRecord) => (waiting ? j.runAt : q.state === 'running' ? j.attemptedAt : (j.finishedAt ?? j.createdAt));
   const body = html`<h1>Jobs</h1>
 <nav class="tabs" aria-label="Job states">${JOB_STATES.map(

@@ -9,7 +9,7 @@ import type { ConsoleKit } from '../plugin.js';
 
 const MAX_SELECTED = 500;
 
-/** Retry, discard, delete: one job, the selected jobs, or every job matching a filter. */
+/** Retry, discard, delete, cancel: one job, the selected jobs, or every job matching a filter. */
 export function registerJobActions(app: FastifyInstance, kit: ConsoleKit): void {
   const { base, deps, page, send, fail } = kit;
   const admin = deps.errand.admin;
@@ -17,7 +17,7 @@ export function registerJobActions(app: FastifyInstance, kit: ConsoleKit): void 
   app.post('/jobs/:id/:action', async (request, reply) => {
     const { id: rawId, action } = request.params as { id: string; action: string };
     const id = /^\d{1,15}$/.test(rawId) ? Number(rawId) : Number.NaN;
-    if (!isAction(action)) return fail(request, reply, 404, `No action "${action}": retry, discard or delete.`);
+    if (!isAction(action)) return fail(request, reply, 404, `No action "${action}": retry, discard, delete or cancel.`);
     if (!Number.isSafeInteger(id) || id < 1) return fail(request, reply, 400, 'A job id is a positive whole number.');
     const job = await admin.getJob(id);
     if (!job) return fail(request, reply, 404, `No job #${id}: it was deleted or pruned, or never existed.`);
@@ -44,7 +44,7 @@ export function registerJobActions(app: FastifyInstance, kit: ConsoleKit): void 
   app.post('/jobs/bulk', async (request, reply) => {
     const body = request.body;
     const action = param(body, 'action', 20);
-    if (!isAction(action)) return fail(request, reply, 400, 'Which action? retry, discard or delete.');
+    if (!isAction(action)) return fail(request, reply, 400, 'Which action? retry, discard, delete or cancel.');
     const state = param(body, 'state', 20);
     if (!(JOB_STATES as readonly string[]).includes(state)) return fail(request, reply, 400, `Unknown state "${state}".`);
     const filter = { state: state as JobState, queue: param(body, 'queue', 200), name: param(body, 'name', 200), search: param(body, 'search', 200) };
@@ -94,7 +94,13 @@ export function registerJobActions(app: FastifyInstance, kit: ConsoleKit): void 
   });
 
   async function run(action: JobAction, ids: number[]): Promise<number[]> {
-    const changed = await (action === 'retry' ? admin.retry(ids) : action === 'discard' ? admin.discard(ids) : admin.delete(ids));
+    const changed = await (action === 'retry'
+      ? admin.retry(ids)
+      : action === 'discard'
+        ? admin.discard(ids)
+        : action === 'cancel'
+          ? admin.cancelJobs(ids)
+          : admin.delete(ids));
     deps.invalidate();
     return changed;
   }

@@ -58,5 +58,14 @@ export function registerPages(app: FastifyInstance, kit: ConsoleKit): void {
     return send(reply, body);
   });
 
+  // The job page's live part: state and progress, polled while the job is unfinished.
+  app.get('/api/jobs/:id', async (request, reply) => {
+    const raw = (request.params as { id: string }).id;
+    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+    const job = Number.isSafeInteger(id) && id > 0 ? await deps.errand.admin.getJob(id) : null;
+    if (!job) return reply.code(404).type('application/json').send({ error: `no job #${raw}` });
+    return reply.type('application/json').send({ id: job.id, state: job.state, attempt: job.attempt, progress: job.progress });
+  });
+
   app.get('/workers', async (request, reply) => send(reply, await workersPage(deps, page(request))));
 }

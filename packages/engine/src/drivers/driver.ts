@@ -104,6 +104,42 @@ export interface RescuedJob {
   lockedBy: string | null;
 }
 
+/** A schedule as the driver stores it (schedules/schedule.ts validates and builds it). */
+export interface StoredSchedule {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  /** The job each tick makes, with every default applied. */
+  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null };
+  /** 'skip' | 'once' | 'backfill:N' */
+  catchUp: string;
+}
+
+/** A schedule as the admin API lists it (its next run is computed from `cron` by the caller). */
+export interface ScheduleRecord {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  jobName: string;
+  queue: string;
+  payload: unknown;
+  catchUp: string;
+  paused: boolean;
+  /** The cursor: every tick up to here is decided (made, or skipped by the catch-up policy). */
+  lastTick: Date;
+  /** The latest tick that made a job (null: none yet). */
+  lastRunAt: Date | null;
+  jobsMade: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CancelledJob {
+  id: number;
+  queue: string;
+  name: string;
+}
+
 export interface Driver {
   /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
   readonly dialect: string;
@@ -131,12 +167,21 @@ export interface Driver {
   inTransaction?(tx?: unknown): boolean | null;
   /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
   claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
-  completeJobs(ids: number[], workerId: string): Promise<void>;
+  /**
+   * Mark jobs completed. `results`, when given, is aligned with `ids`: each job's result as JSON
+   * text, or null for none. Without it (no handler of the batch returned a value) the statement
+   * is the one it has always been.
+   */
+  completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void>;
+  /** Store a running job's latest progress report (JSON text); nothing if it is no longer ours and running. */
+  setProgress(id: number, workerId: string, progress: string): Promise<void>;
   failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void>;
   /** Give jobs back at once; `uncount` undoes the attempt that never really ran. */
   releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void>;
   /** Renew leases; returns the ids still held by this worker. */
   heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]>;
+  /** Of `ids` (held by `workerId`, lost at a heartbeat), the ones an operator cancelled. */
+  findCancelled(workerId: string, ids: number[]): Promise<number[]>;
   registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void>;
   deregisterWorker(id: string): Promise<void>;
   rescueExpired(): Promise<RescuedJob[]>;
@@ -153,7 +198,25 @@ export interface Driver {
   listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
 
+  /** Declare schedules: insert new ones (cursor = now), update the definition of known ones. */
+  registerSchedules(schedules: StoredSchedule[]): Promise<void>;
+  /**
+   * In one transaction holding the schedule's row: read its cursor, ask `plan` which ticks to
+   * make (with the database's now), insert one job per tick (a tick already made is skipped by
+   * the unique (schedule_name, schedule_tick) index), and move the cursor. Null when the schedule
+   * is unknown, paused, busy in another process, or has nothing due; otherwise the jobs made.
+   */
+  advanceSchedule(
+    schedule: StoredSchedule,
+    plan: (cursor: Date, now: Date) => { ticks: Date[]; cursor: Date } | null,
+  ): Promise<{ id: number; tick: Date }[] | null>;
+
   // Admin API (the console and the CLI use these; never raw SQL).
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /** False when there is no such schedule. Resuming moves the cursor to now. */
+  setSchedulePaused(name: string, paused: boolean): Promise<boolean>;
+  /** The latest jobs a schedule made, newest tick first. */
+  scheduleJobs(name: string, limit: number): Promise<JobRecord[]>;
   stateCounts(cap: number): Promise<Record<JobState, number>>;
   queueCounts(cap: number): Promise<QueueCounts[]>;
   listJobs(req: JobPageRequest): Promise<JobPage>;
@@ -161,6 +224,8 @@ export interface Driver {
   selectJobIds(filter: JobFilter, limit: number): Promise<number[]>;
   retryJobs(ids: number[]): Promise<number[]>;
   discardJobs(ids: number[], message: string): Promise<number[]>;
+  /** Unfinished jobs (waiting or running) become cancelled; returns the ones that changed. */
+  cancelJobs(ids: number[], message: string): Promise<CancelledJob[]>;
   deleteJobs(ids: number[]): Promise<number[]>;
   setQueuePaused(queue: string, paused: boolean): Promise<void>;
   listWorkers(aliveWithinMs: number): Promise<WorkerInfo[]>;

@@ -2,6 +2,8 @@ import { ErrandError } from '../errors.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../types.js';
 import { JOB_STATES } from '../types.js';
 import {
+  type CancelledJob,
+  type ScheduleRecord,
   type JobPage, type JobPageRequest, type NewJob, type QueueCounts, type RescuedJob, type ThroughputPoint, WALK_LIMIT, type WorkerInfo,
 } from './driver.js';
 
@@ -61,6 +63,9 @@ export interface JobRow extends ClaimedRow {
   finished_at: Time | null;
   errors?: string;
   last_error?: string | null;
+  /** admin_get_job.sql only (pages leave them out). */
+  result?: string | null;
+  progress?: string | null;
   /** PostgreSQL pages by microseconds, finer than a Date holds. */
   cursor_us?: Int;
 }
@@ -86,6 +91,51 @@ export interface RescuedRow {
   name: string;
   state: JobState;
   locked_by: string | null;
+}
+
+export interface CancelledRow {
+  id: Int;
+  queue: string;
+  name: string;
+}
+
+export function toCancelled(r: CancelledRow): CancelledJob {
+  return { id: Number(r.id), queue: r.queue, name: r.name };
+}
+
+/** admin_schedules.sql */
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  timezone: string | null;
+  job_name: string;
+  queue: string;
+  payload: string;
+  catch_up: string;
+  paused: boolean | number;
+  last_tick: Time;
+  last_run_at: Time | null;
+  jobs_made: Int;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export function toSchedule(r: ScheduleRow): ScheduleRecord {
+  return {
+    name: r.name,
+    cron: r.cron,
+    timezone: r.timezone,
+    jobName: r.job_name,
+    queue: r.queue,
+    payload: json<Json>(r.payload),
+    catchUp: r.catch_up,
+    paused: Boolean(r.paused),
+    lastTick: toDate(r.last_tick),
+    lastRunAt: toDateOrNull(r.last_run_at),
+    jobsMade: Number(r.jobs_made),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
 }
 
 export interface StateCountRow {
@@ -193,6 +243,8 @@ export function toRecord(r: JobRow): JobRecord {
     attemptedAt: toDateOrNull(r.attempted_at),
     finishedAt: toDateOrNull(r.finished_at),
     errors,
+    result: r.result === null || r.result === undefined ? null : json<Json>(r.result),
+    progress: r.progress === null || r.progress === undefined ? null : json<Json>(r.progress),
   };
 }
 

@@ -18,6 +18,8 @@ interface Failure {
  */
 export class Completer {
   private successes: number[] = [];
+  /** Results of the successes that have one (JSON text), by id: empty unless handlers return values. */
+  private results = new Map<number, string>();
   private failures: Failure[] = [];
   /** Ids in the write now in flight (still held: leases renewed, counted as pending). */
   private writing: number[] = [];
@@ -34,8 +36,10 @@ export class Completer {
     private readonly maxBatch = 1000,
   ) {}
 
-  complete(id: number): void {
+  /** `result`: the handler's return value as JSON text, written with the completion. */
+  complete(id: number, result?: string): void {
     this.successes.push(id);
+    if (result !== undefined) this.results.set(id, result);
     this.schedule();
   }
 
@@ -98,7 +102,14 @@ export class Completer {
     const ids = this.successes.splice(0, this.maxBatch);
     this.writing = ids;
     try {
-      if (ids.length) await this.driver.completeJobs(ids, this.workerId);
+      if (ids.length) {
+        // Only a batch holding a result takes the results statement; the common one is unchanged.
+        if (this.results.size === 0) await this.driver.completeJobs(ids, this.workerId);
+        else {
+          await this.driver.completeJobs(ids, this.workerId, ids.map((id) => this.results.get(id) ?? null));
+          for (const id of ids) this.results.delete(id);
+        }
+      }
     } catch (error) {
       this.successes.unshift(...ids);
       this.backoff('complete', error);

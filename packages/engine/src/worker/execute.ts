@@ -3,7 +3,23 @@ import { defaultBackoff } from '../backoff.js';
 import { ErrandError, JobTimeoutError, PermanentError } from '../errors.js';
 import type { ErrandEmitter } from '../events.js';
 import type { JobContext, JobDefinition } from '../job.js';
+import type { Driver } from '../drivers/driver.js';
+import { jsonValueProblem } from '../payload.js';
 import type { AttemptError, AttemptErrorKind, ClaimedJob } from '../types.js';
+import { ProgressReporter } from './progress.js';
+
+/** Default for `maxResultBytes`: a result is a summary (an id, a count, a URL), not a file. */
+export const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
+/** Default for `progressThrottleMs`: at most one progress write per job per second. */
+export const DEFAULT_PROGRESS_THROTTLE_MS = 1000;
+
+/** A handler returned a value that cannot be stored: not JSON, or past the size limit. */
+export class BadResultError extends ErrandError {
+  constructor(message: string) {
+    super('ERRAND_BAD_RESULT', message);
+    this.name = 'BadResultError';
+  }
+}
 
 /**
  * Why the worker itself aborted an attempt (as opposed to the handler failing). A handler sees
@@ -22,16 +38,32 @@ export class LeaseLostAbort extends ErrandError {
   }
 }
 
+export class CancelledAbort extends ErrandError {
+  constructor() {
+    super('ERRAND_CANCELLED', 'the job was cancelled by an operator; it will not run again');
+    this.name = 'CancelledAbort';
+  }
+}
+
 export type Outcome =
-  | { kind: 'success'; durationMs: number }
+  /** `result`: the handler's return value as JSON text (undefined when it returned nothing). */
+  | { kind: 'success'; durationMs: number; result?: string }
   | { kind: 'failure'; durationMs: number; error: Error; next: 'retryable' | 'dead'; retryInMs: number; record: AttemptError }
-  | { kind: 'released'; durationMs: number; reason: ShutdownAbort | LeaseLostAbort };
+  | { kind: 'released'; durationMs: number; reason: ShutdownAbort | LeaseLostAbort }
+  /** Cancelled while it ran: the database already says so; nothing is written. */
+  | { kind: 'cancelled'; durationMs: number; reason: CancelledAbort };
 
 export interface ExecuteDeps {
   registry: ReadonlyMap<string, JobDefinition<any>>;
   events: ErrandEmitter;
   logger: Logger;
   workerId: string;
+  /** Where progress reports are written (absent: ctx.progress validates and drops them). */
+  driver?: Pick<Driver, 'setProgress'>;
+  /** Largest result stored, in bytes of JSON. Default DEFAULT_MAX_RESULT_BYTES. */
+  maxResultBytes?: number;
+  /** Least time between two progress writes of one job. Default DEFAULT_PROGRESS_THROTTLE_MS. */
+  progressThrottleMs?: number;
 }
 
 /**
@@ -84,6 +116,7 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
     deps.events.emit('job:start', { job, workerId: deps.workerId, latencyMs: Math.max(0, Date.now() - job.runAt.getTime()) });
   }
   let timer: NodeJS.Timeout | undefined;
+  let progress: ProgressReporter | undefined;
   try {
     if (!def) throw new ErrandError('ERRAND_NO_HANDLER', `no handler registered for ${job.name}`);
     if (job.timeoutMs) {
@@ -92,6 +125,14 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
     }
     let logger: JobContext['logger'] | undefined;
     const ctx: JobContext = {
+      progress: (value: unknown) => {
+        progress ??= new ProgressReporter(
+          (json) => deps.driver?.setProgress(job.id, deps.workerId, json) ?? Promise.resolve(),
+          deps.progressThrottleMs ?? DEFAULT_PROGRESS_THROTTLE_MS,
+          (error) => deps.events.emit('db:error', { workerId: deps.workerId, operation: 'progress', error }),
+        );
+        progress.report(value);
+      },
       id: job.id,
       name: job.name,
       queue: job.queue,
@@ -107,16 +148,23 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
         return logger;
       },
     };
-    await attempt.race(Promise.resolve().then(() => def.handler(job.payload, ctx)));
+    const value = await attempt.race(Promise.resolve().then(() => def.handler(job.payload, ctx)));
+    const result = value === undefined ? undefined : encodeResult(value, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, job.name);
+    if (progress) await progress.finish(true);
     const durationMs = performance.now() - started;
     if (deps.events.listenerCount('job:success') > 0) deps.events.emit('job:success', { job, workerId: deps.workerId, durationMs });
-    return { kind: 'success', durationMs };
+    return { kind: 'success', durationMs, result };
   } catch (thrown) {
+    if (progress) await progress.finish(!attempt.aborted);
     const durationMs = performance.now() - started;
     const reason = attempt.reason; // undefined unless aborted
     if (reason instanceof ShutdownAbort || reason instanceof LeaseLostAbort) return { kind: 'released', durationMs, reason };
+    if (reason instanceof CancelledAbort) {
+      deps.events.emit('job:aborted', { job, workerId: deps.workerId, durationMs, reason });
+      return { kind: 'cancelled', durationMs, reason };
+    }
     const error = toError(reason instanceof JobTimeoutError ? reason : thrown);
-    const permanent = error instanceof PermanentError;
+    const permanent = error instanceof PermanentError || error instanceof BadResultError;
     const exhausted = job.attempt >= job.maxAttempts;
     const next = permanent || exhausted ? 'dead' : 'retryable';
     const retryInMs = next === 'retryable' ? Math.max(0, Math.round((def?.backoff ?? defaultBackoff)(job.attempt))) : 0;
@@ -136,10 +184,23 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
   }
 }
 
+/** A handler's return value as the JSON text to store, or a BadResultError saying why it cannot be. */
+function encodeResult(value: unknown, maxBytes: number, name: string): string {
+  const problem = jsonValueProblem(value, 'result');
+  if (problem) throw new BadResultError(`job ${name} returned a value JSON cannot store: ${problem} (return JSON, or nothing)`);
+  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > maxBytes) {
+    throw new BadResultError(`job ${name} returned a result of ${bytes} bytes of JSON, past the limit of ${maxBytes} (maxResultBytes): store large output elsewhere and return a reference`);
+  }
+  return text;
+}
+
 /** The kind recorded with a failed attempt: ours by our error's code, the handler's own errors are 'error'. */
 function attemptErrorKind(error: Error): AttemptErrorKind {
   if (error instanceof PermanentError) return 'permanent';
   if (error instanceof JobTimeoutError) return 'timeout';
+  if (error instanceof BadResultError) return 'bad_result';
   if (error instanceof ErrandError && error.code === 'ERRAND_NO_HANDLER') return 'unknown_job';
   return 'error';
 }

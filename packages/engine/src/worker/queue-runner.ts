@@ -3,7 +3,7 @@ import type { Driver } from '../drivers/driver.js';
 import type { ErrandEmitter } from '../events.js';
 import type { ClaimedJob } from '../types.js';
 import type { Completer } from './completer.js';
-import { Attempt, type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.js';
+import { Attempt, CancelledAbort, type ExecuteDeps, executeJob, LeaseLostAbort, ShutdownAbort } from './execute.js';
 
 export interface QueueRunnerOptions {
   queue: string;
@@ -167,7 +167,7 @@ export class QueueRunner {
   private async run(job: ClaimedJob, attempt: Attempt): Promise<void> {
     const outcome = await executeJob(job, this.deps, attempt);
     this.running.delete(job.id);
-    if (outcome.kind === 'success') this.completer.complete(job.id);
+    if (outcome.kind === 'success') this.completer.complete(job.id, outcome.result);
     else if (outcome.kind === 'failure') {
       this.completer.fail({ id: job.id, next: outcome.next, retryInMs: outcome.retryInMs, error: outcome.record });
     } else if (outcome.reason instanceof ShutdownAbort) {
@@ -186,9 +186,12 @@ export class QueueRunner {
     }
   }
 
-  /** Abort running jobs whose lease another worker may now hold. */
-  leaseLost(ids: Set<number>): void {
-    for (const [id, r] of this.running) if (ids.has(id)) r.attempt.abort(new LeaseLostAbort());
+  /**
+   * Abort running jobs whose lease another worker may now hold, or (`cancelled`) that an operator
+   * cancelled; drop them from the buffer.
+   */
+  leaseLost(ids: Set<number>, cancelled: ReadonlySet<number> = new Set()): void {
+    for (const [id, r] of this.running) if (ids.has(id)) r.attempt.abort(cancelled.has(id) ? new CancelledAbort() : new LeaseLostAbort());
     this.buffer = this.buffer.filter((j) => !ids.has(j.id));
   }
 

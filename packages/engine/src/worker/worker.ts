@@ -6,6 +6,8 @@ import { ErrandError } from '../errors.js';
 import type { ErrandEmitter } from '../events.js';
 import type { JobDefinition } from '../job.js';
 import { Maintainer } from '../maintenance/maintainer.js';
+import type { ScheduleDefinition } from '../schedules/schedule.js';
+import { Scheduler } from '../schedules/scheduler.js';
 import { Completer } from './completer.js';
 import { QueueRunner } from './queue-runner.js';
 
@@ -25,7 +27,7 @@ export interface WorkerOptions {
   maxPrefetch?: number;
   /** How often to look for work without a wake-up. Default 2,000 ms with LISTEN/NOTIFY, 100 ms without. */
   pollMs?: number;
-  /** Run lease rescue, promotion and pruning in this worker. Default true. */
+  /** Run lease rescue, promotion, pruning and the Errand's schedules in this worker. Default true. */
   maintenance?: boolean;
   /** Delete completed and dead jobs older than this. Default 7 days. */
   pruneAfterMs?: number;
@@ -40,6 +42,12 @@ export interface WorkerDeps {
   logger: Logger;
   /** Subscribe to in-process wake-ups (enqueues from this process). */
   onLocalWake: (listener: (queue: string) => void) => () => void;
+  /** Largest result stored (createErrand's `maxResultBytes`). */
+  maxResultBytes?: number;
+  /** Least time between two progress writes of one job (createErrand's `progressThrottleMs`). */
+  progressThrottleMs?: number;
+  /** The Errand's schedules: run by this worker's maintenance (none: no scheduler at all). */
+  schedules?: readonly ScheduleDefinition<any>[];
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
@@ -72,6 +80,7 @@ export class Worker {
   private readonly runners: QueueRunner[];
   private readonly completer: Completer;
   private readonly maintainer: Maintainer | null;
+  private readonly scheduler: Scheduler | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribers: (() => unknown)[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -96,7 +105,10 @@ export class Worker {
     this.completer.onWritten = () => {
       if (this.state === 'running') for (const r of this.runners) r.resume();
     };
-    const execDeps = { registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id };
+    const execDeps = {
+      registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id,
+      driver: deps.driver, maxResultBytes: deps.maxResultBytes, progressThrottleMs: deps.progressThrottleMs,
+    };
     this.runners = Object.entries(this.queues).map(
       ([queue, concurrency]) =>
         new QueueRunner(
@@ -117,6 +129,7 @@ export class Worker {
       options.maintenance === false
         ? null
         : new Maintainer(deps.driver, deps.events, { workerId: this.id, leaseMs: this.leaseMs, pruneAfterMs: options.pruneAfterMs ?? 7 * 24 * 3600_000 });
+    this.scheduler = options.maintenance !== false && deps.schedules?.length ? new Scheduler(deps.driver, deps.events, deps.schedules, this.id) : null;
   }
 
   get isRunning(): boolean {
@@ -160,12 +173,13 @@ export class Worker {
     this.timers.push(setInterval(() => wake('*'), pollMs));
     this.timers.push(setInterval(() => void this.beat().catch((error) => events.emit('db:error', { workerId: this.id, operation: 'heartbeat', error })), Math.max(50, Math.floor(this.leaseMs / 3))));
     this.maintainer?.start();
+    this.scheduler?.start();
     events.emit('worker:start', { workerId: this.id, queues: this.queues });
     wake('*');
     return this;
   }
 
-  /** Renew the leases of every job this worker holds; abort the ones it lost. */
+  /** Renew the leases of every job this worker holds; abort the ones it lost or that were cancelled. */
   private async beat(): Promise<void> {
     // One heartbeat at a time: when the database is slow, ticks must not pile up behind it.
     if (this.beating) return;
@@ -184,7 +198,10 @@ export class Worker {
     if (held.length === 0) return;
     const still = new Set(await driver.heartbeat(this.id, held, this.leaseMs));
     const lost = new Set(held.filter((id) => !still.has(id)));
-    if (lost.size) for (const r of this.runners) r.leaseLost(lost);
+    if (lost.size === 0) return;
+    // Rare: a job was rescued elsewhere or cancelled by an operator. One more read tells which.
+    const cancelled = new Set(await driver.findCancelled(this.id, [...lost]).catch(() => []));
+    for (const r of this.runners) r.leaseLost(lost, cancelled);
   }
 
   /** Graceful stop; resolves when every job is finished or released. Safe to call twice. */
@@ -211,6 +228,7 @@ export class Worker {
     await this.completer.drain(Math.max(this.shutdownTimeoutMs, 5000));
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.maintainer?.stop();
+    await this.scheduler?.stop();
     await driver.deregisterWorker(this.id).catch(() => {});
     this.state = 'stopped';
     events.emit('worker:stop', { workerId: this.id, released });

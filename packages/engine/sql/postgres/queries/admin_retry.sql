@@ -3,5 +3,5 @@
 UPDATE errand_jobs
 SET state = 'available', run_at = now(), finished_at = NULL, lease_expires_at = NULL,
     max_attempts = greatest(max_attempts, attempt + 1)
-WHERE id = ANY($1::bigint[]) AND state IN ('scheduled', 'available', 'retryable', 'dead', 'completed')
+WHERE id = ANY($1::bigint[]) AND state IN ('scheduled', 'available', 'retryable', 'dead', 'completed', 'cancelled')
 RETURNING id, queue

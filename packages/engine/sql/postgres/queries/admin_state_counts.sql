@@ -8,3 +8,4 @@ UNION ALL SELECT 'running', (SELECT count(*) FROM (SELECT 1 FROM errand_jobs WHE
 UNION ALL SELECT 'retryable', (SELECT count(*) FROM (SELECT 1 FROM errand_jobs WHERE state = 'retryable' LIMIT $1) c)::int
 UNION ALL SELECT 'completed', (SELECT count(*) FROM (SELECT 1 FROM errand_jobs WHERE state = 'completed' LIMIT $1) c)::int
 UNION ALL SELECT 'dead', (SELECT count(*) FROM (SELECT 1 FROM errand_jobs WHERE state = 'dead' LIMIT $1) c)::int
+UNION ALL SELECT 'cancelled', (SELECT count(*) FROM (SELECT 1 FROM errand_jobs WHERE state = 'cancelled' LIMIT $1) c)::int

@@ -21,7 +21,7 @@ WITH input AS MATERIALIZED (
   SELECT id, q, n, p, CASE WHEN coalesce(r, now()) > now() THEN 'scheduled' ELSE 'available' END, pr, coalesce(r, now()), ma, t, u
   FROM input
   ORDER BY ord
-  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('completed', 'dead') DO NOTHING
+  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'cancelled') DO NOTHING
   RETURNING id, queue, name, state, priority, run_at, max_attempts, unique_key, created_at
 )
 SELECT input.ord::int AS ord, inserted.*

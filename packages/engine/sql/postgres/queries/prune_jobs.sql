@@ -3,6 +3,6 @@
 DELETE FROM errand_jobs
 WHERE id IN (
   SELECT id FROM errand_jobs
-  WHERE state IN ('completed', 'dead') AND finished_at < now() - make_interval(secs => $1::float8 / 1000)
+  WHERE state IN ('completed', 'dead', 'cancelled') AND finished_at < now() - make_interval(secs => $1::float8 / 1000)
   LIMIT $2
 )

@@ -3,21 +3,22 @@ import { runPostgresMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { PgClient, PgPool, PgQueryable } from '../connections.js';
 import type {
-  Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow, stateCounts,
-  type ThroughputRow, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
+  type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'fail', 'release', 'heartbeat', 'register_worker',
+  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
   'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
-  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_delete', 'admin_pause',
+  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
+  'schedule_upsert', 'schedule_lock', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
 const SQL = loadQueries('postgres', QUERIES);
@@ -137,8 +138,13 @@ export class PostgresDriver implements Driver {
     return rows.map(toClaimed).sort(byClaimOrder);
   }
 
-  async completeJobs(ids: number[], workerId: string): Promise<void> {
-    await this.q('complete', [ids, workerId]);
+  async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
+    if (results) await this.q('complete_results', [ids, workerId, results]);
+    else await this.q('complete', [ids, workerId]);
+  }
+
+  async setProgress(id: number, workerId: string, progress: string): Promise<void> {
+    await this.q('set_progress', [id, workerId, progress]);
   }
 
   async failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void> {
@@ -154,6 +160,11 @@ export class PostgresDriver implements Driver {
   async heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]> {
     if (ids.length === 0) return [];
     return toIds((await this.q<IdRow>('heartbeat', [workerId, leaseMs, ids])).rows);
+  }
+
+  async findCancelled(workerId: string, ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return toIds((await this.q<IdRow>('find_cancelled', [workerId, ids])).rows);
   }
 
   async registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void> {
@@ -295,6 +306,11 @@ export class PostgresDriver implements Driver {
     return toIds((await this.q<IdRow>('admin_discard', [ids, message])).rows);
   }
 
+  async cancelJobs(ids: number[], message: string): Promise<CancelledJob[]> {
+    if (ids.length === 0) return [];
+    return (await this.q<CancelledRow>('admin_cancel', [ids, message])).rows.map(toCancelled);
+  }
+
   async deleteJobs(ids: number[]): Promise<number[]> {
     if (ids.length === 0) return [];
     return toIds((await this.q<IdRow>('admin_delete', [ids])).rows);
@@ -315,6 +331,56 @@ export class PostgresDriver implements Driver {
 
   async throughputByQueue(sinceMs: number): Promise<{ queue: string; processed: number; failed: number }[]> {
     return (await this.q<QueueThroughputRow>('admin_throughput_by_queue', [sinceMs])).rows.map(toQueueThroughput);
+  }
+
+  async registerSchedules(schedules: StoredSchedule[]): Promise<void> {
+    for (const sc of schedules) {
+      await this.q('schedule_upsert', [sc.name, sc.cron, sc.timezone, sc.job.name, sc.job.queue, sc.job.payload, sc.catchUp]);
+    }
+  }
+
+  async advanceSchedule(
+    sc: StoredSchedule,
+    plan: (cursor: Date, now: Date) => { ticks: Date[]; cursor: Date } | null,
+  ): Promise<{ id: number; tick: Date }[] | null> {
+    const client = await this.pool.connect();
+    try {
+      await client.query({ text: 'BEGIN' });
+      const { rows } = await this.q<{ last_tick: number; paused: boolean; now: number }>('schedule_lock', [sc.name], client);
+      const row = rows[0];
+      const decided = row && !row.paused ? plan(new Date(row.last_tick), new Date(row.now)) : null;
+      if (!decided) {
+        await client.query({ text: 'ROLLBACK' });
+        return null;
+      }
+      const made: { id: number; tick: Date }[] = [];
+      for (const tick of decided.ticks) {
+        const r = await this.q<IdRow>('insert_schedule_job', [
+          sc.name, tick.getTime(), sc.job.queue, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs,
+        ], client);
+        if (r.rows[0]) made.push({ id: Number(r.rows[0].id), tick });
+      }
+      await this.q('schedule_advance', [sc.name, decided.cursor.getTime(), made.length, made.at(-1)?.tick.getTime() ?? null], client);
+      await client.query({ text: 'COMMIT' });
+      return made;
+    } catch (err) {
+      await client.query({ text: 'ROLLBACK' }).catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return (await this.q<ScheduleRow>('admin_schedules', [])).rows.map(toSchedule);
+  }
+
+  async setSchedulePaused(name: string, paused: boolean): Promise<boolean> {
+    return (await this.q('admin_schedule_pause', [name, paused])).rowCount > 0;
+  }
+
+  async scheduleJobs(name: string, limit: number): Promise<JobRecord[]> {
+    return (await this.q<JobRow>('admin_schedule_jobs', [name, limit])).rows.map(toRecord);
   }
 
   async close(): Promise<void> {

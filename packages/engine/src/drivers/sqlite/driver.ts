@@ -3,21 +3,22 @@ import { runSqliteMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { SqliteDatabase, SqliteStatement } from '../connections.js';
 import type {
-  Driver, DriverCapabilities, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   type PagePlan, pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow,
-  stateCounts, type ThroughputRow, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
+  stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
-  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'count_stats', 'fail', 'release', 'heartbeat',
+  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_result', 'set_progress', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
   'register_worker', 'deregister_worker', 'rescue', 'promote', 'prune_jobs', 'prune_stats', 'prune_workers', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
-  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_delete', 'admin_pause',
+  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
+  'schedule_upsert', 'schedule_get', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
 type Params = Record<string, unknown>;
@@ -116,12 +117,28 @@ export class SqliteDriver implements Driver {
     return rows.map(toClaimed).sort(byClaimOrder);
   }
 
-  async completeJobs(ids: number[], workerId: string): Promise<void> {
+  async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => {
-      const rows = this.all<QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now });
+      if (!results) {
+        this.countStats(this.all<QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now }), now, workerId, 'processed');
+        return;
+      }
+      // Jobs with a result one statement each (in-process: no round trips), the rest in one.
+      const plain: number[] = [];
+      const rows: QueueRow[] = [];
+      ids.forEach((id, i) => {
+        const result = results[i];
+        if (result === null || result === undefined) plain.push(id);
+        else rows.push(...this.all<QueueRow>('complete_result', { id, worker: workerId, now, result }));
+      });
+      if (plain.length) rows.push(...this.all<QueueRow>('complete', { ids: JSON.stringify(plain), worker: workerId, now }));
       this.countStats(rows, now, workerId, 'processed');
     }).immediate();
+  }
+
+  async setProgress(id: number, workerId: string, progress: string): Promise<void> {
+    this.run('set_progress', { id, worker: workerId, progress });
   }
 
   private countStats(rows: QueueRow[], now: number, workerId: string, field: 'processed' | 'failed') {
@@ -149,6 +166,11 @@ export class SqliteDriver implements Driver {
   async heartbeat(workerId: string, ids: number[], leaseMs: number): Promise<number[]> {
     if (ids.length === 0) return [];
     return toIds(this.all<IdRow>('heartbeat', { ids: JSON.stringify(ids), worker: workerId, lease_ms: leaseMs, now: Date.now() }));
+  }
+
+  async findCancelled(workerId: string, ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return toIds(this.all<IdRow>('find_cancelled', { ids: JSON.stringify(ids), worker: workerId }));
   }
 
   async registerWorker(info: { id: string; host: string; pid: number; queues: Record<string, number>; running: number }): Promise<void> {
@@ -230,6 +252,10 @@ export class SqliteDriver implements Driver {
     return ids.length ? toIds(this.all<IdRow>('admin_discard', { ids: JSON.stringify(ids), now: Date.now(), message })) : [];
   }
 
+  async cancelJobs(ids: number[], message: string): Promise<CancelledJob[]> {
+    return ids.length ? this.all<CancelledRow>('admin_cancel', { ids: JSON.stringify(ids), now: Date.now(), message }).map(toCancelled) : [];
+  }
+
   async deleteJobs(ids: number[]): Promise<number[]> {
     return ids.length ? toIds(this.all<IdRow>('admin_delete', { ids: JSON.stringify(ids) })) : [];
   }
@@ -248,6 +274,54 @@ export class SqliteDriver implements Driver {
 
   async throughputByQueue(sinceMs: number): Promise<{ queue: string; processed: number; failed: number }[]> {
     return this.all<QueueThroughputRow>('admin_throughput_by_queue', { since: minuteOf(Date.now() - sinceMs) }).map(toQueueThroughput);
+  }
+
+  async registerSchedules(schedules: StoredSchedule[]): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const sc of schedules) {
+        this.run('schedule_upsert', {
+          name: sc.name, cron: sc.cron, timezone: sc.timezone, job_name: sc.job.name, queue: sc.job.queue, payload: sc.job.payload, catch_up: sc.catchUp, now,
+        });
+      }
+    }).immediate();
+  }
+
+  async advanceSchedule(
+    sc: StoredSchedule,
+    plan: (cursor: Date, now: Date) => { ticks: Date[]; cursor: Date } | null,
+  ): Promise<{ id: number; tick: Date }[] | null> {
+    // BEGIN IMMEDIATE: the write lock is held from the read of the cursor to its update, so two
+    // processes on one file decide each tick once.
+    return this.db.transaction(() => {
+      const row = this.get<{ last_tick: number; paused: number }>('schedule_get', { name: sc.name });
+      if (!row || row.paused) return null;
+      const now = Date.now();
+      const decided = plan(new Date(row.last_tick), new Date(now));
+      if (!decided) return null;
+      const made: { id: number; tick: Date }[] = [];
+      for (const tick of decided.ticks) {
+        const r = this.get<IdRow>('insert_schedule_job', {
+          queue: sc.job.queue, name: sc.job.name, payload: sc.job.payload, priority: sc.job.priority, max_attempts: sc.job.maxAttempts,
+          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name,
+        });
+        if (r) made.push({ id: Number(r.id), tick });
+      }
+      this.run('schedule_advance', { name: sc.name, cursor: decided.cursor.getTime(), made: made.length, last_run: made.at(-1)?.tick.getTime() ?? null });
+      return made;
+    }).immediate();
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.all<ScheduleRow>('admin_schedules').map(toSchedule);
+  }
+
+  async setSchedulePaused(name: string, paused: boolean): Promise<boolean> {
+    return this.all('admin_schedule_pause', { name, paused: paused ? 1 : 0, now: Date.now() }).length > 0;
+  }
+
+  async scheduleJobs(name: string, limit: number): Promise<JobRecord[]> {
+    return this.all<JobRow>('admin_schedule_jobs', { name, limit }).map(toRecord);
   }
 
   async close(): Promise<void> {

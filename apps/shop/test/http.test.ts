@@ -173,20 +173,37 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect(all.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     const guids = new Set(all.map((r) => r.json().guid));
     expect(guids.size).toBe(1);
-    const later = await buy({ stripeToken: 'tok_mastercard', email: 'twice@example.com', formKey });
+    const later = await buy({ stripeToken: TOKEN, email: 'twice@example.com', formKey });
     expect(later.json().guid).toBe([...guids][0]);
     const after = await counts(shop);
     expect(after).toEqual({ sales: before.sales + 1, jobs: before.jobs + 1 });
   });
 
-  it('an Idempotency-Key header does the same for API clients; a form key reused for another product is a 409', async () => {
+  it('an Idempotency-Key header does the same for API clients; the key reused with another product, card or email is a 422 showing nothing of the first sale', async () => {
     const key = 'api-client-key-123456';
     const a = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key });
     const b = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key });
     expect(b.json().guid).toBe(a.json().guid);
     const before = await counts(shop);
-    const other = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key }, 'retry-poster');
-    expect(other.statusCode).toBe(409);
+    for (const [body, permalink] of [
+      [{ stripeToken: TOKEN, email: 'api@example.com' }, 'retry-poster'],
+      [{ stripeToken: 'tok_chargeDeclined', email: 'api@example.com' }, 'field-guide'],
+      [{ stripeToken: TOKEN, email: 'attacker@example.com' }, 'field-guide'],
+      [{ stripeToken: 'tok_chargeDeclined', email: 'attacker@example.com' }, 'field-guide'],
+    ] as const) {
+      const other = await buy(body, { 'idempotency-key': key }, permalink);
+      expect(other.statusCode).toBe(422);
+      expect(other.json().error).toMatch(/already used with other details/);
+      expect(other.body).not.toContain(a.json().guid);
+    }
+    // The same for the form's own key.
+    const form = await buy({ stripeToken: TOKEN, email: 'form@example.com', formKey: 'form-key-bound-0001' });
+    const reused = await buy({ stripeToken: 'tok_chargeDeclined', email: 'other@example.com', formKey: 'form-key-bound-0001' });
+    expect(reused.statusCode).toBe(422);
+    expect(reused.body).not.toContain(form.json().guid);
+    expect((await buy({ stripeToken: TOKEN, email: 'form@example.com', formKey: 'form-key-bound-0001' })).json().guid).toBe(form.json().guid);
+    before.sales += 1;
+    before.jobs += 1;
     expect((await buy({ stripeToken: TOKEN, email: 'a@b.co' }, { 'idempotency-key': 'bad key!' })).statusCode).toBe(400);
     expect(await counts(shop)).toEqual(before);
   });

@@ -56,7 +56,7 @@ export class PostgresStore implements ShopStore {
       if (inserted.rowCount === 0) {
         // The form key is taken: the first submit's sale (committed, or we waited for it).
         const { rows } = await c.query(SQL.findByFormKey, [sale.formKey]);
-        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id) };
+        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id), email: rows[0].email, stripeToken: rows[0].stripe_token };
       }
       const job = await enqueue(c);
       await c.query(SQL.setChargeJob, [sale.guid, job.id]);

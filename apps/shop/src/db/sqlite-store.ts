@@ -84,8 +84,8 @@ export class SqliteStore implements ShopStore {
     return this.db
       .transaction((): PlaceResult => {
         if (sale.formKey !== null) {
-          const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number } | undefined;
-          if (first) return { created: false, guid: first.guid, productId: Number(first.product_id) };
+          const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number; email: string; stripe_token: string } | undefined;
+          if (first) return { created: false, guid: first.guid, productId: Number(first.product_id), email: first.email, stripeToken: first.stripe_token };
         }
         const now = Date.now();
         this.q('insertSale').run({

@@ -62,7 +62,13 @@ export interface SaleListQuery {
   search?: string | null;
 }
 
-export type PlaceResult = { created: true; guid: string; jobId: number } | { created: false; guid: string; productId: number };
+/**
+ * created: false — the form key (or Idempotency-Key) was used before: the first sale's guid and
+ * what it was placed with, so the caller can tell a replay from the same key with other parameters.
+ */
+export type PlaceResult =
+  | { created: true; guid: string; jobId: number }
+  | { created: false; guid: string; productId: number; email: string; stripeToken: string };
 
 export type RefundRequest = { ok: true; jobId: number } | { ok: false; state: SaleState | null };
 

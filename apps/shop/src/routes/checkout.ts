@@ -85,8 +85,14 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
         return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
       }
       const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
-      if (!placed.created && placed.productId !== product.id) {
-        return reply.code(409).send({ error: 'This form was already used for another product. Reload the page and try again.' });
+      // As Stripe does: a replay with the same parameters answers the first sale; the same key
+      // with other parameters is refused, and nothing of the first sale is shown (422, as the
+      // IETF Idempotency-Key draft says; Stripe answers 400 idempotency_error and keeps 409 for
+      // a key still in flight).
+      if (!placed.created && (placed.productId !== product.id || placed.email !== req.body.email || placed.stripeToken !== req.body.stripeToken)) {
+        return reply.code(422).send({
+          error: 'This form (or Idempotency-Key) was already used with other details (product, email or card). Reload the page, or send a new Idempotency-Key, and try again.',
+        });
       }
       reply.header('Cache-Control', 'no-store');
       return { guid: placed.guid };

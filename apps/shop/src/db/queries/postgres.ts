@@ -16,7 +16,7 @@ export const SQL = {
   insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
     ON CONFLICT (form_key) DO NOTHING RETURNING id`,
-  findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = $1',
+  findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = $1',
   setChargeJob: 'UPDATE sales SET charge_job_id = $2 WHERE guid = $1',
 
   getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = $1`,

@@ -14,7 +14,7 @@ export const SQL = {
     ON CONFLICT (permalink) DO NOTHING`,
 
   /** Inside placeSale's IMMEDIATE transaction, so no other writer can slip in between. */
-  findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = @form_key',
+  findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = @form_key',
   insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state, created_at, updated_at)
     VALUES (@guid, @product_id, @amount, @currency, @email, @stripe_token, @form_key, 'pending', @now, @now)`,
   setChargeJob: 'UPDATE sales SET charge_job_id = @job_id WHERE guid = @guid',

@@ -197,9 +197,22 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   if (opts.metrics) registerMetrics(app, { errand: opts.errand, sections: opts.sections, path: '/metrics' });
 }
 
-/** Where to go after signing in: a path under the console, never another site. */
+/**
+ * Where to go after signing in: a path under the console, never another site. The path is
+ * normalised first, as the browser will (`..` and `.` segments, `%2e%2e`), so
+ * `/admin/../../evil` is judged as `/evil` and refused.
+ */
 export function safeNext(base: string, next: string | undefined): string {
   const home = `${base}/`;
-  if (!next || next.length > 1000 || !next.startsWith(home) || next.startsWith('//') || next.includes('\\')) return home;
-  return next;
+  if (!next || next.length > 1000 || !next.startsWith('/') || next.startsWith('//') || next.includes('\\') || /[\u0000-\u001f\u007f]/.test(next)) return home;
+  let url: URL;
+  try {
+    url = new URL(next, 'http://console.invalid');
+  } catch {
+    return home;
+  }
+  if (url.origin !== 'http://console.invalid') return home;
+  const target = `${url.pathname}${url.search}`;
+  if (!(target.startsWith(home) || url.pathname === base) || target.startsWith('//')) return home;
+  return target;
 }

@@ -85,6 +85,23 @@ describe('sessions', () => {
     expect(safeNext('/admin', '/admin/jobs?state=dead')).toBe('/admin/jobs?state=dead');
     for (const bad of ['https://evil.example/', '//evil.example/admin/', '/shop', '/admin\\..', undefined]) expect(safeNext('/admin', bad)).toBe('/admin/');
     expect(safeNext('', '//evil.example')).toBe('/');
+    // Normalised before it is judged: dot segments (plain or percent-encoded) cannot climb out.
+    for (const bad of ['/admin/../../evil', '/admin/..', '/admin/%2e%2e/evil', '/admin/%2E%2E/%2e%2e/evil', '/admin/./../evil', '/admin/jobs/../../../evil?x=1', '/admin/\t/evil', '/adminx/jobs'])
+      expect(safeNext('/admin', bad), bad).toBe('/admin/');
+    expect(safeNext('/admin', '/admin/jobs/../queues?x=1')).toBe('/admin/queues?x=1');
+    expect(safeNext('', '/../evil')).toBe('/evil');
+  });
+
+  it('the sign-in form redirects next=/admin/../../evil to the console, not to /evil', async () => {
+    const backend = await sqliteBackend();
+    const h = await harness(backend.url);
+    for (const next of ['/admin/../../evil', '/admin/%2e%2e/%2e%2e/evil']) {
+      const res = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD, next }) });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location, next).toBe('/admin/');
+    }
+    await h.close();
+    await backend.drop();
   });
 });
 

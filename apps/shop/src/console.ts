@@ -9,9 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { salesSection } from './admin/sales-section.js';
 import type { SalesSource } from './sales/admin-source.js';
 
+export interface MountOptions {
+  /** COOKIE_SECURE: the console's session cookie is Secure whatever the request's scheme looks like. */
+  https?: boolean;
+}
+
 /** Mount the console and the metrics endpoint. Call before app.listen/app.ready. */
-export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource): Promise<void> {
+export async function mountConsole(app: FastifyInstance, errand: Errand, sales: SalesSource, o: MountOptions = {}): Promise<void> {
   const sections = [salesSection(sales)];
-  await app.register(errandConsole, { prefix: '/admin', errand, sections });
+  await app.register(errandConsole, { prefix: '/admin', errand, sections, secureCookies: o.https ? true : 'auto' });
   registerMetrics(app, { errand, sections });
 }

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     logger,
   });
-  await mountConsole(app, rt.errand, createSalesSource(rt));
+  await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

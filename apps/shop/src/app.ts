@@ -9,6 +9,7 @@ import type { Errand } from 'errand';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Assets, buildAssets } from './assets.js';
+import type { TrustProxy } from './config.js';
 import type { ShopStore } from './db/types.js';
 import type { ShopJobs } from './jobs/index.js';
 import { assetRoutes } from './routes/assets.js';
@@ -35,7 +36,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Secure cookies and HSTS (serving over HTTPS). Default false. */
   https?: boolean;
-  trustProxy?: boolean;
+  /** Fastify's trustProxy (TRUST_PROXY): false, a hop count, proxy addresses/CIDRs, or true. */
+  trustProxy?: TrustProxy;
   /** A pino logger, or false for none (tests). */
   logger?: Logger | false;
   /** Largest POST /buy body in bytes. Default 4 KiB. */
@@ -43,10 +45,21 @@ export interface AppOptions {
   assets?: Assets;
 }
 
+/**
+ * TRUST_PROXY to Fastify's trustProxy. Fastify 5.12 refuses a bare hop count (it trusts nothing
+ * then), so a count becomes the function it used to be: the socket's peer and the next n - 1
+ * X-Forwarded-For entries are proxies, the entry before them is the client. Only safe when the
+ * shop cannot be reached except through those proxies; a list of their addresses is safer still.
+ */
+export function fastifyTrustProxy(tp: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof tp === 'number') return tp > 0 ? (_address: string, hop: number) => hop < tp : false;
+  return tp;
+}
+
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
-    trustProxy: o.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(o.trustProxy ?? false),
     bodyLimit: 64 * 1024,
     // Fastify's default ajv options, but an email is never coerced from a number and a body is
     // never "fixed up": what fails the schema is refused.

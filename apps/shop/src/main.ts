@@ -30,6 +30,9 @@ async function startLocalGateway(config: ShopConfig): Promise<Gateway> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  if (config.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true believes every X-Forwarded-For hop, so a client picks its own address (rate limit, sign-in limit): set a hop count (TRUST_PROXY=1) or your proxies\' addresses instead');
+  }
 
   const gateway = config.stripe.local && config.stripe.apiBase === null ? await startLocalGateway(config) : null;
   const apiBase = config.stripe.apiBase ?? gateway!.url;

@@ -123,11 +123,22 @@ describe('config', () => {
     [{ STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /STRIPE_SECRET_KEY is not/],
     [{ STRIPE_API_BASE: 'ftp://x' }, /STRIPE_API_BASE must be an http/],
     [{ WORKER_QUEUES: 'payments=0' }, /bad queue "payments=0"/],
-    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a hop count .* got "maybe"/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be .* got "10.0.0.0\/33"/],
+    [{ TRUST_PROXY: '10.0.0.1,evil' }, /TRUST_PROXY must be .* got "evil"/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('TRUST_PROXY takes Fastify trustProxy forms: booleans, a hop count, addresses and CIDRs', () => {
+    for (const v of ['true', 'TRUE', 'yes', 'on']) expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(true);
+    for (const v of ['false', 'no', 'off', '0', '']) expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(false);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
   });
 
   it('never echoes a secret key in its errors', () => {

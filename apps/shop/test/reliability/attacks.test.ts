@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.js';
 import { scanText } from '../../chaos/log-scan.js';
+import { loadConfig } from '../../src/config.js';
 import { mountConsole } from '../../src/console.js';
 import { createSalesSource } from '../../src/sales/admin-source.js';
 import { placeOrder } from '../../src/sales/place-order.js';
@@ -243,6 +244,32 @@ describe('attacks', () => {
         expect(res.statusCode).toBe(429);
         expect(res.json().error).toMatch(/Too many purchase attempts/);
         expect(await counts(limited)).toEqual(before);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it.each(['1', '10.0.0.0/8', '10.0.0.2'])('behind one proxy (TRUST_PROXY=%s) a client cannot choose its address with X-Forwarded-For: the rate limit and the sign-in limit hold', async (value) => {
+      const trustProxy = loadConfig({ TRUST_PROXY: value }).trustProxy;
+      const limited = await createTestShop({ dialect: 'sqlite', app: { rateLimitPerMinute: 3, trustProxy } });
+      try {
+        await mountConsole(limited.app, limited.errand, createSalesSource(limited));
+        // The proxy (10.0.0.2) appended the real client, 5.5.5.5; the client made up the rest.
+        const via = (i: number) => ({ remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `1.1.${i}.1, 5.5.5.5` } });
+        const buy = (i: number) =>
+          limited.app.inject({ method: 'POST', url: '/buy/field-guide', ...via(i), headers: { ...via(i).headers, 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: 'p@x.com' } });
+        const codes = [];
+        for (let i = 0; i < 5; i++) codes.push((await buy(i)).statusCode);
+        expect(codes).toEqual([200, 200, 200, 429, 429]);
+        let last = 0;
+        for (let i = 0; i < 12; i++) {
+          const r = await limited.app.inject({ method: 'POST', url: '/admin/sign-in', ...via(i), headers: { ...via(i).headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'password=guess' });
+          last = r.statusCode;
+        }
+        expect(last).toBe(429);
+        // Another client behind the same proxy is not limited.
+        const other = await limited.app.inject({ method: 'POST', url: '/buy/field-guide', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '6.6.6.6', 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: 'q@x.com' } });
+        expect(other.statusCode).toBe(200);
       } finally {
         await limited.close();
       }

@@ -225,6 +225,37 @@ describe('metrics access and the standalone console', () => {
     await errand.close();
   });
 
+  it('behind a proxy on the same host, a proxied client is not local; in production the token is required', async () => {
+    const errand = await createErrand({ databaseUrl: 'memory:', logger: pino({ level: 'silent' }) });
+    const savedEnv = process.env.NODE_ENV;
+    try {
+      for (const trustProxy of [true, '127.0.0.1', (_a: string, hop: number) => hop < 1]) {
+        const app = Fastify({ trustProxy });
+        registerMetrics(app, { errand, token: '' });
+        const proxied = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } });
+        expect(proxied.statusCode, String(trustProxy)).toBe(403);
+        const spoofed = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' } });
+        expect(spoofed.statusCode, String(trustProxy)).toBe(403);
+        expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200); // a local scrape, not proxied
+        expect((await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '127.0.0.1' } })).statusCode).toBe(200);
+        await app.close();
+      }
+      process.env.NODE_ENV = 'production';
+      const prod = Fastify();
+      registerMetrics(prod, { errand, token: '' });
+      registerMetrics(prod, { errand, path: '/with-token', token: 't0ken' });
+      const refused = await prod.inject({ url: '/metrics' });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toMatch(/ERRAND_METRICS_TOKEN/);
+      expect((await prod.inject({ url: '/with-token', headers: { authorization: 'Bearer t0ken' } })).statusCode).toBe(200);
+      await prod.close();
+    } finally {
+      if (savedEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = savedEnv;
+      await errand.close();
+    }
+  });
+
   it('startConsole serves the console at / and metrics at /metrics over real HTTP', async () => {
     const backend = await sqliteBackend();
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

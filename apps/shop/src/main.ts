@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     logger,
   });
-  await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure });
+  await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure, store: rt.store });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSessionStore } from '../src/admin/session-store.js';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
 import { createLogger, wantsPretty } from '../src/log.js';
@@ -31,6 +32,17 @@ describe.each(cases)('sales on %s', (dialect) => {
   });
   afterAll(async () => {
     await shop?.close();
+  });
+
+  it("keeps the console's sessions: added, active until revoked or expired, expired ones pruned", async () => {
+    const sessions = consoleSessionStore(shop.store);
+    await sessions.add('live-session', Date.now() + 60_000);
+    await sessions.add('gone-session', Date.now() - 1);
+    expect(await sessions.active('live-session', Date.now())).toBe(true);
+    expect(await sessions.active('gone-session', Date.now())).toBe(false);
+    expect(await sessions.active('never-added', Date.now())).toBe(false);
+    await sessions.revoke('live-session');
+    expect(await sessions.active('live-session', Date.now())).toBe(false);
   });
 
   it('every transition moves only from the states TRANSITIONS allows; finished never goes back (property)', async () => {

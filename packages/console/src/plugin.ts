@@ -14,6 +14,7 @@ import { noticeFrom } from './notices.js';
 import { registerJobActions } from './routes/job-actions.js';
 import { registerPages } from './routes/pages.js';
 import { type ConsoleSection, registerSections, sectionNav } from './sections.js';
+import { MemorySessionStore, type SessionStore } from './session-store.js';
 import { signInPage } from './pages/signin.js';
 
 export interface ConsoleOptions {
@@ -31,6 +32,11 @@ export interface ConsoleOptions {
   title?: string;
   /** Also serve the Prometheus metrics at `<prefix>/metrics` (same rules as registerMetrics). Default false. */
   metrics?: boolean;
+  /**
+   * Where live sessions are kept, so a sign-out revokes the cookie server-side (see SessionStore).
+   * Pass one over your database when several processes serve the console. Default: this process's memory.
+   */
+  sessionStore?: SessionStore;
 }
 
 /** What the route modules get from the plugin. */
@@ -86,6 +92,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     process.stderr.write(`errand console: ERRAND_CONSOLE_PASSWORD is not set; sign in at ${base || '/'} with this generated password: ${p}\n`);
   });
   const sessions = new Sessions(password, resolveSecret());
+  const store = opts.sessionStore ?? new MemorySessionStore();
   const limiter = new SignInLimiter();
   const sessionOf = new WeakMap<FastifyRequest, Session>();
   const deps: Deps = makeDeps(opts.errand);
@@ -97,9 +104,12 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   // serves here too; otherwise it is registered in the console's scope only.
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(helmet, HELMET_OPTIONS);
-  const readSession = (request: FastifyRequest) => {
+  /** A cookie the console issued (its MAC) and that has not been signed out (the store). */
+  const readSession = async (request: FastifyRequest): Promise<Session | null> => {
     const jar = request.cookies ?? (request.headers.cookie ? app.parseCookie(request.headers.cookie) : {});
-    return sessions.verify(jar[SESSION_COOKIE]);
+    const session = sessions.verify(jar[SESSION_COOKIE]);
+    if (!session) return null;
+    return (await store.active(session.sid, Date.now())) ? session : null;
   };
   const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, value: string | null) => {
     const attributes = { path: cookiePath, httpOnly: true, sameSite: 'lax', secure: secure(request) } as const;
@@ -125,7 +135,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     reply.header('cache-control', 'no-store');
     const route = request.routeOptions.url;
     if (route && publicRoutes.has(route)) return;
-    const session = readSession(request);
+    const session = await readSession(request);
     if (session) {
       sessionOf.set(request, session);
       return;
@@ -164,7 +174,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.query, 'next'));
-    if (readSession(request)) return reply.redirect(next, 303);
+    if (await readSession(request)) return reply.redirect(next, 303);
     return send(reply, signInPage(base, title, { next }));
   });
 
@@ -182,11 +192,15 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     }
     limiter.succeed(request.ip);
     const issued = sessions.issue();
+    await store.add(issued.session.sid, issued.session.exp);
     setSessionCookie(request, reply, issued.value);
     return reply.redirect(next, 303);
   });
 
   app.post('/sign-out', async (request, reply) => {
+    // Revoked server-side: the cookie, replayed, no longer opens anything.
+    const session = sessionOf.get(request);
+    if (session) await store.revoke(session.sid);
     setSessionCookie(request, reply, null);
     return reply.redirect(`${base}/sign-in`, 303);
   });

@@ -188,6 +188,27 @@ describe('sign-in over HTTP', () => {
     expect(cleared).toContain('Path=/admin');
   });
 
+  it('signing out revokes the session server-side: the cookie replayed afterwards opens nothing and acts on nothing', async () => {
+    const signIn = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const page = await h.app.inject({ url: '/admin/', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    // A second session (another browser) stays signed in.
+    const other = String((await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) })).headers['set-cookie']).split(';')[0];
+    expect((await h.app.inject({ method: 'POST', url: '/admin/sign-out', headers: { ...form, cookie }, payload: encodeForm({ _csrf: csrf }) })).statusCode).toBe(303);
+    for (const url of ['/admin/', '/admin/jobs', '/admin/queues']) {
+      const replay = await h.app.inject({ url, headers: { cookie } });
+      expect(replay.statusCode, url).toBe(303);
+      expect(replay.headers.location).toMatch(/^\/admin\/sign-in/);
+    }
+    expect((await h.app.inject({ url: '/admin/api/stats', headers: { cookie } })).statusCode).toBe(401);
+    const act = await h.app.inject({ method: 'POST', url: '/admin/queues/pause', headers: { ...form, cookie }, payload: encodeForm({ queue: 'default', confirmed: '1', _csrf: csrf }) });
+    expect(act.statusCode).toBe(401);
+    expect((await h.errand.admin.queues()).find((q) => q.queue === 'default')?.paused ?? false).toBe(false);
+    expect((await h.app.inject({ url: '/admin/', headers: { cookie: other } })).statusCode).toBe(200);
+  });
+
   it('inside an app that registered @fastify/cookie and @fastify/helmet itself (as the shop does): its own CSP and a working session', async () => {
     const app = Fastify();
     await app.register(cookie);

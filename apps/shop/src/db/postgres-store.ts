@@ -111,6 +111,19 @@ export class PostgresStore implements ShopStore {
     return (await this.pool.query(SQL.markRefunded, [guid])).rowCount === 1;
   }
 
+  async addConsoleSession(sidHash: string, expiresAt: number): Promise<void> {
+    await this.pool.query(SQL.pruneConsoleSessions);
+    await this.pool.query(SQL.addConsoleSession, [sidHash, expiresAt]);
+  }
+
+  async consoleSessionActive(sidHash: string): Promise<boolean> {
+    return (await this.pool.query(SQL.consoleSessionActive, [sidHash])).rows.length > 0;
+  }
+
+  async revokeConsoleSession(sidHash: string): Promise<void> {
+    await this.pool.query(SQL.revokeConsoleSession, [sidHash]);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

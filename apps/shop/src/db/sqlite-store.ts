@@ -155,6 +155,19 @@ export class SqliteStore implements ShopStore {
     return this.q('markRefunded').run({ guid, now: Date.now() }).changes === 1;
   }
 
+  async addConsoleSession(sidHash: string, expiresAt: number): Promise<void> {
+    this.q('pruneConsoleSessions').run({ now: Date.now() });
+    this.q('addConsoleSession').run({ sid_hash: sidHash, expires_at: expiresAt });
+  }
+
+  async consoleSessionActive(sidHash: string): Promise<boolean> {
+    return this.q('consoleSessionActive').get({ sid_hash: sidHash, now: Date.now() }) !== undefined;
+  }
+
+  async revokeConsoleSession(sidHash: string): Promise<void> {
+    this.q('revokeConsoleSession').run({ sid_hash: sidHash });
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

@@ -96,5 +96,10 @@ export interface ShopStore {
   markFinished(guid: string, chargeId: string): Promise<boolean>;
   markErrored(guid: string, message: string, code: string): Promise<boolean>;
   markRefunded(guid: string): Promise<boolean>;
+  // The console's live sessions, by the SHA-256 of their id (admin/session-store.ts).
+  /** Records a session (and drops the expired ones). */
+  addConsoleSession(sidHash: string, expiresAt: number): Promise<void>;
+  consoleSessionActive(sidHash: string): Promise<boolean>;
+  revokeConsoleSession(sidHash: string): Promise<void>;
   close(): Promise<void>;
 }

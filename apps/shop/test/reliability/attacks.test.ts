@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.js';
 import { scanText } from '../../chaos/log-scan.js';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { mountConsole } from '../../src/console.js';
 import { createSalesSource } from '../../src/sales/admin-source.js';
@@ -48,7 +49,7 @@ describe('attacks', () => {
     });
     shop = await createTestShop({ dialect: 'sqlite', app: { logger: pino({ level: 'debug' }, sink) } });
     shop.errand.register(evil);
-    await mountConsole(shop.app, shop.errand, createSalesSource(shop));
+    await mountConsole(shop.app, shop.errand, createSalesSource(shop), { store: shop.store });
     const signIn = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: PASSWORD } });
     expect(signIn.statusCode).toBe(303);
     session = /errand_console=([^;]+)/.exec(String(signIn.headers['set-cookie']))![1];
@@ -94,6 +95,31 @@ describe('attacks', () => {
         expect((await shop.errand.admin.queues()).find((q) => q.queue === 'payments')?.paused ?? false).toBe(false);
       });
     }
+
+    it('a cookie captured before sign-out reads nothing and does nothing afterwards, in this process or another on the same database', async () => {
+      const signIn = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: PASSWORD } });
+      const captured = /errand_console=([^;]+)/.exec(String(signIn.headers['set-cookie']))![1];
+      const token = sessions.csrfToken(sessions.verify(captured)!);
+      // A second web process: its own Fastify instance, the same database.
+      const second = await buildApp({ store: shop.store, errand: shop.errand, jobs: shop.jobs, stripe: { publishableKey: 'pk_test_x', jsUrl: 'http://127.0.0.1:12111/v3', testMode: true }, rateLimitPerMinute: 0, logger: false });
+      await mountConsole(second, shop.errand, createSalesSource(shop), { store: shop.store });
+      try {
+        const seen = await second.inject({ url: '/admin/sales', headers: { cookie: `${SESSION_COOKIE}=${captured}` } });
+        expect(seen.statusCode).toBe(200);
+        expect((await admin('/admin/sign-out', captured, 'POST', { _csrf: token })).statusCode).toBe(303);
+        for (const app of [shop.app, second]) {
+          const page = await app.inject({ url: '/admin/sales', headers: { cookie: `${SESSION_COOKIE}=${captured}` } });
+          expect(page.statusCode).toBe(303);
+          expect(page.body).not.toMatch(/@/);
+          const act = await app.inject({ method: 'POST', url: '/admin/queues/pause', headers: { cookie: `${SESSION_COOKIE}=${captured}` }, payload: { queue: 'payments', confirmed: '1', _csrf: token } });
+          expect(act.statusCode).toBe(401);
+        }
+        expect((await shop.errand.admin.queues()).find((q) => q.queue === 'payments')?.paused ?? false).toBe(false);
+        expect((await admin('/admin/jobs', session)).statusCode).toBe(200); // the other session lives on
+      } finally {
+        await second.close();
+      }
+    });
 
     it('a valid session (the control) sees the pages', async () => {
       expect((await admin('/admin/jobs', session)).statusCode).toBe(200);

@@ -45,4 +45,10 @@ export const SQL = {
   refundable: 'SELECT state, refund_job_id FROM sales WHERE guid = $1 FOR UPDATE',
   setRefundJob: `UPDATE sales SET refund_job_id = $2, updated_at = now()
     WHERE guid = $1 AND state = 'finished' AND refund_job_id IS NULL`,
+
+  // The console's live sessions (admin/session-store.ts); $2 in ms since the epoch.
+  addConsoleSession: 'INSERT INTO console_sessions (sid_hash, expires_at) VALUES ($1, to_timestamp($2 / 1000.0)) ON CONFLICT (sid_hash) DO NOTHING',
+  pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= now()',
+  consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = $1 AND expires_at > now()',
+  revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = $1',
 } as const;

@@ -45,6 +45,12 @@ export const SQL = {
   refundable: 'SELECT state, refund_job_id FROM sales WHERE guid = @guid',
   setRefundJob: `UPDATE sales SET refund_job_id = @job_id, updated_at = @now
     WHERE guid = @guid AND state = 'finished' AND refund_job_id IS NULL`,
+
+  // The console's live sessions (admin/session-store.ts); times in ms since the epoch.
+  addConsoleSession: 'INSERT INTO console_sessions (sid_hash, expires_at) VALUES (@sid_hash, @expires_at) ON CONFLICT (sid_hash) DO NOTHING',
+  pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= @now',
+  consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = @sid_hash AND expires_at > @now',
+  revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = @sid_hash',
 } as const;
 
 export type QueryName = keyof typeof SQL;

@@ -114,6 +114,11 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect((await form({ formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie })).statusCode).toBe(403);
     expect((await form({ _csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}`, formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie })).statusCode).toBe(403);
     expect(await counts(shop)).toEqual(before);
+    // A NUL sent form-encoded (%00) is refused with its reason, not stored.
+    const nul = await form({ _csrf: csrf, formKey, email: 'a\u0000b@c.de', stripeToken: TOKEN }, { cookie });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error).toMatch(/control character \(U\+0000\)/);
+    expect(await counts(shop)).toEqual(before);
     const ok = await form({ _csrf: csrf, formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie });
     expect(ok.statusCode).toBe(200);
     expect((await shop.store.getSale(ok.json().guid))!.amount).toBe(500);
@@ -142,6 +147,15 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     ['empty email', { body: { stripeToken: TOKEN, email: '' } }, 400, /^email is not a valid email address/],
     ['malformed email', { body: { stripeToken: TOKEN, email: 'not-an-email' } }, 400, /^email is not a valid email address/],
     ['email with spaces', { body: { stripeToken: TOKEN, email: 'a b@c.de' } }, 400, /^email is not a valid/],
+    ['email with a NUL', { body: { stripeToken: TOKEN, email: 'a\u0000b@c.de' } }, 400, /^email contains a control character \(U\+0000\)/],
+    ['email with a DEL', { body: { stripeToken: TOKEN, email: 'ab\u007f@c.de' } }, 400, /^email contains a control character \(U\+007F\)/],
+    ['email with a newline', { body: { stripeToken: TOKEN, email: 'a@c.de\nBcc: x@y.zz' } }, 400, /^email contains a control character \(U\+000A\)/],
+    ['email with a bidi override', { body: { stripeToken: TOKEN, email: 'moc.live\u202e@gmail.com' } }, 400, /^email contains an invisible or text-direction character \(U\+202E\)/],
+    ['email with a zero-width space', { body: { stripeToken: TOKEN, email: 'ad\u200ba@example.com' } }, 400, /^email contains an invisible .*U\+200B/],
+    ['HTML-ish email', { body: { stripeToken: TOKEN, email: '"><img src=x onerror=alert(1)>@x.com' } }, 400, /^email is not a valid/],
+    ['email with angle brackets', { body: { stripeToken: TOKEN, email: 'Ada <ada@example.com>' } }, 400, /^email is not a valid/],
+    ['email without a dot in the domain', { body: { stripeToken: TOKEN, email: 'ada@localhost' } }, 400, /^email is not a valid/],
+    ['email with a non-ASCII local part', { body: { stripeToken: TOKEN, email: 'adà@example.com' } }, 400, /^email is not a valid/],
     ['email as a number', { body: { stripeToken: TOKEN, email: 42 } }, 400, /^email is not a valid/],
     ['overlong email', { body: { stripeToken: TOKEN, email: `${'a'.repeat(250)}@b.co` } }, 400, /^email is not a valid/],
     ['missing token', { body: { email: 'a@b.co' } }, 400, /^stripeToken is missing/],

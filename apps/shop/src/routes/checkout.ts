@@ -11,7 +11,7 @@ import { placeOrder } from '../sales/place-order.js';
 import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
-import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
+import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
 
 export interface CheckoutOptions {
   store: ShopStore;
@@ -74,6 +74,8 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
         if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
         const problem = csrfProblem(req);
         if (problem) return reply.code(403).send({ error: problem });
+        const emailProblem = emailCharacterProblem((req.body as { email?: unknown } | undefined)?.email);
+        if (emailProblem) return reply.code(400).send({ error: emailProblem });
         req.product = product;
       },
     },

@@ -21,7 +21,8 @@ const PASSWORD = 'attack-test-password';
 const SECRET = 'attack-test-secret-0123456789abcdef';
 const XSS_EMAIL = '"><img/src=x/onerror=alert(1)>@x.com';
 const XSS_MARK = '<img/src=x/onerror=alert(1)>';
-const SQLI = ["';DROP/**/TABLE/**/sales;--@x.com", '"OR"1"="1--@x.com', "x'||(SELECT/**/1)||'@x.com"];
+// Valid addresses by WHATWG's rule (no ; ( ) " < > allowed), still SQL-ish.
+const SQLI = ["'/**/DROP/**/TABLE/**/sales--@x.com", "'OR'1'='1'--@x.com", "x'||'1'='1'||'@x.com"];
 
 const evil = defineJob<{ note: string }>({
   name: 'attack.evil',
@@ -175,9 +176,12 @@ describe('attacks', () => {
 
   describe('stored XSS', () => {
     it('an email, a job payload and a job error render escaped on every page that shows them', async () => {
+      // The checkout refuses it now (WHATWG's email rule); a sale stored before that rule
+      // still renders escaped.
       const buy = await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: XSS_EMAIL } });
-      expect(buy.statusCode).toBe(200);
-      const { guid } = buy.json() as { guid: string };
+      expect(buy.statusCode).toBe(400);
+      const placed = await placeOrder(shop, { product: (await shop.store.getProduct('field-guide'))!, email: XSS_EMAIL, stripeToken: 'tok_visa', formKey: null });
+      const { guid } = placed;
       expect((await shop.store.getSale(guid))?.email).toBe(XSS_EMAIL);
       await shop.store.startCharge(guid);
       await shop.store.markFinished(guid, 'ch_xss');
@@ -241,8 +245,8 @@ describe('attacks', () => {
         }
       }
       // Found by search as plain text, and the tables are still there.
-      const found = await admin(`/admin/sales?search=${encodeURIComponent("DROP/**/TABLE")}`, session);
-      expect(found.body).toContain('DROP/**/TABLE/**/sales;--@x.com');
+      const found = await admin(`/admin/sales?search=${encodeURIComponent('DROP/**/TABLE')}`, session);
+      expect(found.body).toContain('DROP/**/TABLE/**/sales--@x.com');
       expect((await counts(shop)).sales).toBeGreaterThan(3);
       expect((await shop.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     });

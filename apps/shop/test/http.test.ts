@@ -222,6 +222,22 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect(await counts(shop)).toEqual(before);
   });
 
+  it('ten parallel posts with one single-use token and no key make one sale; the nine others are 400 and write nothing', async () => {
+    const token = `tok_single${dialect}${Date.now()}`;
+    const before = await counts(shop);
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => buy({ stripeToken: token, email: `par${i}@example.com` })));
+    expect(all.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
+    for (const r of all.filter((x) => x.statusCode === 400)) expect(r.json().error).toMatch(/already used for another purchase/);
+    expect(await counts(shop)).toEqual({ sales: before.sales + 1, jobs: before.jobs + 1 });
+    // A replay of the sale that holds the token is still a replay; Stripe's magic test tokens stay reusable.
+    const keyed = `tok_keyed${dialect}${Date.now()}`;
+    const first = await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-01' });
+    expect((await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-01' })).json().guid).toBe(first.json().guid);
+    expect((await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-02' })).statusCode).toBe(400);
+    expect((await buy({ stripeToken: 'tok_visa', email: 'm1@example.com' })).statusCode).toBe(200);
+    expect((await buy({ stripeToken: 'tok_visa', email: 'm2@example.com' })).statusCode).toBe(200);
+  });
+
   it('no input makes a 500 or writes on rejection (property)', async () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.constant('tok_visa'), fc.constant('x@y.zz'));
     const body = fc.oneof(

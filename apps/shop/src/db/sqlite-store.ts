@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { SaleState } from '../sales/states.js';
 import { type QueryName, SQL } from './queries/sqlite.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
-import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.js';
+import { type ChargeTarget, type NewProduct, type NewSale, type PlaceResult, type Product, type RefundRequest, type Sale, type SaleListQuery, type ShopStore, TokenUsedError, type TxEnqueue } from './types.js';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
@@ -87,6 +87,7 @@ export class SqliteStore implements ShopStore {
           const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number; email: string; stripe_token: string } | undefined;
           if (first) return { created: false, guid: first.guid, productId: Number(first.product_id), email: first.email, stripeToken: first.stripe_token };
         }
+        if (sale.singleUseToken && this.q('findByToken').get({ stripe_token: sale.stripeToken })) throw new TokenUsedError();
         const now = Date.now();
         this.q('insertSale').run({
           guid: sale.guid,

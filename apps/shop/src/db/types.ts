@@ -46,6 +46,8 @@ export interface NewSale {
   email: string;
   stripeToken: string;
   formKey: string | null;
+  /** Refuse the sale (TokenUsedError) when another sale already has this token: every token but Stripe's magic test ones. Default false. */
+  singleUseToken?: boolean;
 }
 
 /**
@@ -69,6 +71,15 @@ export interface SaleListQuery {
 export type PlaceResult =
   | { created: true; guid: string; jobId: number }
   | { created: false; guid: string; productId: number; email: string; stripeToken: string };
+
+/** placeSale: another sale already has this single-use card token; nothing was written. */
+export class TokenUsedError extends Error {
+  readonly code = 'SHOP_TOKEN_USED';
+  constructor() {
+    super('stripeToken was already used for another purchase: a card token can be used once. Reload the page and enter the card again.');
+    this.name = 'TokenUsedError';
+  }
+}
 
 export type RefundRequest = { ok: true; jobId: number } | { ok: false; state: SaleState | null };
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Product, ShopStore } from '../db/types.js';
+import { type PlaceResult, type Product, type ShopStore, TokenUsedError } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { placeOrder } from '../sales/place-order.js';
 import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
@@ -86,7 +86,13 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       if (formKey !== null && !FORM_KEY.test(formKey)) {
         return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
       }
-      const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+      let placed: PlaceResult;
+      try {
+        placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+      } catch (err) {
+        if (err instanceof TokenUsedError) return reply.code(400).send({ error: err.message });
+        throw err;
+      }
       // As Stripe does: a replay with the same parameters answers the first sale; the same key
       // with other parameters is refused, and nothing of the first sale is shown (422, as the
       // IETF Idempotency-Key draft says; Stripe answers 400 idempotency_error and keeps 409 for

@@ -4,6 +4,7 @@ import type { PlaceResult, Product, ShopStore } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { txEnqueue } from './enqueue.js';
 import { newGuid } from './guid.js';
+import { isSingleUseToken } from './tokens.js';
 
 export interface OrderInput {
   product: Product;
@@ -16,5 +17,5 @@ export interface OrderInput {
 export async function placeOrder(deps: { store: ShopStore; errand: Errand; jobs: ShopJobs }, input: OrderInput): Promise<PlaceResult> {
   const guid = newGuid();
   const enqueue = txEnqueue(deps.store, deps.errand, deps.jobs.charge, { guid });
-  return deps.store.placeSale({ guid, ...input }, enqueue);
+  return deps.store.placeSale({ guid, ...input, singleUseToken: isSingleUseToken(input.stripeToken) }, enqueue);
 }

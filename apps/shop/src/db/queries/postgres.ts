@@ -18,6 +18,12 @@ export const SQL = {
     ON CONFLICT (form_key) DO NOTHING RETURNING id`,
   findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = $1',
   setChargeJob: 'UPDATE sales SET charge_job_id = $2 WHERE guid = $1',
+  /**
+   * placeSale with a single-use token: a transaction-scoped lock on the token (key space 724590)
+   * serialises the sales that share it, so of ten parallel posts one inserts and the others see it.
+   */
+  lockToken: 'SELECT pg_advisory_xact_lock(724590, hashtext($1))',
+  findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = $1 LIMIT 1',
 
   getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = $1`,
   /** Keyset paging newest first: id < $2; the (state, id) index serves the state filter. */

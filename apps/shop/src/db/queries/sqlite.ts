@@ -15,6 +15,8 @@ export const SQL = {
 
   /** Inside placeSale's IMMEDIATE transaction, so no other writer can slip in between. */
   findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = @form_key',
+  /** Inside the same transaction: a single-use token already taken by another sale (sales_stripe_token). */
+  findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = @stripe_token LIMIT 1',
   insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state, created_at, updated_at)
     VALUES (@guid, @product_id, @amount, @currency, @email, @stripe_token, @form_key, 'pending', @now, @now)`,
   setChargeJob: 'UPDATE sales SET charge_job_id = @job_id WHERE guid = @guid',

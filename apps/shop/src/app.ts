@@ -19,7 +19,8 @@ import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { pickupRoutes } from './routes/pickup.js';
 import { statusRoutes } from './routes/status.js';
-import { registerSecurityHeaders } from './security/headers.js';
+import { clientErrorHandler, frameworkErrors, securityHeaders } from './security/framework-errors.js';
+import { registerSecurityHeaders, shopHelmetOptions } from './security/headers.js';
 
 export interface AppOptions {
   store: ShopStore;
@@ -57,7 +58,13 @@ export function fastifyTrustProxy(tp: TrustProxy): boolean | string[] | ((addres
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  const https = o.https ?? false;
+  const headers = securityHeaders(shopHelmetOptions({ stripeJsUrl: o.stripe.jsUrl, https }));
   const app = Fastify({
+    // Fastify's own answers (a bad %-escape, an overlong parameter, a request Node's parser
+    // refuses) carry the same security headers as the rest and never echo the URL.
+    frameworkErrors: frameworkErrors(headers),
+    clientErrorHandler: clientErrorHandler(headers),
     ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
     trustProxy: fastifyTrustProxy(o.trustProxy ?? false),
     bodyLimit: 64 * 1024,
@@ -70,7 +77,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // Only JSON and urlencoded bodies: text/plain (which a cross-site form can send) is a 415.
   app.removeContentTypeParser('text/plain');
   const rateLimitPerMinute = o.rateLimitPerMinute ?? 30;
-  const https = o.https ?? false;
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: o.bodyLimit ?? 4096 });

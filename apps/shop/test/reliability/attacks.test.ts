@@ -4,6 +4,8 @@
  * injection strings in every field; secrets in logs; the rate limit; security headers.
  * (Secrets in the logs of real processes under chaos: chaos.test.ts. `npm audit`: chaos/audit.ts.)
  */
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { defineJob } from 'errand';
 import pino from 'pino';
@@ -302,6 +304,48 @@ describe('attacks', () => {
         expect(other.statusCode).toBe(200);
       } finally {
         await limited.close();
+      }
+    });
+
+    it('framework errors (a bad %-escape 400, an overlong parameter 414, a malformed request) carry the same security headers and never echo the URL', async () => {
+      const own = await createTestShop({ dialect: 'sqlite' });
+      await mountConsole(own.app, own.errand, createSalesSource(own));
+      const reference = (await own.app.inject({ method: 'GET', url: '/status/x' })).headers;
+      const security = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'x-dns-prefetch-control', 'origin-agent-cluster'];
+      for (const [url, status] of [
+        ['/%', 400],
+        ['/buy/%E0%A4%A', 400],
+        ['/%3Cscript%3Ealert(1)%3C/script%3E%', 400],
+        ['/admin/%', 400],
+        [`/status/${'<script>'.repeat(40)}`, 414],
+        [`/admin/jobs/${'9'.repeat(300)}`, 414],
+      ] as const) {
+        const res = await own.app.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(status);
+        for (const h of security) expect(res.headers[h], `${url} ${h}`).toBe(reference[h]);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.body).not.toMatch(/script|%|999|FST_ERR/);
+        expect(res.json().error).toMatch(/address/);
+      }
+      // Node's parser refusing a request: the raw answer has the headers too.
+      await own.app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const port = (own.app.server.address() as AddressInfo).port;
+        const raw = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          const socket = connect(port, '127.0.0.1', () => socket.write('GET /<script> HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+          socket.on('data', (d) => {
+            out += d.toString();
+          });
+          socket.on('end', () => resolve(out));
+          socket.on('error', reject);
+        });
+        expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+        expect(raw.toLowerCase()).toContain(`content-security-policy: ${String(reference['content-security-policy']).toLowerCase()}`);
+        expect(raw.toLowerCase()).toContain('x-content-type-options: nosniff');
+        expect(raw).not.toContain('<script>');
+      } finally {
+        await own.close();
       }
     });
 

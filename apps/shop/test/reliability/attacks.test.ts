@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { defineJob } from 'errand';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sessions, SESSION_COOKIE } from '../../../../packages/console/src/auth.js';
 import { scanText } from '../../chaos/log-scan.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import { mountConsole } from '../../src/console.js';
 import { createSalesSource } from '../../src/sales/admin-source.js';
 import { placeOrder } from '../../src/sales/place-order.js';
@@ -34,6 +34,14 @@ const evil = defineJob<{ note: string }>({
   },
 });
 
+const leaky = defineJob<{ note: string }>({
+  name: 'attack.leaky',
+  maxAttempts: 1,
+  handler: async ({ note }) => {
+    throw new Error(`You cannot use a Stripe token more than once: tok_1StoredSecret. ${note}`);
+  },
+});
+
 describe('attacks', () => {
   let shop: TestShop;
   let logs = '';
@@ -50,8 +58,10 @@ describe('attacks', () => {
         cb();
       },
     });
-    shop = await createTestShop({ dialect: 'sqlite', app: { logger: pino({ level: 'debug' }, sink) } });
+    // The shop's own logger (src/log.ts), as npm start makes it, JSON into the sink.
+    shop = await createTestShop({ dialect: 'sqlite', app: { logger: createLogger('debug', { pretty: false, destination: sink }) } });
     shop.errand.register(evil);
+    shop.errand.register(leaky);
     await mountConsole(shop.app, shop.errand, createSalesSource(shop), { store: shop.store });
     const signIn = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: PASSWORD } });
     expect(signIn.statusCode).toBe(303);
@@ -262,6 +272,31 @@ describe('attacks', () => {
       await shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `stripeToken=tok_secretleak2&email=${card}` });
       expect(logs.length).toBeGreaterThan(500); // requests were logged
       expect(scanText(logs, 'shop log', [card])).toEqual([]);
+    });
+
+    it('a token in a query string, in a gateway error stored on a job, or in a log message is masked in the log, in errand_jobs.errors and on the console', async () => {
+      const secrets = ['tok_1QuerySecret', 'tok_1StoredSecret', 'pi_3Abc_secret_Xyz9', 'sk_live_51KeySecret', 'rk_test_9Restricted', 'whsec_HookSecret', 'pm_1MethodSecret'];
+      await shop.app.inject({ method: 'GET', url: `/buy/field-guide?stripeToken=${secrets[0]}&email=q@x.com` });
+      await shop.app.inject({ method: 'POST', url: `/buy/field-guide?stripeToken=${secrets[0]}`, headers: { 'content-type': 'application/json' }, payload: { stripeToken: 'tok_visa', email: 'q@x.com' } });
+      const job = await shop.errand.enqueue(leaky, { note: secrets.slice(1).join(' ') });
+      await shop.errand.drain({ queue: 'default' });
+      const stored = (await shop.errand.admin.getJob(job.id))!;
+      expect(stored.state).toBe('dead');
+      const kept = JSON.stringify(stored.errors);
+      expect(kept).toContain('You cannot use a Stripe token more than once: tok_[redacted]');
+      expect(kept).toContain('sk_live_[redacted]');
+      for (const page of [`/admin/jobs/${job.id}`, '/admin/jobs?state=dead']) {
+        const body = (await admin(page, session)).body;
+        expect(body, page).toContain('tok_[redacted]');
+        for (const secret of secrets) expect(body, page).not.toContain(secret);
+      }
+      shop.app.log.error({ err: new Error(`charge failed: ${secrets[1]}`), detail: { token: secrets[6] } }, `gateway said ${secrets[3]}`);
+      for (const secret of secrets) {
+        expect(kept).not.toContain(secret);
+        expect(logs, secret).not.toContain(secret);
+      }
+      expect(logs).toMatch(/"url":"\/buy\/field-guide"/);
+      expect(scanText(logs, 'shop log')).toEqual([]);
     });
   });
 

@@ -1,4 +1,4 @@
-import { JOB_STATES, type JobRecord, type JobState } from 'errand';
+import { JOB_STATES, type JobRecord, type JobState, redactSecrets } from 'errand';
 import { COUNT_CAP, type Deps, NAME, param } from '../deps.js';
 import { badge, capped, truncate, when } from '../format.js';
 import { type Html, html, qs } from '../html.js';
@@ -95,10 +95,10 @@ function row(ctx: PageContext, j: JobRecord, selectable: boolean, t: Date | null
   return html`<tr>
 ${selectable ? html`<td class="check"><input type="checkbox" name="id" value="${j.id}" form="selection" aria-label="Select job ${j.id}"></td>` : ''}
 <td class="n mono"><a href="${ctx.base}/jobs/${j.id}">${j.id}</a></td>
-<td><a href="${ctx.base}/jobs/${j.id}" class="jobname">${j.name}</a><div class="payload-peek mono">${truncate(JSON.stringify(j.payload) ?? '', 120)}</div></td>
+<td><a href="${ctx.base}/jobs/${j.id}" class="jobname">${j.name}</a><div class="payload-peek mono">${truncate(redactSecrets(JSON.stringify(j.payload) ?? ''), 120)}</div></td>
 <td><a href="${ctx.base}/jobs${qs({ state: j.state, queue: j.queue })}">${j.queue}</a></td>
 <td class="n">${j.attempt}/${j.maxAttempts}</td>
 <td>${when(t, ctx.now)}</td>
-<td class="error-peek">${last ? html`<span class="mono">${truncate(last.message, 140)}</span>` : html`<span class="muted">—</span>`}</td>
+<td class="error-peek">${last ? html`<span class="mono">${truncate(redactSecrets(last.message), 140)}</span>` : html`<span class="muted">—</span>`}</td>
 </tr>`;
 }

@@ -180,17 +180,23 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   app.post('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.body, 'next'));
-    const wait = limiter.retryAfter(request.ip);
-    if (wait > 0) {
+    const ip = request.ip;
+    const wait = limiter.retryAfter(ip);
+    const correct = sessions.checkPassword(formField(request.body, 'password'));
+    // Locked: refused unless this address has signed in before and the password is right.
+    if (wait > 0 && !(correct && limiter.knows(ip))) {
+      if (!correct) limiter.fail(ip);
       reply.header('retry-after', String(wait));
-      return send(reply, signInPage(base, title, { next, error: `Too many wrong passwords from your address. Try again in ${Math.ceil(wait / 60)} min.` }), 429);
+      const when = wait < 90 ? `${wait} s` : `${Math.ceil(wait / 60)} min`;
+      return send(reply, signInPage(base, title, { next, error: `Too many wrong passwords from your address. Try again in ${when}.` }), 429);
     }
-    if (!sessions.checkPassword(formField(request.body, 'password'))) {
-      limiter.fail(request.ip);
-      request.log.warn({ ip: request.ip }, 'errand console: wrong password');
+    if (!correct) {
+      const lockMs = limiter.fail(ip);
+      request.log.warn({ ip }, 'errand console: wrong password');
+      if (lockMs > 0) request.log.warn({ ip, account: 'console', delayMs: lockMs }, 'errand console: sign-in locked for this address (too many wrong passwords); each further try waits twice as long');
       return send(reply, signInPage(base, title, { next, error: 'Wrong password.' }), 401);
     }
-    limiter.succeed(request.ip);
+    limiter.succeed(ip);
     const issued = sessions.issue();
     await store.add(issued.session.sid, issued.session.exp);
     setSessionCookie(request, reply, issued.value);

@@ -73,12 +73,25 @@ describe('sessions', () => {
     }
   });
 
-  it('limits sign-in attempts per address', () => {
-    const l = new SignInLimiter(3, 60_000);
-    for (let i = 0; i < 3; i++) l.fail('1.2.3.4', 1000);
-    expect(l.retryAfter('1.2.3.4', 2000)).toBe(59);
-    expect(l.retryAfter('5.6.7.8', 2000)).toBe(0);
-    expect(l.retryAfter('1.2.3.4', 62_000)).toBe(0);
+  it('limits sign-in attempts per (address, account) with a doubling delay after the free ones', () => {
+    const l = new SignInLimiter(3, 1000, 60_000);
+    for (let i = 0; i < 3; i++) expect(l.fail('1.2.3.4', 'console', 1000)).toBe(0);
+    expect(l.retryAfter('1.2.3.4', 'console', 1000)).toBe(0); // three free
+    expect(l.fail('1.2.3.4', 'console', 1000)).toBe(1000); // the 4th starts the lockout
+    expect(l.retryAfter('1.2.3.4', 'console', 1500)).toBe(1);
+    expect(l.retryAfter('1.2.3.4', 'console', 2000)).toBe(0);
+    l.fail('1.2.3.4', 'console', 2000);
+    expect(l.retryAfter('1.2.3.4', 'console', 2000)).toBe(2);
+    l.fail('1.2.3.4', 'console', 4000);
+    expect(l.retryAfter('1.2.3.4', 'console', 4000)).toBe(4);
+    for (let i = 0; i < 20; i++) l.fail('1.2.3.4', 'console', 10_000);
+    expect(l.retryAfter('1.2.3.4', 'console', 10_000)).toBe(60); // capped
+    expect(l.retryAfter('5.6.7.8', 'console', 10_000)).toBe(0); // another address
+    expect(l.retryAfter('1.2.3.4', 'other', 10_000)).toBe(0); // another account
+    expect(l.knows('1.2.3.4')).toBe(false);
+    l.succeed('1.2.3.4', 'console', 11_000);
+    expect(l.retryAfter('1.2.3.4', 'console', 11_000)).toBe(0);
+    expect(l.knows('1.2.3.4', 'console', 11_000)).toBe(true);
   });
 
   it('only redirects to paths under the console after sign-in', () => {
@@ -136,6 +149,28 @@ describe('sign-in over HTTP', () => {
     expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/admin', 'SameSite=Lax']);
     const https = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: { ...form, 'x-forwarded-proto': 'https' }, payload: encodeForm({ password: PASSWORD }) });
     expect(String(https.headers['set-cookie'])).not.toContain('Secure'); // no trustProxy: the header is not believed
+  });
+
+  it('never locks a correct password out of an address that signed in before, and logs the lockout', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (l: string) => lines.push(l) } } });
+    await app.register(errandConsole, { prefix: '/admin', errand: h.errand, password: PASSWORD });
+    const post = (password: string, remoteAddress: string) => app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password }), remoteAddress });
+    expect((await post(PASSWORD, '10.1.1.1')).statusCode).toBe(303); // a regular user of the shared address
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await post('guess', '10.1.1.1')).statusCode);
+    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(codes.at(-1)).toBe(429);
+    expect(lines.filter((l) => l.includes('sign-in locked'))).toHaveLength(1);
+    expect(JSON.parse(lines.find((l) => l.includes('sign-in locked'))!)).toMatchObject({ ip: '10.1.1.1', account: 'console' });
+    const right = await post(PASSWORD, '10.1.1.1');
+    expect(right.statusCode).toBe(303); // known address, correct password: in
+    // A stranger's address, locked the same way, stays locked even with the right password.
+    for (let i = 0; i < 7; i++) await post('guess', '10.2.2.2');
+    const stranger = await post(PASSWORD, '10.2.2.2');
+    expect(stranger.statusCode).toBe(429);
+    expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0);
+    await app.close();
   });
 
   it('answers 429 after too many wrong passwords from one address', async () => {

@@ -19,6 +19,7 @@ import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { pickupRoutes } from './routes/pickup.js';
 import { statusRoutes } from './routes/status.js';
+import { randomCookieSecret, registerCsrf } from './security/csrf.js';
 import { clientErrorHandler, frameworkErrors, securityHeaders } from './security/framework-errors.js';
 import { registerSecurityHeaders, shopHelmetOptions } from './security/headers.js';
 
@@ -41,6 +42,11 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** A pino logger, or false for none (tests). */
   logger?: Logger | false;
+  /**
+   * Signs the shop's cookies (the CSRF secret): COOKIE_SECRET. Every web process must share it;
+   * default: random per process.
+   */
+  cookieSecret?: string;
   /** Largest POST /buy body in bytes. Default 4 KiB. */
   bodyLimit?: number;
   assets?: Assets;
@@ -78,7 +84,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   const rateLimitPerMinute = o.rateLimitPerMinute ?? 30;
 
-  await app.register(cookie);
+  await app.register(cookie, { secret: o.cookieSecret ?? randomCookieSecret() });
+  await registerCsrf(app, { secure: https });
   await app.register(formbody, { bodyLimit: o.bodyLimit ?? 4096 });
   if (rateLimitPerMinute > 0) {
     await app.register(rateLimit, {

@@ -20,12 +20,14 @@
  * | TRUST_PROXY             | false                      | proxies to believe X-Forwarded-For from: a hop count (1 = one   |
  * |                         |                            | proxy in front), addresses/CIDRs (10.0.0.0/8,127.0.0.1), or true |
  * | COOKIE_SECURE           | false                      | true when served over HTTPS (Secure cookies)                    |
+ * | COOKIE_SECRET           | from STRIPE_SECRET_KEY, or random per process | signs the shop's CSRF cookie (≥ 32 characters) |
  * | LOG_LEVEL               | info                       | pino level: fatal, error, warn, info, debug, trace or silent    |
  *
  * The local gateway: when STRIPE_SECRET_KEY is unset, `npm start` runs the local
  * Stripe-compatible gateway in process (unless STRIPE_API_BASE points at one already running) and
  * uses test keys it accepts. Setting STRIPE_SECRET_KEY turns it off.
  */
+import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -67,6 +69,8 @@ export interface ShopConfig {
   charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number };
   trustProxy: TrustProxy;
   cookieSecure: boolean;
+  /** Signs the shop's cookies; null: random per process (local gateway, no COOKIE_SECRET). */
+  cookieSecret: string | null;
   logLevel: string;
 }
 
@@ -235,8 +239,23 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
     },
     trustProxy: trustProxy(env),
     cookieSecure: bool(env, 'COOKIE_SECURE', false),
+    cookieSecret: cookieSecret(env, stripe),
     logLevel,
   };
+}
+
+/**
+ * COOKIE_SECRET (at least 32 characters), else derived from a real STRIPE_SECRET_KEY (secret, and
+ * the same in every web process, so a form served by one verifies in another), else null: random
+ * per process (the local gateway's key is public).
+ */
+function cookieSecret(env: Env, stripe: StripeConfig): string | null {
+  const raw = str(env, 'COOKIE_SECRET');
+  if (raw !== undefined) {
+    if (raw.length < 32) throw new ConfigError(`COOKIE_SECRET must be at least 32 characters (it signs the shop's cookies), got ${raw.length}`);
+    return raw;
+  }
+  return stripe.local ? null : createHmac('sha256', stripe.secretKey).update('errand-shop-cookie-secret').digest('base64url');
 }
 
 /** Where the browser loads Stripe.js from: js.stripe.com for Stripe, else the gateway's /v3 shim. */

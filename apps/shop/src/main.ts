@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     rateLimitPerMinute: config.rateLimitPerMinute,
     https: config.cookieSecure,
     trustProxy: config.trustProxy,
+    ...(config.cookieSecret ? { cookieSecret: config.cookieSecret } : {}),
     logger,
   });
   await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure, store: rt.store });

@@ -138,6 +138,7 @@ describe('config', () => {
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a hop count .* got "maybe"/],
     [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be .* got "10.0.0.0\/33"/],
     [{ TRUST_PROXY: '10.0.0.1,evil' }, /TRUST_PROXY must be .* got "evil"/],
+    [{ COOKIE_SECRET: 'short' }, /COOKIE_SECRET must be at least 32 characters/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -151,6 +152,14 @@ describe('config', () => {
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('COOKIE_SECRET, else one derived from a real secret key (the same in every process), else none (random per process)', () => {
+    expect(loadConfig({ COOKIE_SECRET: 'x'.repeat(32) }).cookieSecret).toBe('x'.repeat(32));
+    expect(loadConfig({}).cookieSecret).toBeNull();
+    const real = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' };
+    expect(loadConfig(real).cookieSecret).toBe(loadConfig(real).cookieSecret);
+    expect(loadConfig(real).cookieSecret).not.toContain('abc123');
   });
 
   it('never echoes a secret key in its errors', () => {

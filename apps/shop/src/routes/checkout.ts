@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type PlaceResult, type Product, type ShopStore, TokenUsedError } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { placeOrder } from '../sales/place-order.js';
-import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
+import { csrfTokenFor, formCsrfHook, originProblem } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
 import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
@@ -53,7 +53,7 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
     return reply.type('text/html; charset=utf-8').send(
       checkoutPage({
         product,
-        csrfToken: csrfTokenFor(req, reply, o.cookieSecure),
+        csrfToken: csrfTokenFor(reply),
         formKey: randomBytes(16).toString('base64url'),
         publishableKey: o.publishableKey,
         stripeJsUrl: o.stripeJsUrl,
@@ -69,15 +69,20 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       schema: { body: buyBodySchema },
       config: o.rateLimitPerMinute > 0 ? { rateLimit: { max: o.rateLimitPerMinute, timeWindow: 60_000 } } : {},
       // Before the schema: an unknown product is 404 whatever the body, and a forged form is 403.
-      preValidation: async (req: FastifyRequest<{ Params: { permalink: string } }>, reply: FastifyReply) => {
-        const product = await findProduct(o.store, req.params.permalink);
-        if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
-        const problem = csrfProblem(req);
-        if (problem) return reply.code(403).send({ error: problem });
-        const emailProblem = emailCharacterProblem((req.body as { email?: unknown } | undefined)?.email);
-        if (emailProblem) return reply.code(400).send({ error: emailProblem });
-        req.product = product;
-      },
+      preValidation: [
+        async (req: FastifyRequest<{ Params: { permalink: string } }>, reply: FastifyReply) => {
+          const product = await findProduct(o.store, req.params.permalink);
+          if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
+          const problem = originProblem(req);
+          if (problem) return reply.code(403).send({ error: problem });
+          req.product = product;
+        },
+        formCsrfHook(app),
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          const emailProblem = emailCharacterProblem((req.body as { email?: unknown } | undefined)?.email);
+          if (emailProblem) return reply.code(400).send({ error: emailProblem });
+        },
+      ],
     },
     async (req, reply) => {
       const product = req.product!;

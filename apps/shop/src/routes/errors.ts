@@ -4,6 +4,7 @@
  * logged and answered 500 without details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_MESSAGE } from '../security/csrf.js';
 import { notFoundPage } from '../views/pickup.js';
 import { validationMessage } from './schemas.js';
 
@@ -12,6 +13,8 @@ const MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type: send application/json or application/x-www-form-urlencoded.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty: send {"stripeToken": "tok_…", "email": "…"}.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body.',
+  FST_CSRF_MISSING_SECRET: CSRF_MESSAGE,
+  FST_CSRF_INVALID_TOKEN: CSRF_MESSAGE,
 };
 
 /**

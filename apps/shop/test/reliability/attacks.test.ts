@@ -171,6 +171,39 @@ describe('attacks', () => {
       await admin('/admin/queues/resume', session, 'POST', { queue: 'payments', _csrf: csrf });
     });
 
+    it('the shop form with a cookie the attacker planted (its value repeated in the field, unsigned or signed with another secret) is 403', async () => {
+      const before = await counts(shop);
+      const page = await shop.app.inject('/buy/field-guide');
+      const realCookie = String(page.headers['set-cookie']).split(';')[0];
+      const realToken = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+      const planted = 'C'.repeat(43);
+      const otherShop = await createTestShop({ dialect: 'sqlite', app: { cookieSecret: 'another-shops-secret-0123456789abcdef' } });
+      const otherPage = await otherShop.app.inject('/buy/field-guide');
+      await otherShop.close();
+      const otherCookie = String(otherPage.headers['set-cookie']).split(';')[0];
+      const otherToken = /name="_csrf" value="([^"]+)"/.exec(otherPage.body)![1];
+      const post = (cookie: string, token: string) =>
+        shop.app.inject({
+          method: 'POST',
+          url: '/buy/field-guide',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+          payload: `stripeToken=tok_visa&email=a%40b.co&_csrf=${encodeURIComponent(token)}`,
+        });
+      for (const [cookie, token] of [
+        [`shop_csrf=${planted}`, planted], // the plain double submit an attacker could always pass
+        [`shop_csrf=${planted}.${'D'.repeat(43)}`, planted],
+        [otherCookie, otherToken], // a valid pair from a shop with another secret
+        [realCookie, planted],
+        [`shop_csrf=${planted}`, realToken],
+      ] as const) {
+        const res = await post(cookie, token);
+        expect(res.statusCode, cookie).toBe(403);
+        expect(res.json().error).toMatch(/expired or was sent from another site/);
+      }
+      expect(await counts(shop)).toEqual(before);
+      expect((await post(realCookie, realToken)).statusCode).toBe(200); // the control
+    });
+
     it('the shop form without or with a wrong CSRF token is 403 and writes nothing', async () => {
       const before = await counts(shop);
       for (const extra of ['', '&_csrf=', `&_csrf=${'A'.repeat(43)}`]) {

@@ -1,7 +1,10 @@
 /**
  * Attacks, tested rather than assumed: the console without a session or with a forged or expired
- * one; actions without a CSRF token; stored XSS through email, job payloads and job errors; SQL
- * injection strings in every field; secrets in logs; the rate limit; security headers.
+ * one, or with a cookie replayed after sign-out; actions without a CSRF token; a planted shop CSRF
+ * cookie; stored XSS through email, job payloads and job errors; SQL injection strings in every
+ * field; hostile emails, reused idempotency keys and card tokens; unknown queues; open redirects
+ * after sign-in; secrets in logs, stored errors and the console; the rate limit and the sign-in
+ * limit behind a proxy; security headers, on framework errors too. (RELIABILITY.md lists them.)
  * (Secrets in the logs of real processes under chaos: chaos.test.ts. `npm audit`: chaos/audit.ts.)
  */
 import type { AddressInfo } from 'node:net';
@@ -216,6 +219,79 @@ describe('attacks', () => {
         expect(res.statusCode).toBe(403);
       }
       expect(await counts(shop)).toEqual(before);
+    });
+  });
+
+  describe('the checkout and the console, abused', () => {
+    const buy = (payload: Record<string, string>, headers: Record<string, string> = {}) =>
+      shop.app.inject({ method: 'POST', url: '/buy/field-guide', headers: { 'content-type': 'application/json', ...headers }, payload });
+
+    it('Origin: null and a foreign Origin on POST /buy are 403, JSON and form alike', async () => {
+      const before = await counts(shop);
+      for (const origin of ['null', 'https://evil.example', 'not a url'])
+        for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+          const res = await shop.app.inject({
+            method: 'POST',
+            url: '/buy/field-guide',
+            headers: { 'content-type': type, origin },
+            payload: type === 'application/json' ? JSON.stringify({ stripeToken: 'tok_visa', email: 'o@x.com' }) : 'stripeToken=tok_visa&email=o%40x.com',
+          });
+          expect(res.statusCode, `${origin} ${type}`).toBe(403);
+        }
+      expect(await counts(shop)).toEqual(before);
+    });
+
+    it("an Idempotency-Key reused with a declining card and another email is 422 and shows nothing of the first buyer's sale", async () => {
+      const first = await buy({ stripeToken: 'tok_visa', email: 'first@x.com' }, { 'idempotency-key': 'attack-key-reuse-0001' });
+      expect(first.statusCode).toBe(200);
+      const second = await buy({ stripeToken: 'tok_chargeDeclined', email: 'second@x.com' }, { 'idempotency-key': 'attack-key-reuse-0001' });
+      expect(second.statusCode).toBe(422);
+      expect(second.body).not.toContain(first.json().guid);
+      expect(second.body).not.toContain('first@x.com');
+    });
+
+    it('emails with a NUL, control characters, a bidi override or HTML are 400 with the reason, never stored', async () => {
+      const before = await counts(shop);
+      for (const [email, reason] of [
+        ['a\u0000b@x.com', /control character \(U\+0000\)/],
+        ['a\u0007b@x.com', /control character/],
+        ['gro.live\u202e@x.com', /text-direction character \(U\+202E\)/],
+        ['<b>bold</b>@x.com', /not a valid email/],
+        ['"quoted"@x.com', /not a valid email/],
+      ] as const) {
+        const res = await buy({ stripeToken: 'tok_visa', email });
+        expect(res.statusCode, email).toBe(400);
+        expect(res.json().error).toMatch(reason);
+      }
+      expect(await counts(shop)).toEqual(before);
+    });
+
+    it('ten parallel posts with one single-use token and no key: one sale, nine 400s', async () => {
+      const before = await counts(shop);
+      const all = await Promise.all(Array.from({ length: 10 }, (_, i) => buy({ stripeToken: 'tok_1AttackSingleUse', email: `t${i}@x.com` })));
+      expect(all.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      expect(all.filter((r) => r.statusCode === 400)).toHaveLength(9);
+      expect(await counts(shop)).toEqual({ sales: before.sales + 1, jobs: before.jobs + 1 });
+    });
+
+    it('pause/resume of <script>, ../../etc/passwd or a 200-character name is 400/404 and leaves no queue row', async () => {
+      const queues = async () => (await shop.errand.admin.queues()).map((q) => q.queue).sort();
+      const before = await queues();
+      for (const queue of ['<script>', '../../etc/passwd', 'z'.repeat(200)]) {
+        for (const action of ['pause', 'resume']) {
+          const res = await admin(`/admin/queues/${action}`, session, 'POST', { queue, confirmed: '1', _csrf: csrf });
+          expect([400, 404], `${action} ${queue}`).toContain(res.statusCode);
+        }
+      }
+      expect(await queues()).toEqual(before);
+    });
+
+    it('sign-in with next=/admin/../../evil (or %2e%2e) lands on /admin/, never outside the console', async () => {
+      for (const next of ['/admin/../../evil', '/admin/%2e%2e/%2e%2e/evil', '//evil.example/admin/', 'https://evil.example/admin/']) {
+        const res = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: PASSWORD, next } });
+        expect(res.statusCode).toBe(303);
+        expect(res.headers.location, next).toBe('/admin/');
+      }
     });
   });
 

@@ -9,6 +9,7 @@ import type { Errand } from 'errand';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Assets, buildAssets } from './assets.js';
+import type { TrustProxy } from './config.js';
 import type { ShopStore } from './db/types.js';
 import type { ShopJobs } from './jobs/index.js';
 import { assetRoutes } from './routes/assets.js';
@@ -18,7 +19,9 @@ import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { pickupRoutes } from './routes/pickup.js';
 import { statusRoutes } from './routes/status.js';
-import { registerSecurityHeaders } from './security/headers.js';
+import { randomCookieSecret, registerCsrf } from './security/csrf.js';
+import { clientErrorHandler, frameworkErrors, securityHeaders } from './security/framework-errors.js';
+import { registerSecurityHeaders, shopHelmetOptions } from './security/headers.js';
 
 export interface AppOptions {
   store: ShopStore;
@@ -35,9 +38,15 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Secure cookies and HSTS (serving over HTTPS). Default false. */
   https?: boolean;
-  trustProxy?: boolean;
+  /** Fastify's trustProxy (TRUST_PROXY): false, a hop count, proxy addresses/CIDRs, or true. */
+  trustProxy?: TrustProxy;
   /** A pino logger, or false for none (tests). */
   logger?: Logger | false;
+  /**
+   * Signs the shop's cookies (the CSRF secret): COOKIE_SECRET. Every web process must share it;
+   * default: random per process.
+   */
+  cookieSecret?: string;
   /** Largest POST /buy body in bytes. Default 4 KiB. */
   bodyLimit?: number;
   assets?: Assets;
@@ -45,10 +54,27 @@ export interface AppOptions {
   rideThroughMs?: number;
 }
 
+/**
+ * TRUST_PROXY to Fastify's trustProxy. Fastify 5.12 refuses a bare hop count (it trusts nothing
+ * then), so a count becomes the function it used to be: the socket's peer and the next n - 1
+ * X-Forwarded-For entries are proxies, the entry before them is the client. Only safe when the
+ * shop cannot be reached except through those proxies; a list of their addresses is safer still.
+ */
+export function fastifyTrustProxy(tp: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof tp === 'number') return tp > 0 ? (_address: string, hop: number) => hop < tp : false;
+  return tp;
+}
+
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  const https = o.https ?? false;
+  const headers = securityHeaders(shopHelmetOptions({ stripeJsUrl: o.stripe.jsUrl, https }));
   const app = Fastify({
+    // Fastify's own answers (a bad %-escape, an overlong parameter, a request Node's parser
+    // refuses) carry the same security headers as the rest and never echo the URL.
+    frameworkErrors: frameworkErrors(headers),
+    clientErrorHandler: clientErrorHandler(headers),
     ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
-    trustProxy: o.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(o.trustProxy ?? false),
     bodyLimit: 64 * 1024,
     // Fastify's default ajv options, but an email is never coerced from a number and a body is
     // never "fixed up": what fails the schema is refused.
@@ -59,9 +85,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // Only JSON and urlencoded bodies: text/plain (which a cross-site form can send) is a 415.
   app.removeContentTypeParser('text/plain');
   const rateLimitPerMinute = o.rateLimitPerMinute ?? 30;
-  const https = o.https ?? false;
 
-  await app.register(cookie);
+  await app.register(cookie, { secret: o.cookieSecret ?? randomCookieSecret() });
+  await registerCsrf(app, { secure: https });
   await app.register(formbody, { bodyLimit: o.bodyLimit ?? 4096 });
   if (rateLimitPerMinute > 0) {
     await app.register(rateLimit, {

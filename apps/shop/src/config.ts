@@ -17,14 +17,18 @@
  * | RATE_LIMIT_PER_MINUTE   | 30                         | POST /buy per IP per minute; 0 disables                         |
  * | CHARGE_MAX_ATTEMPTS     | 8                          | charge attempts before looking the charge up and giving up      |
  * | CHARGE_BACKOFF_MS       | 1000                       | first retry delay; doubles each attempt, capped at 60 s         |
- * | TRUST_PROXY             | false                      | true behind a reverse proxy (client IP for rate limiting)       |
+ * | TRUST_PROXY             | false                      | proxies to believe X-Forwarded-For from: a hop count (1 = one   |
+ * |                         |                            | proxy in front), addresses/CIDRs (10.0.0.0/8,127.0.0.1), or true |
  * | COOKIE_SECURE           | false                      | true when served over HTTPS (Secure cookies)                    |
+ * | COOKIE_SECRET           | from STRIPE_SECRET_KEY, or random per process | signs the shop's CSRF cookie (≥ 32 characters) |
  * | LOG_LEVEL               | info                       | pino level: fatal, error, warn, info, debug, trace or silent    |
  *
  * The local gateway: when STRIPE_SECRET_KEY is unset, `npm start` runs the local
  * Stripe-compatible gateway in process (unless STRIPE_API_BASE points at one already running) and
  * uses test keys it accepts. Setting STRIPE_SECRET_KEY turns it off.
  */
+import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export class ConfigError extends Error {
@@ -63,8 +67,10 @@ export interface ShopConfig {
   workerLeaseMs: number;
   rateLimitPerMinute: number;
   charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number };
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   cookieSecure: boolean;
+  /** Signs the shop's cookies; null: random per process (local gateway, no COOKIE_SECRET). */
+  cookieSecret: string | null;
   logLevel: string;
 }
 
@@ -89,6 +95,42 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/**
+ * Fastify's trustProxy forms: false (believe no X-Forwarded-* header), a hop count (the client is
+ * the address that many proxies back from the socket: 1 = the address your one proxy appended),
+ * a list of proxy addresses or CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal),
+ * or true (believe every hop: the client's own X-Forwarded-For decides its address; only when
+ * the proxy overwrites the header).
+ */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function proxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return isIP(prefix) === family; // a netmask
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function trustProxy(env: Env): TrustProxy {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (['false', 'no', 'off', '0'].includes(lower)) return false;
+  if (/^\d{1,3}$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((e) => !proxyAddress(e));
+  if (list.length === 0 || bad !== undefined) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count (1 = one proxy in front) or a comma-separated list of proxy addresses or CIDRs (10.0.0.0/8,127.0.0.1), got ${JSON.stringify(bad ?? raw)}`);
+  }
+  return list;
 }
 
 function url(env: Env, name: string): string | null {
@@ -195,10 +237,25 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
       backoffBaseMs: int(env, 'CHARGE_BACKOFF_MS', 1000, 1, 3_600_000),
       backoffMaxMs: 60_000,
     },
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     cookieSecure: bool(env, 'COOKIE_SECURE', false),
+    cookieSecret: cookieSecret(env, stripe),
     logLevel,
   };
+}
+
+/**
+ * COOKIE_SECRET (at least 32 characters), else derived from a real STRIPE_SECRET_KEY (secret, and
+ * the same in every web process, so a form served by one verifies in another), else null: random
+ * per process (the local gateway's key is public).
+ */
+function cookieSecret(env: Env, stripe: StripeConfig): string | null {
+  const raw = str(env, 'COOKIE_SECRET');
+  if (raw !== undefined) {
+    if (raw.length < 32) throw new ConfigError(`COOKIE_SECRET must be at least 32 characters (it signs the shop's cookies), got ${raw.length}`);
+    return raw;
+  }
+  return stripe.local ? null : createHmac('sha256', stripe.secretKey).update('errand-shop-cookie-secret').digest('base64url');
 }
 
 /** Where the browser loads Stripe.js from: js.stripe.com for Stripe, else the gateway's /v3 shim. */

@@ -1,9 +1,11 @@
 /**
  * The shop's logger (pino): human-readable lines in a terminal (stdout is a TTY, or
  * NODE_ENV=development), JSON lines otherwise (LOG_FORMAT=json|pretty overrides). Never a card number, token, key or cookie: requests are
- * logged by method and URL only (no bodies, and no secrets are ever put in URLs), and these
- * paths are redacted wherever they appear.
+ * logged by method and path only (no bodies, no query string: a form sent by GET would put a
+ * token there), these paths are redacted wherever they appear, and every string logged has its
+ * tokens and keys masked (redactSecrets: tok_, pm_, pi_…_secret_, sk_/rk_, whsec_).
  */
+import { redactSecrets } from 'errand';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -27,9 +29,40 @@ export function wantsPretty(env: NodeJS.ProcessEnv = process.env, isTty = Boolea
   return isTty || env.NODE_ENV === 'development';
 }
 
+/**
+ * Every string in a log object, masked: plain objects and arrays are walked (depth-bounded);
+ * anything else (an Error, Fastify's request) is left to its serializer, which masks its own.
+ */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, depth + 1);
+  return out;
+}
+
+/** A request as logged: no query string, no headers. */
+function requestLine(req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: String(req.url ?? '').split('?')[0], host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 export function createLogger(level = 'info', options: { pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
-  const opts = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'shop', pid: process.pid } };
-  if (!(options.pretty ?? wantsPretty())) return pino(opts);
+  const opts: pino.LoggerOptions = {
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { app: 'shop', pid: process.pid },
+    serializers: { req: requestLine, err: (e: Error) => redactDeep({ ...pino.stdSerializers.err(e) }) as ReturnType<typeof pino.stdSerializers.err> },
+    formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)) as Parameters<typeof method>);
+      },
+    },
+  };
+  if (!(options.pretty ?? wantsPretty())) return options.destination ? pino(opts, options.destination as pino.DestinationStream) : pino(opts);
   // Synchronous, in this thread: lines keep their order with what the process prints itself, and
   // redaction has already happened when pino-pretty sees a line.
   const colorize = !options.destination && Boolean(process.stdout.isTTY);

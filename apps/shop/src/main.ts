@@ -30,6 +30,9 @@ async function startLocalGateway(config: ShopConfig): Promise<Gateway> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  if (config.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true believes every X-Forwarded-For hop, so a client picks its own address (rate limit, sign-in limit): set a hop count (TRUST_PROXY=1) or your proxies\' addresses instead');
+  }
 
   const gateway = config.stripe.local && config.stripe.apiBase === null ? await startLocalGateway(config) : null;
   const apiBase = config.stripe.apiBase ?? gateway!.url;
@@ -46,9 +49,10 @@ async function main(): Promise<void> {
     rateLimitPerMinute: config.rateLimitPerMinute,
     https: config.cookieSecure,
     trustProxy: config.trustProxy,
+    ...(config.cookieSecret ? { cookieSecret: config.cookieSecret } : {}),
     logger,
   });
-  await mountConsole(app, rt.errand, createSalesSource(rt));
+  await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure, store: rt.store });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

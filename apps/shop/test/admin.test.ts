@@ -159,3 +159,22 @@ describe('the Sales section of the console', () => {
     }
   });
 });
+
+describe('COOKIE_SECURE', () => {
+  it('makes the console session cookie Secure with no X-Forwarded-Proto, as the shop cookie is', async () => {
+    const saved = process.env.ERRAND_CONSOLE_PASSWORD;
+    process.env.ERRAND_CONSOLE_PASSWORD = PASSWORD;
+    const shop = await createTestShop({ dialect: 'sqlite', app: { https: true } });
+    try {
+      await mountConsole(shop.app, shop.errand, createSalesSource(shop), { https: true });
+      const signIn = await shop.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: `password=${PASSWORD}` });
+      expect(signIn.statusCode).toBe(303);
+      expect(String(signIn.headers['set-cookie'])).toMatch(/^errand_console=.*; Secure/);
+      expect(String((await shop.app.inject('/buy/field-guide')).headers['set-cookie'])).toContain('; Secure');
+    } finally {
+      await shop.close();
+      if (saved === undefined) delete process.env.ERRAND_CONSOLE_PASSWORD;
+      else process.env.ERRAND_CONSOLE_PASSWORD = saved;
+    }
+  });
+});

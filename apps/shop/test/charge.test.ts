@@ -8,7 +8,9 @@ import type { Worker } from 'errand';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { eventually, waitForEvent } from '../../../packages/engine/test/helpers/signals.js';
+import Stripe from 'stripe';
 import { GATEWAY_DOWN_MESSAGE, PAYMENTS_QUEUE } from '../src/jobs/charge.js';
+import { classify } from '../src/jobs/gateway-errors.js';
 import { createSalesSource } from '../src/sales/admin-source.js';
 import { txEnqueue } from '../src/sales/enqueue.js';
 import { newGuid } from '../src/sales/guid.js';
@@ -189,6 +191,58 @@ describe.each(cases)('charge job on %s', (dialect) => {
     await declined.done;
     expect(await sales.refund(declined.guid)).toEqual({ ok: false, reason: 'only a finished sale can be refunded; this one is errored' });
     expect(await sales.refund(newGuid())).toEqual({ ok: false, reason: 'no such sale' });
+  });
+});
+
+describe('a request the gateway refuses (a 4xx other than 409/429)', () => {
+  it.each([
+    [400, 'invalid'],
+    [401, 'invalid'],
+    [403, 'invalid'],
+    [404, 'invalid'],
+    [402, 'card'],
+    [409, 'retry'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [503, 'retry'],
+  ] as const)('%i is %s', (statusCode, kind) => {
+    const err = Stripe.errors.StripeError.generate({ type: 'invalid_request_error', message: 'x' } as never);
+    Object.assign(err, { statusCode });
+    expect(classify(err)).toBe(kind);
+  });
+
+  it('a token already used by another sale (400 token_already_used) is not retried: dead after one attempt, the sale errored, one charge', async () => {
+    const gateway = await startGateway({ port: 0 });
+    const shop = await createTestShop({ gateway, stripeTimeoutMs: 2000, maxAttempts: 5, backoffBaseMs: 10 });
+    const worker = shop.errand.worker({ queues: { payments: 1 }, pollMs: 10 });
+    try {
+      const token = await createTestToken(gateway.url);
+      const product = (await shop.store.getProduct('field-guide'))!;
+      const guids = [newGuid(), newGuid()];
+      const ended = guids.map((guid) =>
+        Promise.race([
+          waitForEvent(shop.errand, 'job:success', (e) => (e.job.payload as { guid: string }).guid === guid, 20_000),
+          waitForEvent(shop.errand, 'job:dead', (e) => (e.job.payload as { guid: string }).guid === guid, 20_000),
+        ]),
+      );
+      // Placed behind the checkout's back (as a database from before the check would hold them).
+      const jobs: number[] = [];
+      for (const guid of guids) {
+        const placed = await shop.store.placeSale({ guid, product, email: 'b@example.com', stripeToken: token, formKey: null }, txEnqueue(shop.store, shop.errand, shop.jobs.charge, { guid }));
+        if (placed.created) jobs.push(placed.jobId);
+      }
+      await worker.start();
+      await Promise.all(ended);
+      await eventually(async () => (await shop.errand.admin.getJob(jobs[1]))?.state === 'dead', 5_000, 'second job dead');
+      expect((await shop.errand.admin.getJob(jobs[1]))?.attempt).toBe(1);
+      expect(await shop.store.getSale(guids[0])).toMatchObject({ state: 'finished' });
+      expect(await shop.store.getSale(guids[1])).toMatchObject({ state: 'errored', errorCode: 'token_already_used' });
+      expect(gateway.ledger()).toHaveLength(1);
+    } finally {
+      await worker.stop();
+      await shop.close();
+      await gateway.close();
+    }
   });
 });
 

@@ -59,7 +59,9 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect(res.body).not.toMatch(/<script>(?!<)/); // no inline script
     expect(hidden(res.body, 'formKey')).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const csrf = hidden(res.body, '_csrf');
-    expect(cookieFrom(res.headers['set-cookie'])).toBe(`shop_csrf=${csrf}`);
+    // The cookie holds a signed secret; the form a token made from it (not the same value).
+    expect(cookieFrom(res.headers['set-cookie'])).toMatch(/^shop_csrf=[^.;]+\.[A-Za-z0-9+/_-]+$/);
+    expect(cookieFrom(res.headers['set-cookie'])).not.toContain(csrf);
     expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
     // A second load gets another form key (one per form).
     const again = await shop.app.inject('/buy/field-guide');
@@ -114,6 +116,11 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect((await form({ formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie })).statusCode).toBe(403);
     expect((await form({ _csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}`, formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie })).statusCode).toBe(403);
     expect(await counts(shop)).toEqual(before);
+    // A NUL sent form-encoded (%00) is refused with its reason, not stored.
+    const nul = await form({ _csrf: csrf, formKey, email: 'a\u0000b@c.de', stripeToken: TOKEN }, { cookie });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error).toMatch(/control character \(U\+0000\)/);
+    expect(await counts(shop)).toEqual(before);
     const ok = await form({ _csrf: csrf, formKey, email: 'a@b.co', stripeToken: TOKEN }, { cookie });
     expect(ok.statusCode).toBe(200);
     expect((await shop.store.getSale(ok.json().guid))!.amount).toBe(500);
@@ -142,6 +149,15 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     ['empty email', { body: { stripeToken: TOKEN, email: '' } }, 400, /^email is not a valid email address/],
     ['malformed email', { body: { stripeToken: TOKEN, email: 'not-an-email' } }, 400, /^email is not a valid email address/],
     ['email with spaces', { body: { stripeToken: TOKEN, email: 'a b@c.de' } }, 400, /^email is not a valid/],
+    ['email with a NUL', { body: { stripeToken: TOKEN, email: 'a\u0000b@c.de' } }, 400, /^email contains a control character \(U\+0000\)/],
+    ['email with a DEL', { body: { stripeToken: TOKEN, email: 'ab\u007f@c.de' } }, 400, /^email contains a control character \(U\+007F\)/],
+    ['email with a newline', { body: { stripeToken: TOKEN, email: 'a@c.de\nBcc: x@y.zz' } }, 400, /^email contains a control character \(U\+000A\)/],
+    ['email with a bidi override', { body: { stripeToken: TOKEN, email: 'moc.live\u202e@gmail.com' } }, 400, /^email contains an invisible or text-direction character \(U\+202E\)/],
+    ['email with a zero-width space', { body: { stripeToken: TOKEN, email: 'ad\u200ba@example.com' } }, 400, /^email contains an invisible .*U\+200B/],
+    ['HTML-ish email', { body: { stripeToken: TOKEN, email: '"><img src=x onerror=alert(1)>@x.com' } }, 400, /^email is not a valid/],
+    ['email with angle brackets', { body: { stripeToken: TOKEN, email: 'Ada <ada@example.com>' } }, 400, /^email is not a valid/],
+    ['email without a dot in the domain', { body: { stripeToken: TOKEN, email: 'ada@localhost' } }, 400, /^email is not a valid/],
+    ['email with a non-ASCII local part', { body: { stripeToken: TOKEN, email: 'adà@example.com' } }, 400, /^email is not a valid/],
     ['email as a number', { body: { stripeToken: TOKEN, email: 42 } }, 400, /^email is not a valid/],
     ['overlong email', { body: { stripeToken: TOKEN, email: `${'a'.repeat(250)}@b.co` } }, 400, /^email is not a valid/],
     ['missing token', { body: { email: 'a@b.co' } }, 400, /^stripeToken is missing/],
@@ -173,22 +189,55 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect(all.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     const guids = new Set(all.map((r) => r.json().guid));
     expect(guids.size).toBe(1);
-    const later = await buy({ stripeToken: 'tok_mastercard', email: 'twice@example.com', formKey });
+    const later = await buy({ stripeToken: TOKEN, email: 'twice@example.com', formKey });
     expect(later.json().guid).toBe([...guids][0]);
     const after = await counts(shop);
     expect(after).toEqual({ sales: before.sales + 1, jobs: before.jobs + 1 });
   });
 
-  it('an Idempotency-Key header does the same for API clients; a form key reused for another product is a 409', async () => {
+  it('an Idempotency-Key header does the same for API clients; the key reused with another product, card or email is a 422 showing nothing of the first sale', async () => {
     const key = 'api-client-key-123456';
     const a = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key });
     const b = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key });
     expect(b.json().guid).toBe(a.json().guid);
     const before = await counts(shop);
-    const other = await buy({ stripeToken: TOKEN, email: 'api@example.com' }, { 'idempotency-key': key }, 'retry-poster');
-    expect(other.statusCode).toBe(409);
+    for (const [body, permalink] of [
+      [{ stripeToken: TOKEN, email: 'api@example.com' }, 'retry-poster'],
+      [{ stripeToken: 'tok_chargeDeclined', email: 'api@example.com' }, 'field-guide'],
+      [{ stripeToken: TOKEN, email: 'attacker@example.com' }, 'field-guide'],
+      [{ stripeToken: 'tok_chargeDeclined', email: 'attacker@example.com' }, 'field-guide'],
+    ] as const) {
+      const other = await buy(body, { 'idempotency-key': key }, permalink);
+      expect(other.statusCode).toBe(422);
+      expect(other.json().error).toMatch(/already used with other details/);
+      expect(other.body).not.toContain(a.json().guid);
+    }
+    // The same for the form's own key.
+    const form = await buy({ stripeToken: TOKEN, email: 'form@example.com', formKey: 'form-key-bound-0001' });
+    const reused = await buy({ stripeToken: 'tok_chargeDeclined', email: 'other@example.com', formKey: 'form-key-bound-0001' });
+    expect(reused.statusCode).toBe(422);
+    expect(reused.body).not.toContain(form.json().guid);
+    expect((await buy({ stripeToken: TOKEN, email: 'form@example.com', formKey: 'form-key-bound-0001' })).json().guid).toBe(form.json().guid);
+    before.sales += 1;
+    before.jobs += 1;
     expect((await buy({ stripeToken: TOKEN, email: 'a@b.co' }, { 'idempotency-key': 'bad key!' })).statusCode).toBe(400);
     expect(await counts(shop)).toEqual(before);
+  });
+
+  it('ten parallel posts with one single-use token and no key make one sale; the nine others are 400 and write nothing', async () => {
+    const token = `tok_single${dialect}${Date.now()}`;
+    const before = await counts(shop);
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => buy({ stripeToken: token, email: `par${i}@example.com` })));
+    expect(all.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
+    for (const r of all.filter((x) => x.statusCode === 400)) expect(r.json().error).toMatch(/already used for another purchase/);
+    expect(await counts(shop)).toEqual({ sales: before.sales + 1, jobs: before.jobs + 1 });
+    // A replay of the sale that holds the token is still a replay; Stripe's magic test tokens stay reusable.
+    const keyed = `tok_keyed${dialect}${Date.now()}`;
+    const first = await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-01' });
+    expect((await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-01' })).json().guid).toBe(first.json().guid);
+    expect((await buy({ stripeToken: keyed, email: 'k@example.com' }, { 'idempotency-key': 'single-use-replay-02' })).statusCode).toBe(400);
+    expect((await buy({ stripeToken: 'tok_visa', email: 'm1@example.com' })).statusCode).toBe(200);
+    expect((await buy({ stripeToken: 'tok_visa', email: 'm2@example.com' })).statusCode).toBe(200);
   });
 
   it('no input makes a 500 or writes on rejection (property)', async () => {

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSessionStore } from '../src/admin/session-store.js';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
 import { createLogger, wantsPretty } from '../src/log.js';
@@ -31,6 +32,17 @@ describe.each(cases)('sales on %s', (dialect) => {
   });
   afterAll(async () => {
     await shop?.close();
+  });
+
+  it("keeps the console's sessions: added, active until revoked or expired, expired ones pruned", async () => {
+    const sessions = consoleSessionStore(shop.store);
+    await sessions.add('live-session', Date.now() + 60_000);
+    await sessions.add('gone-session', Date.now() - 1);
+    expect(await sessions.active('live-session', Date.now())).toBe(true);
+    expect(await sessions.active('gone-session', Date.now())).toBe(false);
+    expect(await sessions.active('never-added', Date.now())).toBe(false);
+    await sessions.revoke('live-session');
+    expect(await sessions.active('live-session', Date.now())).toBe(false);
   });
 
   it('every transition moves only from the states TRANSITIONS allows; finished never goes back (property)', async () => {
@@ -123,11 +135,31 @@ describe('config', () => {
     [{ STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /STRIPE_SECRET_KEY is not/],
     [{ STRIPE_API_BASE: 'ftp://x' }, /STRIPE_API_BASE must be an http/],
     [{ WORKER_QUEUES: 'payments=0' }, /bad queue "payments=0"/],
-    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a hop count .* got "maybe"/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be .* got "10.0.0.0\/33"/],
+    [{ TRUST_PROXY: '10.0.0.1,evil' }, /TRUST_PROXY must be .* got "evil"/],
+    [{ COOKIE_SECRET: 'short' }, /COOKIE_SECRET must be at least 32 characters/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('TRUST_PROXY takes Fastify trustProxy forms: booleans, a hop count, addresses and CIDRs', () => {
+    for (const v of ['true', 'TRUE', 'yes', 'on']) expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(true);
+    for (const v of ['false', 'no', 'off', '0', '']) expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(false);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('COOKIE_SECRET, else one derived from a real secret key (the same in every process), else none (random per process)', () => {
+    expect(loadConfig({ COOKIE_SECRET: 'x'.repeat(32) }).cookieSecret).toBe('x'.repeat(32));
+    expect(loadConfig({}).cookieSecret).toBeNull();
+    const real = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' };
+    expect(loadConfig(real).cookieSecret).toBe(loadConfig(real).cookieSecret);
+    expect(loadConfig(real).cookieSecret).not.toContain('abc123');
   });
 
   it('never echoes a secret key in its errors', () => {

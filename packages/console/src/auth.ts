@@ -96,36 +96,78 @@ export function resolveSecret(): string | Buffer {
 }
 
 /**
- * Slows password guessing: after `max` failures from one address within `windowMs`, sign-in
- * answers 429 until the window has passed. Successful sign-in clears the address.
+ * Slows password guessing, per (address, account) — the console has one account, `console`, but
+ * the key carries it so a host with several never locks one out by another's failures:
+ * - the first `free` wrong passwords cost nothing; after that each try must wait
+ *   `baseMs · 2^(failures − free)`, doubling up to `maxMs` (1 s, 2 s, 4 s … 15 min), counted from
+ *   the last failure; a key is forgotten `forgetMs` after its last failure;
+ * - an address that has signed in before (with this account) is never locked out of a correct
+ *   password: while locked, its tries are still checked, and only a wrong one is refused — so ten
+ *   wrong passwords from a shared proxy or office address do not lock its regular users out;
+ * - `fail` returns the new delay when this failure is the one that starts the lockout, for the log.
+ * Both maps are bounded (the oldest entries go first).
  */
 export class SignInLimiter {
-  private readonly failures = new Map<string, { count: number; first: number }>();
+  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly trusted = new Map<string, number>();
 
   constructor(
-    private readonly max = 10,
-    private readonly windowMs = 15 * 60_000,
+    private readonly free = 5,
+    private readonly baseMs = 1000,
+    private readonly maxMs = 15 * 60_000,
+    private readonly forgetMs = 24 * 3600_000,
+    private readonly max = 10_000,
   ) {}
 
-  /** Seconds to wait, or 0 when a try is allowed. */
-  retryAfter(ip: string, now = Date.now()): number {
-    const f = this.failures.get(ip);
+  /** Seconds to wait before this address may try this account again; 0 when a try is allowed. */
+  retryAfter(ip: string, account = 'console', now = Date.now()): number {
+    const key = limiterKey(ip, account);
+    const f = this.failures.get(key);
     if (!f) return 0;
-    if (now - f.first > this.windowMs) {
-      this.failures.delete(ip);
+    if (now - f.last > this.forgetMs) {
+      this.failures.delete(key);
       return 0;
     }
-    return f.count >= this.max ? Math.ceil((f.first + this.windowMs - now) / 1000) : 0;
+    const wait = f.last + this.delayMs(f.count) - now;
+    return wait > 0 ? Math.ceil(wait / 1000) : 0;
   }
 
-  fail(ip: string, now = Date.now()): void {
-    const f = this.failures.get(ip);
-    if (!f || now - f.first > this.windowMs) this.failures.set(ip, { count: 1, first: now });
-    else f.count++;
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
+  /** True when this address has signed in to this account before: a correct password always gets in. */
+  knows(ip: string, account = 'console', now = Date.now()): boolean {
+    const at = this.trusted.get(limiterKey(ip, account));
+    return at !== undefined && now - at <= this.forgetMs * 30;
   }
 
-  succeed(ip: string): void {
-    this.failures.delete(ip);
+  /** Records a wrong password; returns the delay in ms when it starts a lockout (count = free + 1), else 0. */
+  fail(ip: string, account = 'console', now = Date.now()): number {
+    const key = limiterKey(ip, account);
+    const f = this.failures.get(key);
+    const count = f && now - f.last <= this.forgetMs ? f.count + 1 : 1;
+    this.failures.delete(key); // re-insert: the map stays ordered by last failure
+    this.failures.set(key, { count, last: now });
+    bound(this.failures, this.max);
+    return count === this.free + 1 ? this.delayMs(count) : 0;
   }
+
+  succeed(ip: string, account = 'console', now = Date.now()): void {
+    const key = limiterKey(ip, account);
+    this.failures.delete(key);
+    this.trusted.delete(key);
+    this.trusted.set(key, now);
+    bound(this.trusted, this.max);
+  }
+
+  /** The wait after `count` failures. */
+  delayMs(count: number): number {
+    if (count <= this.free) return 0;
+    return Math.min(this.maxMs, this.baseMs * 2 ** Math.min(30, count - this.free - 1));
+  }
+}
+
+function limiterKey(ip: string, account: string): string {
+  return `${account}\0${ip}`;
+}
+
+function bound(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value as string);
 }

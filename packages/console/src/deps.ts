@@ -38,3 +38,6 @@ export function param(q: unknown, name: string, max = 500): string {
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' ? s.trim().slice(0, max) : '';
 }
+
+/** Queue and job names as the engine accepts them (defineJob, enqueue, workers): 1-200 letters, digits or _ . : - /. */
+export const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;

@@ -4,6 +4,8 @@
  */
 export { errandConsole } from './plugin.js';
 export type { ConsoleOptions } from './plugin.js';
+export { MemorySessionStore } from './session-store.js';
+export type { SessionStore } from './session-store.js';
 export { createMetrics, registerMetrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { startConsole } from './standalone.js';

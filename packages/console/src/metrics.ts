@@ -113,29 +113,46 @@ export function createMetrics(opts: Omit<MetricsOptions, 'path' | 'token'>): { r
 /**
  * `GET /metrics` (or `path`) on `app` itself, not under the console's prefix, so Prometheus
  * finds it at the root. Access: with a token (option or ERRAND_METRICS_TOKEN) the scrape must
- * send `Authorization: Bearer <token>`; without one, only clients on this machine (loopback)
- * are answered. Behind a reverse proxy on the same host every client looks local: set the token.
+ * send `Authorization: Bearer <token>`. Without one, only clients on this machine are answered,
+ * judged by the address the app's trustProxy rules yield: behind a trusted proxy every hop
+ * (the proxy, and the client it forwarded) must be loopback, so a proxy on the same host does
+ * not make its clients local. With NODE_ENV=production the token is required.
  */
 export function registerMetrics(app: FastifyInstance, opts: MetricsOptions): void {
   const metrics = createMetrics(opts);
   const token = opts.token ?? process.env.ERRAND_METRICS_TOKEN ?? '';
+  const production = process.env.NODE_ENV === 'production';
   app.addHook('onClose', async () => metrics.close());
   app.get(opts.path ?? '/metrics', async (request, reply) => {
-    const denied = checkAccess(request, token);
+    const denied = checkAccess(request, token, production);
     if (denied) {
       if (denied === 401) reply.header('www-authenticate', 'Bearer realm="errand metrics"');
-      return reply.code(denied).type('text/plain; charset=utf-8').send(denied === 401 ? 'metrics: send Authorization: Bearer <ERRAND_METRICS_TOKEN>\n' : 'metrics: only local clients without ERRAND_METRICS_TOKEN\n');
+      const message =
+        denied === 401
+          ? 'metrics: send Authorization: Bearer <ERRAND_METRICS_TOKEN>\n'
+          : production
+            ? 'metrics: set ERRAND_METRICS_TOKEN (required with NODE_ENV=production)\n'
+            : 'metrics: only local clients without ERRAND_METRICS_TOKEN\n';
+      return reply.code(denied).type('text/plain; charset=utf-8').send(message);
     }
     await metrics.refresh();
     return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 
-function checkAccess(request: FastifyRequest, token: string): 0 | 401 | 403 {
+/** The socket's peer and every hop the trustProxy rules believe (request.ips), or the peer alone. */
+function hops(request: FastifyRequest): string[] {
+  const peer = request.socket.remoteAddress ?? '';
+  const ips = request.ips;
+  return ips && ips.length > 0 ? [peer, ...ips] : [peer, request.ip];
+}
+
+function checkAccess(request: FastifyRequest, token: string, production: boolean): 0 | 401 | 403 {
   if (token) {
     return constantTimeEqual(String(request.headers.authorization ?? ''), `Bearer ${token}`) ? 0 : 401;
   }
-  return LOOPBACK.has(request.socket.remoteAddress ?? '') ? 0 : 403;
+  if (production) return 403;
+  return hops(request).every((a) => LOOPBACK.test(a)) ? 0 : 403;
 }

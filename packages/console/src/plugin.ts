@@ -15,6 +15,7 @@ import { registerJobActions } from './routes/job-actions.js';
 import { registerPages } from './routes/pages.js';
 import { registerSchedules } from './routes/schedules.js';
 import { type ConsoleSection, registerSections, sectionNav } from './sections.js';
+import { MemorySessionStore, type SessionStore } from './session-store.js';
 import { signInPage } from './pages/signin.js';
 
 export interface ConsoleOptions {
@@ -32,6 +33,11 @@ export interface ConsoleOptions {
   title?: string;
   /** Also serve the Prometheus metrics at `<prefix>/metrics` (same rules as registerMetrics). Default false. */
   metrics?: boolean;
+  /**
+   * Where live sessions are kept, so a sign-out revokes the cookie server-side (see SessionStore).
+   * Pass one over your database when several processes serve the console. Default: this process's memory.
+   */
+  sessionStore?: SessionStore;
 }
 
 /** What the route modules get from the plugin. */
@@ -87,6 +93,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     process.stderr.write(`errand console: ERRAND_CONSOLE_PASSWORD is not set; sign in at ${base || '/'} with this generated password: ${p}\n`);
   });
   const sessions = new Sessions(password, resolveSecret());
+  const store = opts.sessionStore ?? new MemorySessionStore();
   const limiter = new SignInLimiter();
   const sessionOf = new WeakMap<FastifyRequest, Session>();
   const deps: Deps = makeDeps(opts.errand);
@@ -98,9 +105,12 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   // serves here too; otherwise it is registered in the console's scope only.
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(helmet, HELMET_OPTIONS);
-  const readSession = (request: FastifyRequest) => {
+  /** A cookie the console issued (its MAC) and that has not been signed out (the store). */
+  const readSession = async (request: FastifyRequest): Promise<Session | null> => {
     const jar = request.cookies ?? (request.headers.cookie ? app.parseCookie(request.headers.cookie) : {});
-    return sessions.verify(jar[SESSION_COOKIE]);
+    const session = sessions.verify(jar[SESSION_COOKIE]);
+    if (!session) return null;
+    return (await store.active(session.sid, Date.now())) ? session : null;
   };
   const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, value: string | null) => {
     const attributes = { path: cookiePath, httpOnly: true, sameSite: 'lax', secure: secure(request) } as const;
@@ -126,7 +136,7 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
     reply.header('cache-control', 'no-store');
     const route = request.routeOptions.url;
     if (route && publicRoutes.has(route)) return;
-    const session = readSession(request);
+    const session = await readSession(request);
     if (session) {
       sessionOf.set(request, session);
       return;
@@ -165,29 +175,39 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.query, 'next'));
-    if (readSession(request)) return reply.redirect(next, 303);
+    if (await readSession(request)) return reply.redirect(next, 303);
     return send(reply, signInPage(base, title, { next }));
   });
 
   app.post('/sign-in', async (request, reply) => {
     const next = safeNext(base, formField(request.body, 'next'));
-    const wait = limiter.retryAfter(request.ip);
-    if (wait > 0) {
+    const ip = request.ip;
+    const wait = limiter.retryAfter(ip);
+    const correct = sessions.checkPassword(formField(request.body, 'password'));
+    // Locked: refused unless this address has signed in before and the password is right.
+    if (wait > 0 && !(correct && limiter.knows(ip))) {
+      if (!correct) limiter.fail(ip);
       reply.header('retry-after', String(wait));
-      return send(reply, signInPage(base, title, { next, error: `Too many wrong passwords from your address. Try again in ${Math.ceil(wait / 60)} min.` }), 429);
+      const when = wait < 90 ? `${wait} s` : `${Math.ceil(wait / 60)} min`;
+      return send(reply, signInPage(base, title, { next, error: `Too many wrong passwords from your address. Try again in ${when}.` }), 429);
     }
-    if (!sessions.checkPassword(formField(request.body, 'password'))) {
-      limiter.fail(request.ip);
-      request.log.warn({ ip: request.ip }, 'errand console: wrong password');
+    if (!correct) {
+      const lockMs = limiter.fail(ip);
+      request.log.warn({ ip }, 'errand console: wrong password');
+      if (lockMs > 0) request.log.warn({ ip, account: 'console', delayMs: lockMs }, 'errand console: sign-in locked for this address (too many wrong passwords); each further try waits twice as long');
       return send(reply, signInPage(base, title, { next, error: 'Wrong password.' }), 401);
     }
-    limiter.succeed(request.ip);
+    limiter.succeed(ip);
     const issued = sessions.issue();
+    await store.add(issued.session.sid, issued.session.exp);
     setSessionCookie(request, reply, issued.value);
     return reply.redirect(next, 303);
   });
 
   app.post('/sign-out', async (request, reply) => {
+    // Revoked server-side: the cookie, replayed, no longer opens anything.
+    const session = sessionOf.get(request);
+    if (session) await store.revoke(session.sid);
     setSessionCookie(request, reply, null);
     return reply.redirect(`${base}/sign-in`, 303);
   });
@@ -199,9 +219,22 @@ export async function errandConsole(app: FastifyInstance, opts: ConsoleOptions):
   if (opts.metrics) registerMetrics(app, { errand: opts.errand, sections: opts.sections, path: '/metrics' });
 }
 
-/** Where to go after signing in: a path under the console, never another site. */
+/**
+ * Where to go after signing in: a path under the console, never another site. The path is
+ * normalised first, as the browser will (`..` and `.` segments, `%2e%2e`), so
+ * `/admin/../../evil` is judged as `/evil` and refused.
+ */
 export function safeNext(base: string, next: string | undefined): string {
   const home = `${base}/`;
-  if (!next || next.length > 1000 || !next.startsWith(home) || next.startsWith('//') || next.includes('\\')) return home;
-  return next;
+  if (!next || next.length > 1000 || !next.startsWith('/') || next.startsWith('//') || next.includes('\\') || /[\u0000-\u001f\u007f]/.test(next)) return home;
+  let url: URL;
+  try {
+    url = new URL(next, 'http://console.invalid');
+  } catch {
+    return home;
+  }
+  if (url.origin !== 'http://console.invalid') return home;
+  const target = `${url.pathname}${url.search}`;
+  if (!(target.startsWith(home) || url.pathname === base) || target.startsWith('//')) return home;
+  return target;
 }

@@ -73,18 +73,48 @@ describe('sessions', () => {
     }
   });
 
-  it('limits sign-in attempts per address', () => {
-    const l = new SignInLimiter(3, 60_000);
-    for (let i = 0; i < 3; i++) l.fail('1.2.3.4', 1000);
-    expect(l.retryAfter('1.2.3.4', 2000)).toBe(59);
-    expect(l.retryAfter('5.6.7.8', 2000)).toBe(0);
-    expect(l.retryAfter('1.2.3.4', 62_000)).toBe(0);
+  it('limits sign-in attempts per (address, account) with a doubling delay after the free ones', () => {
+    const l = new SignInLimiter(3, 1000, 60_000);
+    for (let i = 0; i < 3; i++) expect(l.fail('1.2.3.4', 'console', 1000)).toBe(0);
+    expect(l.retryAfter('1.2.3.4', 'console', 1000)).toBe(0); // three free
+    expect(l.fail('1.2.3.4', 'console', 1000)).toBe(1000); // the 4th starts the lockout
+    expect(l.retryAfter('1.2.3.4', 'console', 1500)).toBe(1);
+    expect(l.retryAfter('1.2.3.4', 'console', 2000)).toBe(0);
+    l.fail('1.2.3.4', 'console', 2000);
+    expect(l.retryAfter('1.2.3.4', 'console', 2000)).toBe(2);
+    l.fail('1.2.3.4', 'console', 4000);
+    expect(l.retryAfter('1.2.3.4', 'console', 4000)).toBe(4);
+    for (let i = 0; i < 20; i++) l.fail('1.2.3.4', 'console', 10_000);
+    expect(l.retryAfter('1.2.3.4', 'console', 10_000)).toBe(60); // capped
+    expect(l.retryAfter('5.6.7.8', 'console', 10_000)).toBe(0); // another address
+    expect(l.retryAfter('1.2.3.4', 'other', 10_000)).toBe(0); // another account
+    expect(l.knows('1.2.3.4')).toBe(false);
+    l.succeed('1.2.3.4', 'console', 11_000);
+    expect(l.retryAfter('1.2.3.4', 'console', 11_000)).toBe(0);
+    expect(l.knows('1.2.3.4', 'console', 11_000)).toBe(true);
   });
 
   it('only redirects to paths under the console after sign-in', () => {
     expect(safeNext('/admin', '/admin/jobs?state=dead')).toBe('/admin/jobs?state=dead');
     for (const bad of ['https://evil.example/', '//evil.example/admin/', '/shop', '/admin\\..', undefined]) expect(safeNext('/admin', bad)).toBe('/admin/');
     expect(safeNext('', '//evil.example')).toBe('/');
+    // Normalised before it is judged: dot segments (plain or percent-encoded) cannot climb out.
+    for (const bad of ['/admin/../../evil', '/admin/..', '/admin/%2e%2e/evil', '/admin/%2E%2E/%2e%2e/evil', '/admin/./../evil', '/admin/jobs/../../../evil?x=1', '/admin/\t/evil', '/adminx/jobs'])
+      expect(safeNext('/admin', bad), bad).toBe('/admin/');
+    expect(safeNext('/admin', '/admin/jobs/../queues?x=1')).toBe('/admin/queues?x=1');
+    expect(safeNext('', '/../evil')).toBe('/evil');
+  });
+
+  it('the sign-in form redirects next=/admin/../../evil to the console, not to /evil', async () => {
+    const backend = await sqliteBackend();
+    const h = await harness(backend.url);
+    for (const next of ['/admin/../../evil', '/admin/%2e%2e/%2e%2e/evil']) {
+      const res = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD, next }) });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location, next).toBe('/admin/');
+    }
+    await h.close();
+    await backend.drop();
   });
 });
 
@@ -119,6 +149,28 @@ describe('sign-in over HTTP', () => {
     expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/admin', 'SameSite=Lax']);
     const https = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: { ...form, 'x-forwarded-proto': 'https' }, payload: encodeForm({ password: PASSWORD }) });
     expect(String(https.headers['set-cookie'])).not.toContain('Secure'); // no trustProxy: the header is not believed
+  });
+
+  it('never locks a correct password out of an address that signed in before, and logs the lockout', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (l: string) => lines.push(l) } } });
+    await app.register(errandConsole, { prefix: '/admin', errand: h.errand, password: PASSWORD });
+    const post = (password: string, remoteAddress: string) => app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password }), remoteAddress });
+    expect((await post(PASSWORD, '10.1.1.1')).statusCode).toBe(303); // a regular user of the shared address
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await post('guess', '10.1.1.1')).statusCode);
+    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(codes.at(-1)).toBe(429);
+    expect(lines.filter((l) => l.includes('sign-in locked'))).toHaveLength(1);
+    expect(JSON.parse(lines.find((l) => l.includes('sign-in locked'))!)).toMatchObject({ ip: '10.1.1.1', account: 'console' });
+    const right = await post(PASSWORD, '10.1.1.1');
+    expect(right.statusCode).toBe(303); // known address, correct password: in
+    // A stranger's address, locked the same way, stays locked even with the right password.
+    for (let i = 0; i < 7; i++) await post('guess', '10.2.2.2');
+    const stranger = await post(PASSWORD, '10.2.2.2');
+    expect(stranger.statusCode).toBe(429);
+    expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0);
+    await app.close();
   });
 
   it('answers 429 after too many wrong passwords from one address', async () => {
@@ -171,6 +223,27 @@ describe('sign-in over HTTP', () => {
     expect(cleared).toContain('Path=/admin');
   });
 
+  it('signing out revokes the session server-side: the cookie replayed afterwards opens nothing and acts on nothing', async () => {
+    const signIn = await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const page = await h.app.inject({ url: '/admin/', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    // A second session (another browser) stays signed in.
+    const other = String((await h.app.inject({ method: 'POST', url: '/admin/sign-in', headers: form, payload: encodeForm({ password: PASSWORD }) })).headers['set-cookie']).split(';')[0];
+    expect((await h.app.inject({ method: 'POST', url: '/admin/sign-out', headers: { ...form, cookie }, payload: encodeForm({ _csrf: csrf }) })).statusCode).toBe(303);
+    for (const url of ['/admin/', '/admin/jobs', '/admin/queues']) {
+      const replay = await h.app.inject({ url, headers: { cookie } });
+      expect(replay.statusCode, url).toBe(303);
+      expect(replay.headers.location).toMatch(/^\/admin\/sign-in/);
+    }
+    expect((await h.app.inject({ url: '/admin/api/stats', headers: { cookie } })).statusCode).toBe(401);
+    const act = await h.app.inject({ method: 'POST', url: '/admin/queues/pause', headers: { ...form, cookie }, payload: encodeForm({ queue: 'default', confirmed: '1', _csrf: csrf }) });
+    expect(act.statusCode).toBe(401);
+    expect((await h.errand.admin.queues()).find((q) => q.queue === 'default')?.paused ?? false).toBe(false);
+    expect((await h.app.inject({ url: '/admin/', headers: { cookie: other } })).statusCode).toBe(200);
+  });
+
   it('inside an app that registered @fastify/cookie and @fastify/helmet itself (as the shop does): its own CSP and a working session', async () => {
     const app = Fastify();
     await app.register(cookie);
@@ -206,6 +279,37 @@ describe('metrics access and the standalone console', () => {
     expect((await app.inject({ url: '/open', remoteAddress: '203.0.113.9' })).statusCode).toBe(403);
     await app.close();
     await errand.close();
+  });
+
+  it('behind a proxy on the same host, a proxied client is not local; in production the token is required', async () => {
+    const errand = await createErrand({ databaseUrl: 'memory:', logger: pino({ level: 'silent' }) });
+    const savedEnv = process.env.NODE_ENV;
+    try {
+      for (const trustProxy of [true, '127.0.0.1', (_a: string, hop: number) => hop < 1]) {
+        const app = Fastify({ trustProxy });
+        registerMetrics(app, { errand, token: '' });
+        const proxied = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } });
+        expect(proxied.statusCode, String(trustProxy)).toBe(403);
+        const spoofed = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' } });
+        expect(spoofed.statusCode, String(trustProxy)).toBe(403);
+        expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200); // a local scrape, not proxied
+        expect((await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '127.0.0.1' } })).statusCode).toBe(200);
+        await app.close();
+      }
+      process.env.NODE_ENV = 'production';
+      const prod = Fastify();
+      registerMetrics(prod, { errand, token: '' });
+      registerMetrics(prod, { errand, path: '/with-token', token: 't0ken' });
+      const refused = await prod.inject({ url: '/metrics' });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toMatch(/ERRAND_METRICS_TOKEN/);
+      expect((await prod.inject({ url: '/with-token', headers: { authorization: 'Bearer t0ken' } })).statusCode).toBe(200);
+      await prod.close();
+    } finally {
+      if (savedEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = savedEnv;
+      await errand.close();
+    }
   });
 
   it('startConsole serves the console at / and metrics at /metrics over real HTTP', async () => {

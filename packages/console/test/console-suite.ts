@@ -123,6 +123,31 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect((await s.post('/queues/pause', { confirmed: '1' })).statusCode).toBe(400);
     });
 
+    it('pause and resume of an unknown or malformed queue: 404 or 400, no queue row, no metrics series', async () => {
+      const before = (await errand.admin.queues()).map((q) => q.queue).sort();
+      for (const [queue, code] of [
+        ['<script>', 400],
+        ['../../etc/passwd', 404], // a valid name (. and / are allowed), but unknown
+        ['q'.repeat(200), 404],
+        ['x'.repeat(201), 400],
+        ['never-seen', 404],
+      ] as const) {
+        expect((await s.post('/queues/pause', { queue, confirmed: '1' })).statusCode, queue).toBe(code);
+        expect((await s.post('/queues/resume', { queue })).statusCode, queue).toBe(code);
+      }
+      expect((await errand.admin.queues()).map((q) => q.queue).sort()).toEqual(before);
+      const metrics = (await h.app.inject({ url: '/metrics' })).body;
+      for (const name of ['never-seen', 'passwd', 'qqqq']) expect(metrics).not.toContain(name);
+      expect((await s.get('/jobs?queue=%3Cscript%3E')).statusCode).toBe(400);
+      await expect(errand.admin.pauseQueue('<script>')).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION' });
+      // A queue the engine knows (it has a waiting job) still pauses and resumes.
+      await errand.enqueueMany([noop.with({ n: 1 }, { queue: 'known-q', delayMs: 3_600_000 })]);
+      expect((await s.post('/queues/pause', { queue: 'known-q', confirmed: '1' })).statusCode).toBe(303);
+      expect((await errand.admin.queues()).find((q) => q.queue === 'known-q')?.paused).toBe(true);
+      expect((await s.post('/queues/resume', { queue: 'known-q' })).statusCode).toBe(303);
+      expect((await errand.admin.queues()).find((q) => q.queue === 'known-q')?.paused).toBe(false);
+    });
+
     it('refuses every action without a CSRF token or with a wrong one (403), changing nothing', async () => {
       const cases: [string, Record<string, string>][] = [
         [`/jobs/${deadId}/retry`, { confirmed: '1' }],

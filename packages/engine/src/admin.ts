@@ -79,11 +79,14 @@ export class Admin {
     return action === 'retry' ? this.retry(ids) : action === 'discard' ? this.discard(ids) : this.delete(ids);
   }
 
-  pauseQueue(queue: string): Promise<void> {
+  /** A queue name is checked as at enqueue (1-200 letters, digits, _ . : - /): ERRAND_BAD_OPTION otherwise. */
+  async pauseQueue(queue: string): Promise<void> {
+    assertQueue(queue);
     return this.driver.setQueuePaused(queue, true);
   }
 
-  resumeQueue(queue: string): Promise<void> {
+  async resumeQueue(queue: string): Promise<void> {
+    assertQueue(queue);
     return this.driver.setQueuePaused(queue, false);
   }
 
@@ -143,5 +146,13 @@ export class Admin {
 function assertState(state: string): asserts state is JobState {
   if (!(JOB_STATES as readonly string[]).includes(state)) {
     throw new ErrandError('ERRAND_BAD_OPTION', `unknown job state ${JSON.stringify(state)}; one of ${JOB_STATES.join(', ')}`);
+  }
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+
+function assertQueue(queue: unknown): void {
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+    throw new ErrandError('ERRAND_BAD_OPTION', `queue ${JSON.stringify(String(queue).slice(0, 60))} must be 1-200 letters, digits or _ . : - /`);
   }
 }

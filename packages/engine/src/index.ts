@@ -17,6 +17,8 @@ export { openSqlite } from './drivers/sqlite/open.js';
 export type { OpenSqliteOptions } from './drivers/sqlite/open.js';
 export { ErrandError, JobTimeoutError, PermanentError } from './errors.js';
 export type { ErrandErrorCode } from './errors.js';
+/** Masks card tokens, payment methods, client secrets and API keys in a text (what the engine applies to stored errors). */
+export { redactSecrets } from './redact.js';
 export type { ErrandEventName, ErrandEvents } from './events.js';
 export { defineJob } from './job.js';
 export type { Handler, JobContext, JobDefinition, JobDefinitionInput, JobRequest } from './job.js';

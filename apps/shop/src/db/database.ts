@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { openSqlite, parseDatabaseUrl } from 'errand';
 import pg from 'pg';
+import { prepareDatabaseFile } from './file-mode.js';
 import { migratePostgres, migrateSqlite } from './migrate.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -31,6 +32,7 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     }
     return { dialect: 'postgres', pool, store: new PostgresStore(pool) };
   }
+  if (target.kind !== 'memory') prepareDatabaseFile(target.filename);
   // The engine's pragmas: WAL, synchronous=FULL, busy_timeout, foreign keys on.
   const db = openSqlite(Database, target.kind === 'memory' ? ':memory:' : target.filename);
   try {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { SaleState } from '../sales/states.js';
 import { SQL } from './queries/postgres.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
-import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.js';
+import { type ChargeTarget, type NewProduct, type NewSale, type PlaceResult, type Product, type RefundRequest, type Sale, type SaleListQuery, type ShopStore, TokenUsedError, type TxEnqueue } from './types.js';
 
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;
@@ -44,6 +44,15 @@ export class PostgresStore implements ShopStore {
 
   async placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
     return this.tx(async (c) => {
+      if (sale.singleUseToken) {
+        await c.query(SQL.lockToken, [sale.stripeToken]);
+        if (sale.formKey !== null) {
+          // A replay of the sale that holds this token answers as a replay, not as a reused token.
+          const { rows } = await c.query(SQL.findByFormKey, [sale.formKey]);
+          if (rows[0]) return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id), email: rows[0].email, stripeToken: rows[0].stripe_token };
+        }
+        if ((await c.query(SQL.findByToken, [sale.stripeToken])).rows.length > 0) throw new TokenUsedError();
+      }
       const inserted = await c.query(SQL.insertSale, [
         sale.guid,
         sale.product.id,
@@ -56,7 +65,7 @@ export class PostgresStore implements ShopStore {
       if (inserted.rowCount === 0) {
         // The form key is taken: the first submit's sale (committed, or we waited for it).
         const { rows } = await c.query(SQL.findByFormKey, [sale.formKey]);
-        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id) };
+        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id), email: rows[0].email, stripeToken: rows[0].stripe_token };
       }
       const job = await enqueue(c);
       await c.query(SQL.setChargeJob, [sale.guid, job.id]);
@@ -109,6 +118,19 @@ export class PostgresStore implements ShopStore {
 
   async markRefunded(guid: string): Promise<boolean> {
     return (await this.pool.query(SQL.markRefunded, [guid])).rowCount === 1;
+  }
+
+  async addConsoleSession(sidHash: string, expiresAt: number): Promise<void> {
+    await this.pool.query(SQL.pruneConsoleSessions);
+    await this.pool.query(SQL.addConsoleSession, [sidHash, expiresAt]);
+  }
+
+  async consoleSessionActive(sidHash: string): Promise<boolean> {
+    return (await this.pool.query(SQL.consoleSessionActive, [sidHash])).rows.length > 0;
+  }
+
+  async revokeConsoleSession(sidHash: string): Promise<void> {
+    await this.pool.query(SQL.revokeConsoleSession, [sidHash]);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { SaleState } from '../sales/states.js';
 import { type QueryName, SQL } from './queries/sqlite.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
-import type { ChargeTarget, NewProduct, NewSale, PlaceResult, Product, RefundRequest, Sale, SaleListQuery, ShopStore, TxEnqueue } from './types.js';
+import { type ChargeTarget, type NewProduct, type NewSale, type PlaceResult, type Product, type RefundRequest, type Sale, type SaleListQuery, type ShopStore, TokenUsedError, type TxEnqueue } from './types.js';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
@@ -84,9 +84,10 @@ export class SqliteStore implements ShopStore {
     return this.db
       .transaction((): PlaceResult => {
         if (sale.formKey !== null) {
-          const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number } | undefined;
-          if (first) return { created: false, guid: first.guid, productId: Number(first.product_id) };
+          const first = this.q('findByFormKey').get({ form_key: sale.formKey }) as { guid: string; product_id: number; email: string; stripe_token: string } | undefined;
+          if (first) return { created: false, guid: first.guid, productId: Number(first.product_id), email: first.email, stripeToken: first.stripe_token };
         }
+        if (sale.singleUseToken && this.q('findByToken').get({ stripe_token: sale.stripeToken })) throw new TokenUsedError();
         const now = Date.now();
         this.q('insertSale').run({
           guid: sale.guid,
@@ -153,6 +154,19 @@ export class SqliteStore implements ShopStore {
 
   async markRefunded(guid: string): Promise<boolean> {
     return this.q('markRefunded').run({ guid, now: Date.now() }).changes === 1;
+  }
+
+  async addConsoleSession(sidHash: string, expiresAt: number): Promise<void> {
+    this.q('pruneConsoleSessions').run({ now: Date.now() });
+    this.q('addConsoleSession').run({ sid_hash: sidHash, expires_at: expiresAt });
+  }
+
+  async consoleSessionActive(sidHash: string): Promise<boolean> {
+    return this.q('consoleSessionActive').get({ sid_hash: sidHash, now: Date.now() }) !== undefined;
+  }
+
+  async revokeConsoleSession(sidHash: string): Promise<void> {
+    this.q('revokeConsoleSession').run({ sid_hash: sidHash });
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,8 @@ export interface NewSale {
   email: string;
   stripeToken: string;
   formKey: string | null;
+  /** Refuse the sale (TokenUsedError) when another sale already has this token: every token but Stripe's magic test ones. Default false. */
+  singleUseToken?: boolean;
 }
 
 /**
@@ -62,7 +64,22 @@ export interface SaleListQuery {
   search?: string | null;
 }
 
-export type PlaceResult = { created: true; guid: string; jobId: number } | { created: false; guid: string; productId: number };
+/**
+ * created: false — the form key (or Idempotency-Key) was used before: the first sale's guid and
+ * what it was placed with, so the caller can tell a replay from the same key with other parameters.
+ */
+export type PlaceResult =
+  | { created: true; guid: string; jobId: number }
+  | { created: false; guid: string; productId: number; email: string; stripeToken: string };
+
+/** placeSale: another sale already has this single-use card token; nothing was written. */
+export class TokenUsedError extends Error {
+  readonly code = 'SHOP_TOKEN_USED';
+  constructor() {
+    super('stripeToken was already used for another purchase: a card token can be used once. Reload the page and enter the card again.');
+    this.name = 'TokenUsedError';
+  }
+}
 
 export type RefundRequest = { ok: true; jobId: number } | { ok: false; state: SaleState | null };
 
@@ -90,5 +107,10 @@ export interface ShopStore {
   markFinished(guid: string, chargeId: string): Promise<boolean>;
   markErrored(guid: string, message: string, code: string): Promise<boolean>;
   markRefunded(guid: string): Promise<boolean>;
+  // The console's live sessions, by the SHA-256 of their id (admin/session-store.ts).
+  /** Records a session (and drops the expired ones). */
+  addConsoleSession(sidHash: string, expiresAt: number): Promise<void>;
+  consoleSessionActive(sidHash: string): Promise<boolean>;
+  revokeConsoleSession(sidHash: string): Promise<void>;
   close(): Promise<void>;
 }

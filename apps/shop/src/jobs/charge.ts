@@ -5,7 +5,7 @@
  * idempotency key (`sale-<guid>`), so a rerun after a crash or a lost response replays the first
  * charge instead of making a second one.
  */
-import { defineJob, type JobContext, type JobDefinition } from 'errand';
+import { defineJob, type JobContext, type JobDefinition, PermanentError } from 'errand';
 import type Stripe from 'stripe';
 import type { ChargeTarget, ShopStore } from '../db/types.js';
 import { cardMessage, classify } from './gateway-errors.js';
@@ -81,7 +81,10 @@ async function charge(o: ChargeJobOptions, { guid }: ChargePayload, ctx: JobCont
     // ask the gateway whether a charge went through after all.
     if (await reconcile(o, sale, ctx)) return;
     await store.markErrored(guid, kind === 'invalid' ? REJECTED_MESSAGE : GATEWAY_DOWN_MESSAGE, kind === 'invalid' ? (e.code ?? 'invalid_request') : 'gateway_unavailable');
-    throw err; // the job ends dead, with the gateway's error, for the operator
+    // The job ends dead, with the gateway's error, for the operator; a refused request (a 4xx
+    // other than 409/429) is never retried: the same request would be refused again.
+    if (kind === 'invalid') throw new PermanentError(`the gateway refused the charge (${e.statusCode ?? '?'} ${e.code ?? e.type ?? 'error'}): ${e.message}`, { cause: err });
+    throw err;
   }
   await settle(store, guid, created, ctx);
 }

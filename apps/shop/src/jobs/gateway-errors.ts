@@ -3,9 +3,9 @@
  * - card: the card was refused (402). Final; the customer gets a message they can act on.
  * - retry: the attempt failed for a reason that may pass (connection lost, timeout, 5xx, 429,
  *   409 idempotency lock). The engine retries with backoff, same idempotency key.
- * - invalid: our request was refused (400/404: a used or unknown token, a bad parameter). Final.
- * Authentication/permission errors (401/403) are retried: they are our configuration, which an
- * operator can fix while the job waits, not the customer's fault.
+ * - invalid: our request was refused: any other 4xx (400/404: a used or unknown token, a bad
+ *   parameter; 401/403: a wrong or restricted key). Final, never retried: the same request
+ *   would be refused again (the job goes dead at once, the sale errors saying nothing was charged).
  */
 import Stripe from 'stripe';
 
@@ -17,7 +17,7 @@ export function classify(err: unknown): GatewayFailure {
     const status = err.statusCode;
     if (err instanceof Stripe.errors.StripeConnectionError || status === undefined) return 'retry';
     if (status === 402) return 'card';
-    if (status >= 500 || status === 429 || status === 409 || status === 401 || status === 403) return 'retry';
+    if (status >= 500 || status === 429 || status === 409) return 'retry';
     return 'invalid';
   }
   // Not from the SDK (a bug, a DNS failure surfaced differently): let the engine retry it.

@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Errand } from 'errand';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Product, ShopStore } from '../db/types.js';
+import { type PlaceResult, type Product, type ShopStore, TokenUsedError } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { placeOrder } from '../sales/place-order.js';
-import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
+import { csrfTokenFor, formCsrfHook, originProblem } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
-import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
+import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
 import { rideThrough } from '../db/away.js';
 
 export interface CheckoutOptions {
@@ -56,7 +56,7 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
     return reply.type('text/html; charset=utf-8').send(
       checkoutPage({
         product,
-        csrfToken: csrfTokenFor(req, reply, o.cookieSecure),
+        csrfToken: csrfTokenFor(reply),
         formKey: randomBytes(16).toString('base64url'),
         publishableKey: o.publishableKey,
         stripeJsUrl: o.stripeJsUrl,
@@ -72,13 +72,20 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       schema: { body: buyBodySchema },
       config: o.rateLimitPerMinute > 0 ? { rateLimit: { max: o.rateLimitPerMinute, timeWindow: 60_000 } } : {},
       // Before the schema: an unknown product is 404 whatever the body, and a forged form is 403.
-      preValidation: async (req: FastifyRequest<{ Params: { permalink: string } }>, reply: FastifyReply) => {
-        const product = await findProduct(o.store, req.params.permalink);
-        if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
-        const problem = csrfProblem(req);
-        if (problem) return reply.code(403).send({ error: problem });
-        req.product = product;
-      },
+      preValidation: [
+        async (req: FastifyRequest<{ Params: { permalink: string } }>, reply: FastifyReply) => {
+          const product = await findProduct(o.store, req.params.permalink);
+          if (!product) return reply.code(404).send({ error: 'no product with this permalink' });
+          const problem = originProblem(req);
+          if (problem) return reply.code(403).send({ error: problem });
+          req.product = product;
+        },
+        formCsrfHook(app),
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          const emailProblem = emailCharacterProblem((req.body as { email?: unknown } | undefined)?.email);
+          if (emailProblem) return reply.code(400).send({ error: emailProblem });
+        },
+      ],
     },
     async (req, reply) => {
       const product = req.product!;
@@ -87,9 +94,21 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       if (formKey !== null && !FORM_KEY.test(formKey)) {
         return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
       }
-      const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
-      if (!placed.created && placed.productId !== product.id) {
-        return reply.code(409).send({ error: 'This form was already used for another product. Reload the page and try again.' });
+      let placed: PlaceResult;
+      try {
+        placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+      } catch (err) {
+        if (err instanceof TokenUsedError) return reply.code(400).send({ error: err.message });
+        throw err;
+      }
+      // As Stripe does: a replay with the same parameters answers the first sale; the same key
+      // with other parameters is refused, and nothing of the first sale is shown (422, as the
+      // IETF Idempotency-Key draft says; Stripe answers 400 idempotency_error and keeps 409 for
+      // a key still in flight).
+      if (!placed.created && (placed.productId !== product.id || placed.email !== req.body.email || placed.stripeToken !== req.body.stripeToken)) {
+        return reply.code(422).send({
+          error: 'This form (or Idempotency-Key) was already used with other details (product, email or card). Reload the page, or send a new Idempotency-Key, and try again.',
+        });
       }
       reply.header('Cache-Control', 'no-store');
       return { guid: placed.guid };

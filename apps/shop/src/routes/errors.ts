@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseAway } from '../db/away.js';
+import { CSRF_MESSAGE } from '../security/csrf.js';
 import { notFoundPage } from '../views/pickup.js';
 import { validationMessage } from './schemas.js';
 
@@ -13,6 +14,8 @@ const MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type: send application/json or application/x-www-form-urlencoded.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty: send {"stripeToken": "tok_…", "email": "…"}.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body.',
+  FST_CSRF_MISSING_SECRET: CSRF_MESSAGE,
+  FST_CSRF_INVALID_TOKEN: CSRF_MESSAGE,
 };
 
 function wantsHtml(req: FastifyRequest): boolean {

@@ -4,8 +4,28 @@
  */
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 
-/** The same shape the gateway accepts for receipt_email, so a sale we accept can be charged. */
-export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+/**
+ * WHATWG's "valid email address" (what `<input type=email>` accepts: ASCII letters, digits and
+ * .!#$%&'*+/=?^_`{|}~- before the @, dot-separated labels of letters, digits and hyphens after),
+ * plus a dot in the domain, as the gateway wants for receipt_email, so a sale we accept can be
+ * charged. No control, bidi, quote or angle-bracket character gets through.
+ */
+export const EMAIL_PATTERN = "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$";
+
+/** C0 and C1 controls and DEL (a NUL among them). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Bidi overrides, embeddings, isolates and marks, and zero-width characters: text that shows other than it reads. */
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+
+/** Why this email is refused before its shape is checked (a reason naming the character), or null. */
+export function emailCharacterProblem(email: unknown): string | null {
+  if (typeof email !== 'string') return null;
+  const control = CONTROL.exec(email);
+  if (control) return `email contains a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}): type the address again`;
+  const invisible = INVISIBLE.exec(email);
+  if (invisible) return `email contains an invisible or text-direction character (U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}): type the address again`;
+  return null;
+}
 export const TOKEN_PATTERN = '^tok_[A-Za-z0-9_]{1,250}$';
 export const FORM_KEY_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
 export const PERMALINK = /^[a-z0-9][a-z0-9-]{0,99}$/;

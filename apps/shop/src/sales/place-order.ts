@@ -5,6 +5,7 @@ import type { PlaceResult, Product, ShopStore } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { txEnqueue } from './enqueue.js';
 import { newGuid } from './guid.js';
+import { isSingleUseToken } from './tokens.js';
 
 export interface OrderInput {
   product: Product;
@@ -33,7 +34,7 @@ export async function placeOrder(deps: PlaceDeps, input: OrderInput): Promise<Pl
   const guid = newGuid();
   const enqueue = txEnqueue(deps.store, deps.errand, deps.jobs.charge, { guid });
   return rideThrough(
-    () => deps.store.placeSale({ guid, ...input }, enqueue),
+    () => deps.store.placeSale({ guid, ...input, singleUseToken: isSingleUseToken(input.stripeToken) }, enqueue),
     deps.rideThroughMs,
     async () => {
       const committed = await deps.store.getSale(guid);

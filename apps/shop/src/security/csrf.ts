@@ -1,11 +1,13 @@
 /**
  * CSRF protection for POST /buy — how it applies to each kind of request:
  *
- * - Form-encoded posts (what a browser form, or a cross-site page, can send): double-submit
- *   cookie. GET /buy/:permalink sets a random token in an HttpOnly, SameSite=Strict cookie and
- *   embeds the same token in the form (`_csrf`). The post must carry both, equal. Another site can
- *   make the browser send the cookie (not with SameSite=Strict, but older browsers ignore it) but
- *   cannot read it to put it in the body.
+ * - Form-encoded posts (what a browser form, or a cross-site page, can send):
+ *   @fastify/csrf-protection with a signed cookie. GET /buy/:permalink gives the visitor a
+ *   random secret in the `shop_csrf` cookie (HttpOnly, SameSite=Strict, signed by @fastify/cookie
+ *   with the shop's cookie secret) and puts a token made from that secret in the form (`_csrf`).
+ *   The post must carry a token that verifies against the cookie's secret, and the cookie must
+ *   carry our signature: a value an attacker plants in the victim's cookie jar (from a sibling
+ *   subdomain, say) and repeats in the form is refused, which a plain double-submit cookie was not.
  * - JSON posts (API clients, tests, benchmarks; no page load needed): the Content-Type
  *   `application/json` is itself the protection. A cross-site HTML form can only send
  *   urlencoded, multipart or text/plain bodies; a cross-site fetch with application/json needs a
@@ -14,37 +16,56 @@
  *   (defence in depth; isForeignOrigin in @errand/web).
  */
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual, isForeignOrigin } from '@errand/web';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import csrfProtection from '@fastify/csrf-protection';
+import { isForeignOrigin } from '@errand/web';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 export const CSRF_COOKIE = 'shop_csrf';
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+export const CSRF_MESSAGE = 'This form has expired or was sent from another site. Reload the page and try again.';
 
-export function newCsrfToken(): string {
+/** A cookie secret for one process, when none is configured (forms then verify only in the process that served them). */
+export function randomCookieSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** The visitor's token (from the cookie), or a new one set on the reply. */
-export function csrfTokenFor(req: FastifyRequest, reply: FastifyReply, secure: boolean): string {
-  const existing = req.cookies[CSRF_COOKIE];
-  if (existing && TOKEN.test(existing)) return existing;
-  const token = newCsrfToken();
-  reply.setCookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/' });
-  return token;
+/** After @fastify/cookie (registered with a secret): reply.generateCsrf() and the form check. */
+export async function registerCsrf(app: FastifyInstance, o: { secure: boolean }): Promise<void> {
+  await app.register(csrfProtection, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: o.secure, signed: true },
+    getToken: (req: FastifyRequest) => {
+      const v = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof v === 'string' ? v : undefined;
+    },
+    logLevel: 'debug',
+  });
+}
+
+/** The token for the visitor's form (sets the signed secret cookie on first visit). */
+export function csrfTokenFor(reply: FastifyReply): string {
+  return reply.generateCsrf();
 }
 
 export function isJson(req: FastifyRequest): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
-/** Why the request is refused, or null when it may proceed. */
-export function csrfProblem(req: FastifyRequest): string | null {
-  if (isForeignOrigin(req.headers.origin, req.host)) return 'This request came from another site.';
-  if (isJson(req)) return null;
-  const cookie = req.cookies[CSRF_COOKIE];
-  const field = (req.body as Record<string, unknown> | undefined)?._csrf;
-  if (typeof cookie !== 'string' || typeof field !== 'string' || !TOKEN.test(field) || !constantTimeEqual(cookie, field)) {
-    return 'This form has expired or was sent from another site. Reload the page and try again.';
-  }
-  return null;
+/** A foreign Origin: why the request is refused, or null. */
+export function originProblem(req: FastifyRequest): string | null {
+  return isForeignOrigin(req.headers.origin, req.host) ? 'This request came from another site.' : null;
+}
+
+/**
+ * The form check as a route hook (after the handler's own preValidation has found the product):
+ * JSON posts pass; a form post needs a token that verifies against its signed cookie, else 403
+ * (FST_CSRF_* errors, answered with CSRF_MESSAGE by routes/errors.ts).
+ */
+export function formCsrfHook(app: FastifyInstance) {
+  return (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (reply.sent || isJson(req)) {
+      done();
+      return;
+    }
+    app.csrfProtection(req, reply, done);
+  };
 }

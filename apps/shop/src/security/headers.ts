@@ -4,7 +4,7 @@
  * js.stripe.com for the script and frames, api.stripe.com for the token call, hooks.stripe.com
  * for 3-D Secure frames. No inline scripts or styles anywhere.
  */
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import { STRIPE_JS } from '../config.js';
 
@@ -16,9 +16,10 @@ export function stripeOrigins(stripeJsUrl: string): { script: string[]; connect:
   return { script: [origin], connect: [origin], frame: [origin] };
 }
 
-export async function registerSecurityHeaders(app: FastifyInstance, o: { stripeJsUrl: string; https: boolean }): Promise<void> {
+/** The shop's helmet options: one place, for its routes and for the answers Fastify gives itself (framework-errors.ts). */
+export function shopHelmetOptions(o: { stripeJsUrl: string; https: boolean }): FastifyHelmetOptions {
   const s = stripeOrigins(o.stripeJsUrl);
-  await app.register(helmet, {
+  return {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -41,5 +42,9 @@ export async function registerSecurityHeaders(app: FastifyInstance, o: { stripeJ
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'same-origin' },
     frameguard: { action: 'deny' },
-  });
+  };
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance, o: { stripeJsUrl: string; https: boolean }): Promise<void> {
+  await app.register(helmet, shopHelmetOptions(o));
 }

@@ -1,4 +1,4 @@
-import type { AttemptError, JobRecord, WorkerInfo } from 'errand';
+import { type AttemptError, type JobRecord, redactSecrets, type WorkerInfo } from 'errand';
 import type { Deps } from '../deps.js';
 import { absolute, badge, duration, when } from '../format.js';
 import { type Html, html, qs } from '../html.js';
@@ -58,7 +58,7 @@ ${progressCard(ctx, job)}${
 }
 <section class="card">
 <div class="card-head"><h2>Payload</h2><span class="muted small">JSON</span></div>
-<pre class="payload mono">${JSON.stringify(job.payload, null, 2)}</pre>
+<pre class="payload mono">${redactSecrets(JSON.stringify(job.payload, null, 2) ?? '')}</pre>
 </section>
 <section class="card">
 <h2>Errors <span class="muted">(${job.errors.length})</span></h2>
@@ -115,8 +115,8 @@ function errorItem(e: AttemptError, ctx: PageContext): Html {
   const at = new Date(e.at);
   return html`<li class="error">
 <div class="error-head"><b>Attempt ${e.attempt}</b>${e.kind ? html` <span class="badge badge-kind">${e.kind}</span>` : ''} ${Number.isNaN(at.getTime()) ? e.at : when(at, ctx.now)}</div>
-<pre class="mono error-message">${e.message}</pre>
-${e.stack ? html`<details><summary>Stack trace</summary><pre class="mono stack">${e.stack}</pre></details>` : ''}
+<pre class="mono error-message">${redactSecrets(e.message)}</pre>
+${e.stack ? html`<details><summary>Stack trace</summary><pre class="mono stack">${redactSecrets(e.stack)}</pre></details>` : ''}
 </li>`;
 }
 
@@ -136,7 +136,7 @@ export function timeline(job: JobRecord): Moment[] {
           : e.kind === 'timeout'
             ? `Attempt ${e.attempt} timed out`
             : `Attempt ${e.attempt} failed`;
-    m.push({ at, what, kind: 'fail', detail: e.message.split('\n')[0].slice(0, 200) });
+    m.push({ at, what, kind: 'fail', detail: redactSecrets(e.message).split('\n')[0].slice(0, 200) });
   }
   if (job.attemptedAt) m.push({ at: job.attemptedAt, what: `Attempt ${job.attempt} started`, kind: 'info' });
   if (job.state === 'completed' && job.finishedAt) m.push({ at: job.finishedAt, what: 'Completed', kind: 'ok' });

@@ -1,5 +1,5 @@
-import { JOB_STATES, type JobRecord, type JobState } from 'errand';
-import { COUNT_CAP, type Deps, param } from '../deps.js';
+import { JOB_STATES, type JobRecord, type JobState, redactSecrets } from 'errand';
+import { COUNT_CAP, type Deps, NAME, param } from '../deps.js';
 import { badge, capped, truncate, when } from '../format.js';
 import { type Html, html, qs } from '../html.js';
 import { csrfField, layout, type PageContext } from '../layout.js';
@@ -20,7 +20,12 @@ const WAITING: JobState[] = ['scheduled', 'available', 'retryable'];
 export function parseJobsQuery(q: unknown): JobsQuery | { error: string } {
   const state = param(q, 'state') || 'dead';
   if (!(JOB_STATES as readonly string[]).includes(state)) return { error: `Unknown state "${state}": one of ${JOB_STATES.join(', ')}.` };
-  return { state: state as JobState, queue: param(q, 'queue', 200), name: param(q, 'name', 200), search: param(q, 'search', 200), cursor: param(q, 'cursor', 200) };
+  const queue = param(q, 'queue', 300);
+  const name = param(q, 'name', 300);
+  for (const [what, value] of [['queue', queue], ['job name', name]] as const) {
+    if (value && !NAME.test(value)) return { error: `A ${what} is 1-200 letters, digits or _ . : - / (as the engine accepts them).` };
+  }
+  return { state: state as JobState, queue, name, search: param(q, 'search', 200), cursor: param(q, 'cursor', 200) };
 }
 
 export function filterOf(q: JobsQuery): { state: JobState; queue: string | null; name: string | null; search: string | null } {
@@ -90,10 +95,10 @@ function row(ctx: PageContext, j: JobRecord, selectable: boolean, t: Date | null
   return html`<tr>
 ${selectable ? html`<td class="check"><input type="checkbox" name="id" value="${j.id}" form="selection" aria-label="Select job ${j.id}"></td>` : ''}
 <td class="n mono"><a href="${ctx.base}/jobs/${j.id}">${j.id}</a></td>
-<td><a href="${ctx.base}/jobs/${j.id}" class="jobname">${j.name}</a><div class="payload-peek mono">${truncate(JSON.stringify(j.payload) ?? '', 120)}</div></td>
+<td><a href="${ctx.base}/jobs/${j.id}" class="jobname">${j.name}</a><div class="payload-peek mono">${truncate(redactSecrets(JSON.stringify(j.payload) ?? ''), 120)}</div></td>
 <td><a href="${ctx.base}/jobs${qs({ state: j.state, queue: j.queue })}">${j.queue}</a></td>
 <td class="n">${j.attempt}/${j.maxAttempts}</td>
 <td>${when(t, ctx.now)}</td>
-<td class="error-peek">${last ? html`<span class="mono">${truncate(last.message, 140)}</span>` : html`<span class="muted">—</span>`}</td>
+<td class="error-peek">${last ? html`<span class="mono">${truncate(redactSecrets(last.message), 140)}</span>` : html`<span class="muted">—</span>`}</td>
 </tr>`;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { param } from '../deps.js';
+import { NAME, param } from '../deps.js';
 import { confirmPage } from '../pages/confirm.js';
 import { dashboardPage, statsJson } from '../pages/dashboard.js';
 import { jobPage } from '../pages/job.js';
@@ -21,7 +21,12 @@ export function registerPages(app: FastifyInstance, kit: ConsoleKit): void {
   for (const action of ['pause', 'resume'] as const) {
     app.post(`/queues/${action}`, async (request, reply) => {
       const queue = param(request.body, 'queue', 300);
-      if (!queue || queue.length > 200) return fail(request, reply, 400, 'Which queue? The form must name one (1-200 characters).');
+      if (!queue) return fail(request, reply, 400, 'Which queue? The form must name one.');
+      if (!NAME.test(queue)) return fail(request, reply, 400, 'A queue name is 1-200 letters, digits or _ . : - / (as the engine accepts them).');
+      // Only a queue the engine knows (jobs waiting or running, paused or resumed before, served
+      // by a live worker): an unknown one would leave a row and metrics series behind for good.
+      deps.queues.invalidate();
+      if (!(await deps.queues.get()).some((q) => q.queue === queue)) return fail(request, reply, 404, 'No such queue: it has no waiting or running jobs, no workers and no pause setting.');
       if (action === 'pause' && param(request.body, 'confirmed') !== '1') {
         return send(
           reply,

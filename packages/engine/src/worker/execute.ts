@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { defaultBackoff } from '../backoff.js';
 import { ErrandError, JobTimeoutError, PermanentError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import type { ErrandEmitter } from '../events.js';
 import type { JobContext, JobDefinition } from '../job.js';
 import type { Driver } from '../drivers/driver.js';
@@ -172,8 +173,9 @@ export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = n
       attempt: job.attempt,
       at: new Date().toISOString(),
       kind: attemptErrorKind(error),
-      message: error.message,
-      stack: error.stack ?? null,
+      // Never stored with a token or key in it (a gateway's message may quote one).
+      message: redactSecrets(error.message),
+      stack: redactSecrets(error.stack ?? null),
     };
     deps.events.emit('job:failure', { job, workerId: deps.workerId, durationMs, error });
     if (next === 'dead') deps.events.emit('job:dead', { job, workerId: deps.workerId, error });

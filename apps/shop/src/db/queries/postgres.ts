@@ -16,8 +16,14 @@ export const SQL = {
   insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
     ON CONFLICT (form_key) DO NOTHING RETURNING id`,
-  findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = $1',
+  findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = $1',
   setChargeJob: 'UPDATE sales SET charge_job_id = $2 WHERE guid = $1',
+  /**
+   * placeSale with a single-use token: a transaction-scoped lock on the token (key space 724590)
+   * serialises the sales that share it, so of ten parallel posts one inserts and the others see it.
+   */
+  lockToken: 'SELECT pg_advisory_xact_lock(724590, hashtext($1))',
+  findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = $1 LIMIT 1',
 
   getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = $1`,
   /** Keyset paging newest first: id < $2; the (state, id) index serves the state filter. */
@@ -45,4 +51,10 @@ export const SQL = {
   refundable: 'SELECT state, refund_job_id FROM sales WHERE guid = $1 FOR UPDATE',
   setRefundJob: `UPDATE sales SET refund_job_id = $2, updated_at = now()
     WHERE guid = $1 AND state = 'finished' AND refund_job_id IS NULL`,
+
+  // The console's live sessions (admin/session-store.ts); $2 in ms since the epoch.
+  addConsoleSession: 'INSERT INTO console_sessions (sid_hash, expires_at) VALUES ($1, to_timestamp($2 / 1000.0)) ON CONFLICT (sid_hash) DO NOTHING',
+  pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= now()',
+  consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = $1 AND expires_at > now()',
+  revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = $1',
 } as const;

@@ -14,7 +14,9 @@ export const SQL = {
     ON CONFLICT (permalink) DO NOTHING`,
 
   /** Inside placeSale's IMMEDIATE transaction, so no other writer can slip in between. */
-  findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = @form_key',
+  findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = @form_key',
+  /** Inside the same transaction: a single-use token already taken by another sale (sales_stripe_token). */
+  findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = @stripe_token LIMIT 1',
   insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state, created_at, updated_at)
     VALUES (@guid, @product_id, @amount, @currency, @email, @stripe_token, @form_key, 'pending', @now, @now)`,
   setChargeJob: 'UPDATE sales SET charge_job_id = @job_id WHERE guid = @guid',
@@ -45,6 +47,12 @@ export const SQL = {
   refundable: 'SELECT state, refund_job_id FROM sales WHERE guid = @guid',
   setRefundJob: `UPDATE sales SET refund_job_id = @job_id, updated_at = @now
     WHERE guid = @guid AND state = 'finished' AND refund_job_id IS NULL`,
+
+  // The console's live sessions (admin/session-store.ts); times in ms since the epoch.
+  addConsoleSession: 'INSERT INTO console_sessions (sid_hash, expires_at) VALUES (@sid_hash, @expires_at) ON CONFLICT (sid_hash) DO NOTHING',
+  pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= @now',
+  consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = @sid_hash AND expires_at > @now',
+  revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = @sid_hash',
 } as const;
 
 export type QueryName = keyof typeof SQL;

@@ -126,7 +126,9 @@ export async function registerSections(app: FastifyInstance, kit: ConsoleKit, er
         handler: async (request, reply) => {
           const out = await handler(sectionRequest(kit, section.id, request, reply));
           if (out instanceof Html) return kit.send(reply, out);
-          if (out === reply) return reply;
+          // A Fastify reply is thenable: awaiting a handler that returned it yields what the
+          // reply resolves to once sent, not the reply itself.
+          if (out === reply || reply.sent) return reply;
           throw new Error(`console section "${section.id}": ${method} ${path} returned neither Html nor the reply`);
         },
       });

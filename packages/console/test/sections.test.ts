@@ -142,6 +142,26 @@ describe('console sections: registration', () => {
     await expect(mount({ sales: {} })).rejects.toThrow(/sales option is gone/);
   });
 
+  it('a handler that answers with the reply (a redirect) is not logged as an error', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'error', stream: { write: (l: string) => void lines.push(l) } } });
+    await app.register(errandConsole, {
+      errand,
+      password: 'a-long-enough-password',
+      sections: [section({ register: (scope) => scope.get('/x/go', (req) => req.redirect('/x')) })],
+    });
+    const signIn = await app.inject({ method: 'GET', url: '/sign-in' });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(signIn.body)?.[1] ?? '';
+    const cookie = String(signIn.headers['set-cookie'] ?? '').split(';')[0];
+    const session = await app.inject({ method: 'POST', url: '/sign-in', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `password=a-long-enough-password&csrf=${encodeURIComponent(csrf)}` });
+    const auth = String(session.headers['set-cookie'] ?? '').split(';')[0] || cookie;
+    const res = await app.inject({ url: '/x/go', headers: { cookie: auth } });
+    await app.close();
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/x');
+    expect(lines.join('')).not.toMatch(/returned neither/);
+  });
+
   it('cannot take over the public routes (sign-in, assets)', async () => {
     await expect(mount({ sections: [section({ register: (scope) => scope.get('/sign-in', (req) => req.redirect('/')) })] })).rejects.toThrow();
     await expect(mount({ sections: [section({ register: (scope) => scope.post('/sign-in', (req) => req.redirect('/')) })] })).rejects.toThrow();

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { pickupRoutes } from './routes/pickup.js';
 import { statusRoutes } from './routes/status.js';
 import { registerSecurityHeaders } from './security/headers.js';
+import { webhookRoutes } from './webhooks/route.js';
 
 export interface AppOptions {
   store: ShopStore;
@@ -38,6 +39,11 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** A pino logger, or false for none (tests). */
   logger?: Logger | false;
+  /**
+   * STRIPE_WEBHOOK_SECRET (whsec_…) that POST /webhooks/stripe checks signatures with; null or
+   * absent: the route refuses every delivery (400).
+   */
+  webhookSecret?: string | null;
   /** Largest POST /buy body in bytes. Default 4 KiB. */
   bodyLimit?: number;
   assets?: Assets;
@@ -87,5 +93,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes, { store: o.store });
   await app.register(pickupRoutes, { store: o.store });
   await app.register(healthRoutes, { store: o.store });
+  await app.register(webhookRoutes, { store: o.store, errand: o.errand, job: o.jobs.webhook, secret: o.webhookSecret ?? null });
   return app;
 }

@@ -11,7 +11,7 @@ import { placeOrder } from '../sales/place-order.js';
 import { csrfProblem, csrfTokenFor } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
-import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
+import { buyBodySchema, FORM_KEY_PATTERN, PERMALINK, paymentSourceProblem } from './schemas.js';
 
 export interface CheckoutOptions {
   store: ShopStore;
@@ -27,7 +27,9 @@ export interface CheckoutOptions {
 }
 
 interface BuyBody {
-  stripeToken: string;
+  /** pm_… from Stripe.js's createPaymentMethod, or (the seed's form) a tok_… as stripeToken. */
+  paymentMethod?: string;
+  stripeToken?: string;
   email: string;
   formKey?: string;
   _csrf?: string;
@@ -84,7 +86,11 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       if (formKey !== null && !FORM_KEY.test(formKey)) {
         return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
       }
-      const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+      const sourceProblem = paymentSourceProblem(req.body);
+      if (sourceProblem) return reply.code(400).send({ error: sourceProblem });
+      // The sale's payment source (its stripe_token column): the PaymentMethod, or the token.
+      const source = (req.body.paymentMethod ?? req.body.stripeToken)!;
+      const placed = await placeOrder(o, { product, email: req.body.email, stripeToken: source, formKey });
       if (!placed.created && placed.productId !== product.id) {
         return reply.code(409).send({ error: 'This form was already used for another product. Reload the page and try again.' });
       }

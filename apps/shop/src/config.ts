@@ -14,6 +14,7 @@
  * | STRIPE_TIMEOUT_MS       | 20000                      | per-request timeout of the Stripe SDK (shorter than the job's)  |
  * | STRIPE_WEBHOOK_SECRET   | the local gateway's        | whsec_…: checks POST /webhooks/stripe; required with real keys  |
  * | CHALLENGE_WINDOW_MS     | 900000                     | a 3-D Secure challenge unanswered this long is abandoned        |
+ * | RECONCILE_INTERVAL_MS   | 300000                     | how often workers repair sales from the gateway; 0 = never      |
  * | WORKERS                 | 10                         | npm start: payments-queue concurrency in process; 0 = web only  |
  * | WORKER_QUEUES           | payments=10                | npm run worker: queues and concurrency (or --queue)             |
  * | RATE_LIMIT_PER_MINUTE   | 30                         | POST /buy per IP per minute; 0 disables                         |
@@ -66,7 +67,7 @@ export interface ShopConfig {
   /** How long a charge job's claim holds without renewal (WORKER_LEASE_MS; engine default 15 s). */
   workerLeaseMs: number;
   rateLimitPerMinute: number;
-  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs: number };
+  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs: number; reconcileIntervalMs: number };
   trustProxy: boolean;
   cookieSecure: boolean;
   logLevel: string;
@@ -206,6 +207,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
       backoffBaseMs: int(env, 'CHARGE_BACKOFF_MS', 1000, 1, 3_600_000),
       backoffMaxMs: 60_000,
       challengeWindowMs: int(env, 'CHALLENGE_WINDOW_MS', 15 * 60_000, 1_000, 24 * 3_600_000),
+      reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5 * 60_000, 0, 24 * 3_600_000),
     },
     trustProxy: bool(env, 'TRUST_PROXY', false),
     cookieSecure: bool(env, 'COOKIE_SECURE', false),

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     const worker = rt.errand.worker({ queues: { [PAYMENTS_QUEUE]: config.workers }, leaseMs: config.workerLeaseMs });
     await worker.start();
     workers.push(worker);
+    await rt.jobs.scheduleReconcile(); // the coming tick, once whatever the number of processes
   }
 
   stopOnSignals(rt.errand, workers, async () => {

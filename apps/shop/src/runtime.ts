@@ -12,7 +12,7 @@ import { createStripeClient } from './jobs/stripe-client.js';
 export interface RuntimeOptions {
   databaseUrl: string;
   stripe: { secretKey: string; apiBase: string; timeoutMs: number };
-  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs?: number };
+  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs?: number; reconcileIntervalMs?: number };
   logger: Logger;
 }
 

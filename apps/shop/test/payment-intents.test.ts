@@ -12,6 +12,10 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { eventually } from '../../../packages/engine/test/helpers/signals.js';
+import { intentParams, PAYMENTS_QUEUE } from '../src/jobs/charge.js';
+import { reconcileOnce } from '../src/jobs/reconcile.js';
+import { txEnqueue } from '../src/sales/enqueue.js';
+import { newGuid } from '../src/sales/guid.js';
 import { createTestShop, type Dialect, type TestShop } from './helpers.js';
 
 const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -107,5 +111,31 @@ describe.each(cases)('PaymentIntents on %s', (dialect) => {
     const guid = await buy({ paymentMethod: await paymentMethod('4000000000009995') });
     await settled(guid, 'errored');
     expect(await shop.store.getSale(guid)).toMatchObject({ errorMessage: 'Your card has insufficient funds.', errorCode: 'insufficient_funds' });
+  });
+
+  it('reconciliation: a sale whose webhook was lost and whose job did not settle it is repaired from the gateway', async () => {
+    await shop.errand.admin.pauseQueue(PAYMENTS_QUEUE);
+    const guid = newGuid();
+    try {
+      const product = (await shop.store.getProduct('field-guide'))!;
+      const pm = await paymentMethod('4242424242424242');
+      await shop.store.placeSale({ guid, product, email: 'lost@example.com', stripeToken: pm, formKey: null }, txEnqueue(shop.store, shop.errand, shop.jobs.charge, { guid }));
+      // The charge went through at the gateway, but nothing reached the sale.
+      const target = (await shop.store.startCharge(guid))!;
+      const pi = await stripe.paymentIntents.create(intentParams(target), { idempotencyKey: `sale-${guid}` });
+      expect(pi.status).toBe('succeeded');
+      expect((await shop.store.getSale(guid))!.state).toBe('processing');
+      const log = { info: () => {}, warn: () => {} } as never;
+      const report = await reconcileOnce({ store: shop.store, stripe, errand: () => shop.errand, windowMs: WINDOW_MS }, Date.now(), 60_000, log);
+      expect(report.repaired).toContain(guid);
+      expect(await shop.store.getSale(guid)).toMatchObject({ state: 'finished', paymentIntentId: pi.id, chargeId: pi.latest_charge });
+      // A second pass changes nothing.
+      expect((await reconcileOnce({ store: shop.store, stripe, errand: () => shop.errand, windowMs: WINDOW_MS }, Date.now(), 60_000, log)).repaired).not.toContain(guid);
+    } finally {
+      await shop.errand.admin.resumeQueue(PAYMENTS_QUEUE);
+    }
+    // The late charge job finds the sale finished: no second PaymentIntent.
+    await eventually(async () => (await shop.errand.admin.getJob((await shop.store.getSale(guid))!.chargeJobId!))?.state === 'completed', 10_000, 'late job done');
+    expect(await intentsFor(guid)).toHaveLength(1);
   });
 });

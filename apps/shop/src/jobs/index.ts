@@ -6,6 +6,7 @@ import { type WebhookPayload, webhookJob } from '../webhooks/job.js';
 import { paymentBackoff } from './backoff.js';
 import { type ChargePayload, chargeJob } from './charge.js';
 import { type PaymentCheckPayload, paymentCheck } from './payment-check.js';
+import { DEFAULT_RECONCILE_INTERVAL_MS, type ReconcilePayload, reconcileJob } from './reconcile.js';
 import { type RefundPayload, refundJob } from './refund.js';
 
 export interface ShopJobs {
@@ -13,6 +14,9 @@ export interface ShopJobs {
   refund: JobDefinition<RefundPayload>;
   paymentCheck: JobDefinition<PaymentCheckPayload>;
   webhook: JobDefinition<WebhookPayload>;
+  reconcile: JobDefinition<ReconcilePayload>;
+  /** Enqueue the coming reconciliation tick (a worker process calls it when it starts). */
+  scheduleReconcile(): Promise<void>;
   all: JobDefinition<any>[];
 }
 
@@ -30,6 +34,8 @@ export interface ShopJobOptions {
   /** The engine client, once created (the jobs are defined before it): jobs that enqueue jobs use it. */
   errand: () => Errand;
   challengeWindowMs?: number;
+  /** RECONCILE_INTERVAL_MS; 0 turns the periodic reconciliation off. Default 5 minutes. */
+  reconcileIntervalMs?: number;
 }
 
 export function createShopJobs(o: ShopJobOptions): ShopJobs {
@@ -40,9 +46,19 @@ export function createShopJobs(o: ShopJobOptions): ShopJobs {
     backoff: paymentBackoff(o.backoffBaseMs, o.backoffMaxMs),
     timeoutMs: 2 * o.stripeTimeoutMs + 5_000,
   };
-  const check = paymentCheck({ ...common, errand: o.errand, windowMs: o.challengeWindowMs ?? DEFAULT_CHALLENGE_WINDOW_MS });
+  const windowMs = o.challengeWindowMs ?? DEFAULT_CHALLENGE_WINDOW_MS;
+  const check = paymentCheck({ ...common, errand: o.errand, windowMs });
+  const reconcile = reconcileJob({ ...common, errand: o.errand, windowMs, intervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS });
   const charge = chargeJob({ ...common, awaitAction: check.schedule });
   const refund = refundJob(common);
   const webhook = webhookJob(common);
-  return { charge, refund, paymentCheck: check.job, webhook, all: [charge, refund, check.job, webhook] };
+  return {
+    charge,
+    refund,
+    paymentCheck: check.job,
+    webhook,
+    reconcile: reconcile.job,
+    scheduleReconcile: () => reconcile.scheduleNext(),
+    all: [charge, refund, check.job, webhook, reconcile.job],
+  };
 }

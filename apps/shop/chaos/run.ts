@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createTestToken, type Faults, type Gateway, startGateway } from '@errand/gateway';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type JobRow, type SaleRow, checkInvariants } from './checks.js';
+import { type JobRow, type SaleRow, checkInvariants, isNextReconcileTick } from './checks.js';
 import { scanFiles, type ScanResult } from './log-scan.js';
 import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 import { type ShopProcess, startWeb, startWorker } from './processes.js';
@@ -306,7 +306,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         continue;
       }
       const openSales = sales.filter((s) => s.state !== 'finished' && s.state !== 'errored').length;
-      const openJobs = jobs.filter((j) => j.state !== 'completed' && j.state !== 'dead').length;
+      const openJobs = jobs.filter((j) => j.state !== 'completed' && j.state !== 'dead' && !isNextReconcileTick(j)).length;
       if (openSales === 0 && openJobs === 0) {
         settledAt = Date.now();
         break;

@@ -22,6 +22,7 @@ import { statusRoutes } from './routes/status.js';
 import { randomCookieSecret, registerCsrf } from './security/csrf.js';
 import { clientErrorHandler, frameworkErrors, securityHeaders } from './security/framework-errors.js';
 import { registerSecurityHeaders, shopHelmetOptions } from './security/headers.js';
+import { webhookRoutes } from './webhooks/route.js';
 
 export interface AppOptions {
   store: ShopStore;
@@ -47,6 +48,11 @@ export interface AppOptions {
    * default: random per process.
    */
   cookieSecret?: string;
+  /**
+   * STRIPE_WEBHOOK_SECRET (whsec_…) that POST /webhooks/stripe checks signatures with; null or
+   * absent: the route refuses every delivery (400).
+   */
+  webhookSecret?: string | null;
   /** Largest POST /buy body in bytes. Default 4 KiB. */
   bodyLimit?: number;
   assets?: Assets;
@@ -116,5 +122,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes, { store: o.store });
   await app.register(pickupRoutes, { store: o.store });
   await app.register(healthRoutes, { store: o.store });
+  await app.register(webhookRoutes, { store: o.store, errand: o.errand, job: o.jobs.webhook, secret: o.webhookSecret ?? null });
   return app;
 }

@@ -12,6 +12,9 @@
  * | GATEWAY_PUBLIC_URL      | STRIPE_API_BASE            | the gateway origin as the browser sees it (loads /v3 from it)   |
  * | GATEWAY_PORT            | 12111                      | port of the in-process local gateway (npm start only)           |
  * | STRIPE_TIMEOUT_MS       | 20000                      | per-request timeout of the Stripe SDK (shorter than the job's)  |
+ * | STRIPE_WEBHOOK_SECRET   | the local gateway's        | whsec_…: checks POST /webhooks/stripe; required with real keys  |
+ * | CHALLENGE_WINDOW_MS     | 900000                     | a 3-D Secure challenge unanswered this long is abandoned        |
+ * | RECONCILE_INTERVAL_MS   | 300000                     | how often workers repair sales from the gateway; 0 = never      |
  * | WORKERS                 | 10                         | npm start: payments-queue concurrency in process; 0 = web only  |
  * | WORKER_QUEUES           | payments=10                | npm run worker: queues and concurrency (or --queue)             |
  * | RATE_LIMIT_PER_MINUTE   | 30                         | POST /buy per IP per minute; 0 disables                         |
@@ -53,6 +56,8 @@ export interface StripeConfig {
   publicBase: string | null;
   timeoutMs: number;
   local: boolean;
+  /** whsec_… (STRIPE_WEBHOOK_SECRET); null offline: npm start makes one up for its gateway. */
+  webhookSecret: string | null;
 }
 
 export interface ShopConfig {
@@ -66,7 +71,7 @@ export interface ShopConfig {
   /** How long a charge job's claim holds without renewal (WORKER_LEASE_MS; engine default 15 s). */
   workerLeaseMs: number;
   rateLimitPerMinute: number;
-  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number };
+  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs: number; reconcileIntervalMs: number };
   trustProxy: TrustProxy;
   cookieSecure: boolean;
   /** Signs the shop's cookies; null: random per process (local gateway, no COOKIE_SECRET). */
@@ -152,9 +157,13 @@ function stripeConfig(env: Env): StripeConfig {
   const apiBase = url(env, 'STRIPE_API_BASE');
   const publicBase = url(env, 'GATEWAY_PUBLIC_URL');
   const timeoutMs = int(env, 'STRIPE_TIMEOUT_MS', 20_000, 100, 120_000);
+  const webhookSecret = str(env, 'STRIPE_WEBHOOK_SECRET') ?? null;
+  if (webhookSecret !== null && !/^whsec_[A-Za-z0-9_+/=-]{8,200}$/.test(webhookSecret)) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…), as the Stripe dashboard or `stripe listen` prints it');
+  }
   if (secretKey === undefined) {
     if (publishableKey !== undefined) throw new ConfigError('STRIPE_PUBLISHABLE_KEY is set but STRIPE_SECRET_KEY is not: set both to use Stripe, or neither for the local gateway');
-    return { secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiBase, publicBase, timeoutMs, local: true };
+    return { secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiBase, publicBase, timeoutMs, local: true, webhookSecret };
   }
   const secret = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.exec(secretKey);
   if (!secret) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)');
@@ -162,7 +171,10 @@ function stripeConfig(env: Env): StripeConfig {
   const publishable = /^pk_(test|live)_[A-Za-z0-9_]+$/.exec(publishableKey);
   if (!publishable) throw new ConfigError('STRIPE_PUBLISHABLE_KEY must be a Stripe publishable key (pk_test_… or pk_live_…)');
   if (secret[2] !== publishable[1]) throw new ConfigError(`STRIPE_SECRET_KEY is a ${secret[2]} key but STRIPE_PUBLISHABLE_KEY is a ${publishable[1]} key: use a matching pair`);
-  return { secretKey, publishableKey, apiBase: apiBase ?? STRIPE_API, publicBase, timeoutMs, local: false };
+  if (webhookSecret === null) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY: register https://<your shop>/webhooks/stripe in the Stripe dashboard and set its signing secret (whsec_…), or use the one `stripe listen` prints');
+  }
+  return { secretKey, publishableKey, apiBase: apiBase ?? STRIPE_API, publicBase, timeoutMs, local: false, webhookSecret };
 }
 
 /** Parse `payments=10,default=5`. */
@@ -236,6 +248,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
       maxAttempts: int(env, 'CHARGE_MAX_ATTEMPTS', 8, 1, 100),
       backoffBaseMs: int(env, 'CHARGE_BACKOFF_MS', 1000, 1, 3_600_000),
       backoffMaxMs: 60_000,
+      challengeWindowMs: int(env, 'CHALLENGE_WINDOW_MS', 15 * 60_000, 1_000, 24 * 3_600_000),
+      reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5 * 60_000, 0, 24 * 3_600_000),
     },
     trustProxy: trustProxy(env),
     cookieSecure: bool(env, 'COOKIE_SECURE', false),

@@ -3,6 +3,7 @@
  * products), the local payment gateway (unless STRIPE_SECRET_KEY is set), the web server and the
  * payment workers. SIGTERM/SIGINT: graceful (workers finish, the server drains), exit 0.
  */
+import { randomBytes } from 'node:crypto';
 import { startGateway, type Gateway } from '@errand/gateway';
 import { stopOnSignals, type Worker } from 'errand';
 import { buildApp } from './app.js';
@@ -38,6 +39,12 @@ async function main(): Promise<void> {
   const apiBase = config.stripe.apiBase ?? gateway!.url;
   const jsUrl = stripeJsUrl(apiBase, config.stripe.publicBase);
 
+  // The in-process gateway signs its webhooks with this secret and sends them to this shop.
+  const webhookSecret = config.stripe.webhookSecret ?? (gateway ? `whsec_${randomBytes(24).toString('base64url')}` : null);
+  if (webhookSecret === null) {
+    logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe refuses every delivery (set it to the gateway’s signing secret)');
+  }
+
   const rt = await startRuntime({ databaseUrl: config.databaseUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logger });
   await seedDemoProducts(rt.store);
 
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
     https: config.cookieSecure,
     trustProxy: config.trustProxy,
     ...(config.cookieSecret ? { cookieSecret: config.cookieSecret } : {}),
+    webhookSecret,
     logger,
   });
   await mountConsole(app, rt.errand, createSalesSource(rt), { https: config.cookieSecure, store: rt.store });
@@ -58,12 +66,17 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shown = config.host === '0.0.0.0' || config.host === '127.0.0.1' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shown}:${port}`;
+  if (gateway) {
+    const reachable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    gateway.setWebhook(`http://${reachable}:${port}/webhooks/stripe`, webhookSecret!);
+  }
 
   const workers: Worker[] = [];
   if (config.workers > 0) {
     const worker = rt.errand.worker({ queues: { [PAYMENTS_QUEUE]: config.workers }, leaseMs: config.workerLeaseMs });
     await worker.start();
     workers.push(worker);
+    await rt.jobs.scheduleReconcile(); // the coming tick, once whatever the number of processes
   }
 
   stopOnSignals(rt.errand, workers, async () => {

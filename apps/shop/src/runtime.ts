@@ -12,7 +12,7 @@ import { createStripeClient } from './jobs/stripe-client.js';
 export interface RuntimeOptions {
   databaseUrl: string;
   stripe: { secretKey: string; apiBase: string; timeoutMs: number };
-  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number };
+  charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs?: number; reconcileIntervalMs?: number };
   logger: Logger;
 }
 
@@ -30,12 +30,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { store } = db;
   try {
     const stripe = createStripeClient(o.stripe);
-    const jobs = createShopJobs({ store, stripe, ...o.charge, stripeTimeoutMs: o.stripe.timeoutMs });
+    let client: Errand | null = null;
+    const errandRef = (): Errand => {
+      if (!client) throw new Error('the engine client is not started yet');
+      return client;
+    };
+    const jobs = createShopJobs({ store, stripe, ...o.charge, stripeTimeoutMs: o.stripe.timeoutMs, errand: errandRef });
     const errand = await createErrand({
       ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }),
       jobs: jobs.all,
       logger: o.logger,
     });
+    client = errand;
     return {
       db,
       store,

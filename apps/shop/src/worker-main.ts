@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const queues = config.workerQueues ?? { [PAYMENTS_QUEUE]: 10 };
   const worker = rt.errand.worker({ queues, leaseMs: config.workerLeaseMs });
   await worker.start();
+  await rt.jobs.scheduleReconcile(); // the coming tick, once whatever the number of processes
   stopOnSignals(rt.errand, [worker], async () => {
     await rt.store.close().catch(() => {});
   });

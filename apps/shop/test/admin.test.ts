@@ -46,7 +46,9 @@ describe('the Sales section of the console', () => {
     await mountConsole(shop.app, shop.errand, createSalesSource(shop));
     const finished = await order('ada@example.com');
     await shop.store.startCharge(finished.guid);
-    await shop.store.markFinished(finished.guid, 'ch_finished_1');
+    await shop.store.markRequiresAction(finished.guid, 'pi_finished_1', 'pi_finished_1_secret_shh');
+    await shop.store.markFinished(finished.guid, 'ch_finished_1', 'pi_finished_1');
+    await shop.store.markDisputed('pi_finished_1', null);
     const errored = await order('bo@example.com', 'retry-poster');
     await shop.store.startCharge(errored.guid);
     await shop.store.markErrored(errored.guid, `Your card was declined. ${XSS}`, 'card_declined');
@@ -157,6 +159,24 @@ describe('the Sales section of the console', () => {
     for (const line of ['errand_sales{state="pending"} 1', 'errand_sales{state="processing"} 0', 'errand_sales{state="finished"} 1', 'errand_sales{state="errored"} 1', 'errand_sales{state="refunded"} 0']) {
       expect(res.body, line).toContain(line);
     }
+  });
+
+  it("shows a sale's PaymentIntent, its 3-D Secure outcome, its dispute flag and its webhook events (never the client secret)", async () => {
+    const payload = JSON.stringify({ id: 'evt_admin_1', type: 'charge.dispute.created', data: { object: {} } });
+    await shop.store.recordWebhookEvent({ id: 'evt_admin_1', type: 'charge.dispute.created', saleGuid: sale.finished, payload }, (tx) =>
+      shop.errand.enqueueSync(shop.jobs.webhook, { eventId: 'evt_admin_1' }, { tx, delayMs: 3_600_000 }),
+    );
+    const page = (await get(`/sales/${sale.finished}`)).body;
+    expect(page).toMatch(/<dt>PaymentIntent<\/dt><dd class="mono">pi_finished_1<\/dd>/);
+    expect(page).toMatch(/<dt>3-D Secure<\/dt><dd>[^<]*<[^>]*>authenticated/);
+    expect(page).toMatch(/<dt>Dispute<\/dt><dd>[^<]*<[^>]*>disputed/);
+    expect(page).toContain('evt_admin_1');
+    expect(page).toContain('charge.dispute.created');
+    expect(page).not.toContain('secret_shh');
+    expect((await get('/sales')).body).toContain('disputed');
+    const other = (await get(`/sales/${sale.pending}`)).body;
+    expect(other).toContain('not asked');
+    expect(other).toContain('No webhook events for this sale.');
   });
 });
 

@@ -25,6 +25,8 @@ export interface TestShopOptions {
   stripeTimeoutMs?: number;
   maxAttempts?: number;
   backoffBaseMs?: number;
+  /** CHALLENGE_WINDOW_MS: how long a 3-D Secure challenge may wait. Default 15 minutes. */
+  challengeWindowMs?: number;
   app?: Partial<AppOptions>;
 }
 
@@ -40,7 +42,7 @@ export async function createTestShop(o: TestShopOptions = {}): Promise<TestShop>
   const rt = await startRuntime({
     databaseUrl: db.url,
     stripe: { secretKey: LOCAL_SECRET_KEY, apiBase: o.gateway?.url ?? 'http://127.0.0.1:9', timeoutMs: o.stripeTimeoutMs ?? 2_000 },
-    charge: { maxAttempts: o.maxAttempts ?? 5, backoffBaseMs: o.backoffBaseMs ?? 10, backoffMaxMs: 50 },
+    charge: { maxAttempts: o.maxAttempts ?? 5, backoffBaseMs: o.backoffBaseMs ?? 10, backoffMaxMs: 50, challengeWindowMs: o.challengeWindowMs },
     logger: pino({ level: process.env.SHOP_TEST_LOG ?? 'silent' }),
   });
   await seedDemoProducts(rt.store);

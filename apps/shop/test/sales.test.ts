@@ -117,8 +117,8 @@ describe('config', () => {
   });
 
   it('a real key pair turns the local gateway off and loads Stripe.js from js.stripe.com', () => {
-    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' });
-    expect(c.stripe).toMatchObject({ local: false, apiBase: 'https://api.stripe.com' });
+    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123', STRIPE_WEBHOOK_SECRET: 'whsec_abc123abc123' });
+    expect(c.stripe).toMatchObject({ local: false, apiBase: 'https://api.stripe.com', webhookSecret: 'whsec_abc123abc123' });
     expect(stripeJsUrl(c.stripe.apiBase!, null)).toBe(STRIPE_JS);
     expect(stripeJsUrl('http://127.0.0.1:12111', null)).toBe('http://127.0.0.1:12111/v3');
     expect(loadConfig({ STRIPE_API_BASE: 'http://127.0.0.1:4000/' }).stripe).toMatchObject({ local: true, apiBase: 'http://127.0.0.1:4000' });
@@ -133,6 +133,9 @@ describe('config', () => {
     [{ STRIPE_SECRET_KEY: 'hunter2', STRIPE_PUBLISHABLE_KEY: 'pk_test_x' }, /STRIPE_SECRET_KEY must be a Stripe secret key/],
     [{ STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /live key but STRIPE_PUBLISHABLE_KEY is a test key/],
     [{ STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /STRIPE_SECRET_KEY is not/],
+    [{ STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }, /STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY/],
+    [{ STRIPE_WEBHOOK_SECRET: 'sk_test_abc' }, /STRIPE_WEBHOOK_SECRET must be a webhook signing secret \(whsec_…\)/],
+    [{ CHALLENGE_WINDOW_MS: '10' }, /CHALLENGE_WINDOW_MS must be an integer from 1000/],
     [{ STRIPE_API_BASE: 'ftp://x' }, /STRIPE_API_BASE must be an http/],
     [{ WORKER_QUEUES: 'payments=0' }, /bad queue "payments=0"/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a hop count .* got "maybe"/],
@@ -157,7 +160,7 @@ describe('config', () => {
   it('COOKIE_SECRET, else one derived from a real secret key (the same in every process), else none (random per process)', () => {
     expect(loadConfig({ COOKIE_SECRET: 'x'.repeat(32) }).cookieSecret).toBe('x'.repeat(32));
     expect(loadConfig({}).cookieSecret).toBeNull();
-    const real = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123' };
+    const real = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_PUBLISHABLE_KEY: 'pk_test_abc123', STRIPE_WEBHOOK_SECRET: 'whsec_test_abc' };
     expect(loadConfig(real).cookieSecret).toBe(loadConfig(real).cookieSecret);
     expect(loadConfig(real).cookieSecret).not.toContain('abc123');
   });

@@ -41,7 +41,7 @@ export function salesSection(sales: SalesSource): ConsoleSection {
       scope.get('/sales/:guid', async (req) => {
         const sale = await sales.get(req.params.guid);
         if (!sale) return req.fail(404, 'No such sale.');
-        return req.page(`Sale ${sale.guid}`, saleBody(req.ctx, sale), refundNotice(req.query));
+        return req.page(`Sale ${sale.guid}`, saleBody(req.ctx, sale, await sales.events(sale.guid)), refundNotice(req.query));
       });
 
       scope.post('/sales/:guid/refund', async (req) => {
@@ -64,7 +64,7 @@ export function salesSection(sales: SalesSource): ConsoleSection {
         if (result.ok) return req.redirect(`${salePath}?done=refund&job=${result.jobId}`);
         const now = await sales.get(guid);
         const message = `Not refunded: ${result.reason}`;
-        return now ? req.send(req.page(`Sale ${now.guid}`, saleBody(req.ctx, now), notice('error', message)), 409) : req.fail(409, message);
+        return now ? req.send(req.page(`Sale ${now.guid}`, saleBody(req.ctx, now, await sales.events(guid)), notice('error', message)), 409) : req.fail(409, message);
       });
     },
   };

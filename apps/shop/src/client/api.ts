@@ -1,6 +1,6 @@
 /** The checkout page's calls to our server. */
 
-export type Status = { guid: string; status: 'pending' | 'processing' | 'finished' | 'error'; error?: string };
+export type Status = { guid: string; status: 'pending' | 'processing' | 'requires_action' | 'finished' | 'error'; error?: string; clientSecret?: string };
 
 export class HttpError extends Error {
   constructor(

@@ -1,7 +1,9 @@
 /**
- * The checkout page: tokenize the card with Stripe.js (or the local gateway's shim), post the
- * token and email, poll the sale's status every 500 ms, then go to the pickup page or show why not.
- * Card numbers never reach our server: only the token does.
+ * The checkout page: make a PaymentMethod with Stripe.js (or the local gateway's stand-in), post
+ * its id and the email, poll the sale's status every 500 ms, then go to the pickup page or show
+ * why not. A card that asks for 3-D Secure shows `requires_action`: the page runs the challenge
+ * with Stripe.js (handleNextAction) and goes on polling. The poll budget (30 polls) is for waiting
+ * on the worker: it starts again after the customer answers. Card numbers never reach our server.
  */
 import { fetchStatus, postPurchase } from './api.js';
 import type { CardElement, StripeJs } from './stripe-types.js';
@@ -92,21 +94,24 @@ function start(): void {
     setBusy(true);
     setStatus('Processing your payment…');
 
-    const { token, error } = await stripe.createToken(card);
-    if (error || !token) {
+    const { paymentMethod, error } = await stripe.createPaymentMethod({ type: 'card', card, billing_details: { email: email.value.trim() } });
+    if (error || !paymentMethod) {
       fail(error?.message ?? 'Your card could not be read. Check the details and try again.', 'card');
       return;
     }
 
     let guid: string;
     try {
-      guid = await postPurchase(form.action, { _csrf: csrf, formKey: formKeyInput.value, email: email.value.trim(), stripeToken: token.id });
+      guid = await postPurchase(form.action, { _csrf: csrf, formKey: formKeyInput.value, email: email.value.trim(), paymentMethod: paymentMethod.id });
     } catch (err) {
       formKeyInput.value = newFormKey();
       fail((err as Error).message, 'button');
       return;
     }
 
+    // The challenge shown for each client secret, once; its Stripe.js error, if it failed.
+    let challenged: string | null = null;
+    let challengeError: string | null = null;
     for (let polls = 0; ; polls++) {
       if (polls === MAX_POLLS) {
         setBusy(true);
@@ -115,6 +120,17 @@ function start(): void {
       }
       await sleep(polls < MAX_POLLS ? POLL_MS : SLOW_POLL_MS);
       const s = await fetchStatus(guid);
+      if (s?.status === 'requires_action' && s.clientSecret && s.clientSecret !== challenged) {
+        challenged = s.clientSecret;
+        setStatus('Your bank asks you to confirm this payment…');
+        spinner.hidden = true;
+        const result = await stripe.handleNextAction({ clientSecret: s.clientSecret });
+        challengeError = result.error?.message ?? null;
+        spinner.hidden = false;
+        setStatus('Processing your payment…');
+        polls = -1; // the customer answered: the worker's budget starts again
+        continue;
+      }
       if (s?.status === 'finished') {
         setStatus('Payment received. Taking you to your download…');
         window.location.assign(`/pickup/${encodeURIComponent(guid)}`);
@@ -123,7 +139,7 @@ function start(): void {
       if (s?.status === 'error') {
         // The next attempt is a new sale: a fresh form key, a fresh token.
         formKeyInput.value = newFormKey();
-        fail(s.error ?? 'The payment failed.', 'card');
+        fail(s.error ?? challengeError ?? 'The payment failed.', 'card');
         return;
       }
     }

@@ -13,9 +13,17 @@ export interface CardElement {
   clear(): void;
 }
 
+export interface PaymentIntentResult {
+  paymentIntent?: { id: string; status: string };
+  error?: StripeError;
+}
+
 export interface StripeJs {
   elements(): { create(type: 'card', options?: unknown): CardElement };
   createToken(card: CardElement): Promise<{ token?: { id: string }; error?: StripeError }>;
+  createPaymentMethod(data: { type: 'card'; card: CardElement; billing_details?: { email?: string } }): Promise<{ paymentMethod?: { id: string }; error?: StripeError }>;
+  /** Runs the PaymentIntent's next action (3-D Secure in a modal) after a server-side confirmation. */
+  handleNextAction(options: { clientSecret: string }): Promise<PaymentIntentResult>;
 }
 
 declare global {

@@ -2,8 +2,23 @@
 import type pg from 'pg';
 import type { SaleState } from '../sales/states.js';
 import { SQL } from './queries/postgres.js';
-import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
-import { type ChargeTarget, type NewProduct, type NewSale, type PlaceResult, type Product, type RefundRequest, type Sale, type SaleListQuery, type ShopStore, TokenUsedError, type TxEnqueue } from './types.js';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale, toWebhookEvent } from './rows.js';
+import {
+  type ChargeTarget,
+  type NewProduct,
+  type NewSale,
+  type NewWebhookEvent,
+  type PlaceResult,
+  type Product,
+  type RefundRequest,
+  type Sale,
+  type SaleListQuery,
+  type ShopStore,
+  type ThreeDSecure,
+  TokenUsedError,
+  type TxEnqueue,
+  type WebhookEventRecord,
+} from './types.js';
 
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;
@@ -108,12 +123,12 @@ export class PostgresStore implements ShopStore {
     return rows[0] ? toChargeTarget(rows[0]) : null;
   }
 
-  async markFinished(guid: string, chargeId: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markFinished, [guid, chargeId])).rowCount === 1;
+  async markFinished(guid: string, chargeId: string, paymentIntentId: string | null = null): Promise<boolean> {
+    return (await this.pool.query(SQL.markFinished, [guid, chargeId, paymentIntentId])).rowCount === 1;
   }
 
-  async markErrored(guid: string, message: string, code: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markErrored, [guid, message, code])).rowCount === 1;
+  async markErrored(guid: string, message: string, code: string, threeDSecure: ThreeDSecure | null = null, paymentIntentId: string | null = null): Promise<boolean> {
+    return (await this.pool.query(SQL.markErrored, [guid, message, code, threeDSecure, paymentIntentId])).rowCount === 1;
   }
 
   async markRefunded(guid: string): Promise<boolean> {
@@ -131,6 +146,42 @@ export class PostgresStore implements ShopStore {
 
   async revokeConsoleSession(sidHash: string): Promise<void> {
     await this.pool.query(SQL.revokeConsoleSession, [sidHash]);
+  }
+
+  async markRequiresAction(guid: string, paymentIntentId: string, clientSecret: string): Promise<boolean> {
+    return (await this.pool.query(SQL.markRequiresAction, [guid, paymentIntentId, clientSecret])).rowCount === 1;
+  }
+
+  async markDisputed(paymentIntentId: string | null, chargeId: string | null): Promise<string | null> {
+    const { rows } = await this.pool.query(SQL.markDisputed, [paymentIntentId, chargeId]);
+    return rows[0]?.guid ?? null;
+  }
+
+  async recordWebhookEvent(e: NewWebhookEvent, enqueue: TxEnqueue): Promise<{ inserted: boolean }> {
+    return this.tx(async (c) => {
+      const inserted = await c.query(SQL.insertWebhookEvent, [e.id, e.type, e.saleGuid, e.payload]);
+      if (inserted.rowCount === 0) return { inserted: false };
+      const job = await enqueue(c);
+      await c.query(SQL.setWebhookEventJob, [e.id, job.id]);
+      return { inserted: true };
+    });
+  }
+
+  async getWebhookEvent(id: string): Promise<WebhookEventRecord | null> {
+    const { rows } = await this.pool.query(SQL.getWebhookEvent, [id]);
+    return rows[0] ? toWebhookEvent(rows[0]) : null;
+  }
+
+  async markWebhookEventHandled(id: string, outcome: string, saleGuid: string | null): Promise<void> {
+    await this.pool.query(SQL.markWebhookEventHandled, [id, outcome, saleGuid]);
+  }
+
+  async listWebhookEvents(saleGuid: string, limit: number): Promise<WebhookEventRecord[]> {
+    return (await this.pool.query(SQL.listWebhookEvents, [saleGuid, limit])).rows.map(toWebhookEvent);
+  }
+
+  async listStaleProcessing(before: Date, limit: number): Promise<Sale[]> {
+    return (await this.pool.query(SQL.listStaleProcessing, [before, limit])).rows.map(toSale);
   }
 
   async close(): Promise<void> {

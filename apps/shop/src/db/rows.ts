@@ -1,6 +1,6 @@
 /** Row → record mapping shared by both stores. */
 import { SALE_STATES, type SaleState } from '../sales/states.js';
-import type { ChargeTarget, Product, Sale } from './types.js';
+import type { ChargeTarget, Product, Sale, WebhookEventRecord } from './types.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -36,6 +36,10 @@ export function toSale(r: any): Sale {
     formKey: r.form_key ?? null,
     chargeJobId: numOrNull(r.charge_job_id),
     refundJobId: numOrNull(r.refund_job_id),
+    paymentIntentId: r.payment_intent_id ?? null,
+    clientSecret: r.client_secret ?? null,
+    threeDSecure: r.three_d_secure ?? null,
+    disputed: r.disputed === true || r.disputed === 1,
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
@@ -52,4 +56,17 @@ export function emptyCounts(): Record<SaleState, number> {
 /** `%term%` with LIKE's wildcards escaped (backslash is the escape character in both dialects). */
 export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function toWebhookEvent(r: any): WebhookEventRecord {
+  return {
+    id: r.id,
+    type: r.type,
+    saleGuid: r.sale_guid ?? null,
+    payload: r.payload,
+    jobId: numOrNull(r.job_id),
+    receivedAt: date(r.received_at),
+    handledAt: r.handled_at === null || r.handled_at === undefined ? null : date(r.handled_at),
+    outcome: r.outcome ?? null,
+  };
 }

@@ -6,8 +6,23 @@
 import type Database from 'better-sqlite3';
 import type { SaleState } from '../sales/states.js';
 import { type QueryName, SQL } from './queries/sqlite.js';
-import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale } from './rows.js';
-import { type ChargeTarget, type NewProduct, type NewSale, type PlaceResult, type Product, type RefundRequest, type Sale, type SaleListQuery, type ShopStore, TokenUsedError, type TxEnqueue } from './types.js';
+import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale, toWebhookEvent } from './rows.js';
+import {
+  type ChargeTarget,
+  type NewProduct,
+  type NewSale,
+  type NewWebhookEvent,
+  type PlaceResult,
+  type Product,
+  type RefundRequest,
+  type Sale,
+  type SaleListQuery,
+  type ShopStore,
+  type ThreeDSecure,
+  TokenUsedError,
+  type TxEnqueue,
+  type WebhookEventRecord,
+} from './types.js';
 
 export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
@@ -144,12 +159,12 @@ export class SqliteStore implements ShopStore {
     return row ? toChargeTarget(row) : null;
   }
 
-  async markFinished(guid: string, chargeId: string): Promise<boolean> {
-    return this.q('markFinished').run({ guid, charge_id: chargeId, now: Date.now() }).changes === 1;
+  async markFinished(guid: string, chargeId: string, paymentIntentId: string | null = null): Promise<boolean> {
+    return this.q('markFinished').run({ guid, charge_id: chargeId, payment_intent_id: paymentIntentId, now: Date.now() }).changes === 1;
   }
 
-  async markErrored(guid: string, message: string, code: string): Promise<boolean> {
-    return this.q('markErrored').run({ guid, message, code, now: Date.now() }).changes === 1;
+  async markErrored(guid: string, message: string, code: string, threeDSecure: ThreeDSecure | null = null, paymentIntentId: string | null = null): Promise<boolean> {
+    return this.q('markErrored').run({ guid, message, code, three_d_secure: threeDSecure, payment_intent_id: paymentIntentId, now: Date.now() }).changes === 1;
   }
 
   async markRefunded(guid: string): Promise<boolean> {
@@ -167,6 +182,45 @@ export class SqliteStore implements ShopStore {
 
   async revokeConsoleSession(sidHash: string): Promise<void> {
     this.q('revokeConsoleSession').run({ sid_hash: sidHash });
+  }
+
+  async markRequiresAction(guid: string, paymentIntentId: string, clientSecret: string): Promise<boolean> {
+    return this.q('markRequiresAction').run({ guid, payment_intent_id: paymentIntentId, client_secret: clientSecret, now: Date.now() }).changes === 1;
+  }
+
+  async markDisputed(paymentIntentId: string | null, chargeId: string | null): Promise<string | null> {
+    const row = this.q('markDisputed').get({ payment_intent_id: paymentIntentId, charge_id: chargeId, now: Date.now() }) as { guid: string } | undefined;
+    return row?.guid ?? null;
+  }
+
+  async recordWebhookEvent(e: NewWebhookEvent, enqueue: TxEnqueue): Promise<{ inserted: boolean }> {
+    return this.db
+      .transaction(() => {
+        const r = this.q('insertWebhookEvent').run({ id: e.id, type: e.type, sale_guid: e.saleGuid, payload: e.payload, now: Date.now() });
+        if (r.changes === 0) return { inserted: false };
+        const job = enqueue(this.db);
+        if (job instanceof Promise) throw new TypeError('on SQLite, enqueue inside a transaction must be synchronous (errand.enqueueSync)');
+        this.q('setWebhookEventJob').run({ id: e.id, job_id: job.id });
+        return { inserted: true };
+      })
+      .immediate();
+  }
+
+  async getWebhookEvent(id: string): Promise<WebhookEventRecord | null> {
+    const row = this.q('getWebhookEvent').get({ id });
+    return row ? toWebhookEvent(row) : null;
+  }
+
+  async markWebhookEventHandled(id: string, outcome: string, saleGuid: string | null): Promise<void> {
+    this.q('markWebhookEventHandled').run({ id, outcome, sale_guid: saleGuid, now: Date.now() });
+  }
+
+  async listWebhookEvents(saleGuid: string, limit: number): Promise<WebhookEventRecord[]> {
+    return this.q('listWebhookEvents').all({ sale_guid: saleGuid, limit }).map(toWebhookEvent);
+  }
+
+  async listStaleProcessing(before: Date, limit: number): Promise<Sale[]> {
+    return this.q('listStaleProcessing').all({ before: before.getTime(), limit }).map(toSale);
   }
 
   async close(): Promise<void> {

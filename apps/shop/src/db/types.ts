@@ -25,6 +25,7 @@ export interface Sale {
   amount: number;
   currency: string;
   email: string;
+  /** The payment source: a PaymentMethod (pm_…) or a card token (tok_…). */
   stripeToken: string;
   chargeId: string | null;
   state: SaleState;
@@ -33,9 +34,31 @@ export interface Sale {
   formKey: string | null;
   chargeJobId: number | null;
   refundJobId: number | null;
+  paymentIntentId: string | null;
+  /** Set while the PaymentIntent waits for the customer's 3-D Secure answer. */
+  clientSecret: string | null;
+  threeDSecure: ThreeDSecure | null;
+  disputed: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type ThreeDSecure = 'required' | 'authenticated' | 'failed' | 'abandoned';
+
+/** A webhook event as stored (its signature was checked). */
+export interface WebhookEventRecord {
+  id: string;
+  type: string;
+  saleGuid: string | null;
+  /** The event object, as Stripe sent it (JSON). */
+  payload: string;
+  jobId: number | null;
+  receivedAt: Date;
+  handledAt: Date | null;
+  outcome: string | null;
+}
+
+export type NewWebhookEvent = Pick<WebhookEventRecord, 'id' | 'type' | 'saleGuid' | 'payload'>;
 
 /** What a charge attempt needs of its sale. */
 export type ChargeTarget = Pick<Sale, 'guid' | 'amount' | 'currency' | 'email' | 'stripeToken'>;
@@ -104,13 +127,30 @@ export interface ShopStore {
   // true when the row moved.
   /** → processing, returning what the charge needs (null: the sale is gone or has moved on). */
   startCharge(guid: string): Promise<ChargeTarget | null>;
-  markFinished(guid: string, chargeId: string): Promise<boolean>;
-  markErrored(guid: string, message: string, code: string): Promise<boolean>;
+  /** processing → finished; clears the client secret; a 3-D Secure `required` becomes `authenticated`. */
+  markFinished(guid: string, chargeId: string, paymentIntentId?: string | null): Promise<boolean>;
+  /** processing → errored; clears the client secret; `threeDSecure` records a failed or abandoned challenge. */
+  markErrored(guid: string, message: string, code: string, threeDSecure?: ThreeDSecure | null, paymentIntentId?: string | null): Promise<boolean>;
   markRefunded(guid: string): Promise<boolean>;
   // The console's live sessions, by the SHA-256 of their id (admin/session-store.ts).
   /** Records a session (and drops the expired ones). */
   addConsoleSession(sidHash: string, expiresAt: number): Promise<void>;
   consoleSessionActive(sidHash: string): Promise<boolean>;
   revokeConsoleSession(sidHash: string): Promise<void>;
+  /** A processing sale's PaymentIntent waits for the customer: store its id and client secret. */
+  markRequiresAction(guid: string, paymentIntentId: string, clientSecret: string): Promise<boolean>;
+  /** Flag the sale of this PaymentIntent or charge as disputed; its guid, or null when none matches. */
+  markDisputed(paymentIntentId: string | null, chargeId: string | null): Promise<string | null>;
+  /**
+   * One transaction: store the event unless its id is known (a duplicate delivery → inserted
+   * false, nothing enqueued), and enqueue the job that handles it.
+   */
+  recordWebhookEvent(event: NewWebhookEvent, enqueue: TxEnqueue): Promise<{ inserted: boolean }>;
+  getWebhookEvent(id: string): Promise<WebhookEventRecord | null>;
+  markWebhookEventHandled(id: string, outcome: string, saleGuid: string | null): Promise<void>;
+  /** The events of one sale, oldest first (the console). */
+  listWebhookEvents(saleGuid: string, limit: number): Promise<WebhookEventRecord[]>;
+  /** Sales still processing, oldest first, updated before `before` (reconciliation). */
+  listStaleProcessing(before: Date, limit: number): Promise<Sale[]>;
   close(): Promise<void>;
 }

@@ -41,7 +41,12 @@ const CARD_MESSAGES: Record<string, string> = {
   processing_error: 'An error occurred while processing your card. Try again in a little bit.',
   card_velocity_exceeded: 'Your card was declined: you have exceeded its limit. Try another card.',
   do_not_honor: 'Your card was declined.',
+  payment_intent_authentication_failure: 'Your card could not be authenticated, and it was not charged. Try again, or use another card.',
+  authentication_required: 'Your card needs authentication, which did not complete. Try again, or use another card.',
 };
+
+/** A challenge nobody answered within the window: the PaymentIntent was canceled. */
+export const ABANDONED_MESSAGE = 'The card authentication was not completed in time, and your card was not charged. Please try again.';
 
 /** A customer-facing message for a card error, and the code we store. Never echoes card data. */
 export function cardMessage(err: { code?: string; decline_code?: string; message?: string }): { message: string; code: string } {

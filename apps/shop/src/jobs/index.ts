@@ -1,16 +1,27 @@
 /** The shop's job definitions, wired to a store and a Stripe client. */
-import type { JobDefinition } from 'errand';
+import type { Errand, JobDefinition } from 'errand';
 import type Stripe from 'stripe';
 import type { ShopStore } from '../db/types.js';
+import { type WebhookPayload, webhookJob } from '../webhooks/job.js';
 import { paymentBackoff } from './backoff.js';
 import { type ChargePayload, chargeJob } from './charge.js';
+import { type PaymentCheckPayload, paymentCheck } from './payment-check.js';
+import { DEFAULT_RECONCILE_INTERVAL_MS, type ReconcilePayload, reconcileJob } from './reconcile.js';
 import { type RefundPayload, refundJob } from './refund.js';
 
 export interface ShopJobs {
   charge: JobDefinition<ChargePayload>;
   refund: JobDefinition<RefundPayload>;
+  paymentCheck: JobDefinition<PaymentCheckPayload>;
+  webhook: JobDefinition<WebhookPayload>;
+  reconcile: JobDefinition<ReconcilePayload>;
+  /** Enqueue the coming reconciliation tick (a worker process calls it when it starts). */
+  scheduleReconcile(): Promise<void>;
   all: JobDefinition<any>[];
 }
+
+/** How long a customer has to answer a 3-D Secure challenge, by default (CHALLENGE_WINDOW_MS). */
+export const DEFAULT_CHALLENGE_WINDOW_MS = 15 * 60_000;
 
 export interface ShopJobOptions {
   store: ShopStore;
@@ -20,6 +31,11 @@ export interface ShopJobOptions {
   backoffMaxMs: number;
   /** The SDK's request timeout; an attempt may make two requests (charge, then a lookup). */
   stripeTimeoutMs: number;
+  /** The engine client, once created (the jobs are defined before it): jobs that enqueue jobs use it. */
+  errand: () => Errand;
+  challengeWindowMs?: number;
+  /** RECONCILE_INTERVAL_MS; 0 turns the periodic reconciliation off. Default 5 minutes. */
+  reconcileIntervalMs?: number;
 }
 
 export function createShopJobs(o: ShopJobOptions): ShopJobs {
@@ -30,7 +46,19 @@ export function createShopJobs(o: ShopJobOptions): ShopJobs {
     backoff: paymentBackoff(o.backoffBaseMs, o.backoffMaxMs),
     timeoutMs: 2 * o.stripeTimeoutMs + 5_000,
   };
-  const charge = chargeJob(common);
+  const windowMs = o.challengeWindowMs ?? DEFAULT_CHALLENGE_WINDOW_MS;
+  const check = paymentCheck({ ...common, errand: o.errand, windowMs });
+  const reconcile = reconcileJob({ ...common, errand: o.errand, windowMs, intervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS });
+  const charge = chargeJob({ ...common, awaitAction: check.schedule });
   const refund = refundJob(common);
-  return { charge, refund, all: [charge, refund] };
+  const webhook = webhookJob(common);
+  return {
+    charge,
+    refund,
+    paymentCheck: check.job,
+    webhook,
+    reconcile: reconcile.job,
+    scheduleReconcile: () => reconcile.scheduleNext(),
+    all: [charge, refund, check.job, webhook, reconcile.job],
+  };
 }

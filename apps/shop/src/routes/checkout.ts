@@ -11,7 +11,7 @@ import { placeOrder } from '../sales/place-order.js';
 import { csrfTokenFor, formCsrfHook, originProblem } from '../security/csrf.js';
 import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
-import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK } from './schemas.js';
+import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK, paymentSourceProblem } from './schemas.js';
 import { rideThrough } from '../db/away.js';
 
 export interface CheckoutOptions {
@@ -30,7 +30,9 @@ export interface CheckoutOptions {
 }
 
 interface BuyBody {
-  stripeToken: string;
+  /** pm_… from Stripe.js's createPaymentMethod, or (the seed's form) a tok_… as stripeToken. */
+  paymentMethod?: string;
+  stripeToken?: string;
   email: string;
   formKey?: string;
   _csrf?: string;
@@ -94,9 +96,13 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       if (formKey !== null && !FORM_KEY.test(formKey)) {
         return reply.code(400).send({ error: 'Idempotency-Key is malformed: expected 16 to 128 letters, digits, - or _' });
       }
+      const sourceProblem = paymentSourceProblem(req.body);
+      if (sourceProblem) return reply.code(400).send({ error: sourceProblem });
+      // The sale's payment source (its stripe_token column): the PaymentMethod, or the token.
+      const source = (req.body.paymentMethod ?? req.body.stripeToken)!;
       let placed: PlaceResult;
       try {
-        placed = await placeOrder(o, { product, email: req.body.email, stripeToken: req.body.stripeToken, formKey });
+        placed = await placeOrder(o, { product, email: req.body.email, stripeToken: source, formKey });
       } catch (err) {
         if (err instanceof TokenUsedError) return reply.code(400).send({ error: err.message });
         throw err;
@@ -105,7 +111,7 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       // with other parameters is refused, and nothing of the first sale is shown (422, as the
       // IETF Idempotency-Key draft says; Stripe answers 400 idempotency_error and keeps 409 for
       // a key still in flight).
-      if (!placed.created && (placed.productId !== product.id || placed.email !== req.body.email || placed.stripeToken !== req.body.stripeToken)) {
+      if (!placed.created && (placed.productId !== product.id || placed.email !== req.body.email || placed.stripeToken !== source)) {
         return reply.code(422).send({
           error: 'This form (or Idempotency-Key) was already used with other details (product, email or card). Reload the page, or send a new Idempotency-Key, and try again.',
         });

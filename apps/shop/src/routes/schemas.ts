@@ -27,13 +27,17 @@ export function emailCharacterProblem(email: unknown): string | null {
   return null;
 }
 export const TOKEN_PATTERN = '^tok_[A-Za-z0-9_]{1,250}$';
+export const PAYMENT_METHOD_PATTERN = '^pm_[A-Za-z0-9_]{1,250}$';
 export const FORM_KEY_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
 export const PERMALINK = /^[a-z0-9][a-z0-9-]{0,99}$/;
 
 export const buyBodySchema = {
   type: 'object',
-  required: ['stripeToken', 'email'],
+  // paymentMethod (pm_…, what the page sends) or stripeToken (tok_…, the seed's form): one of
+  // them, checked by the route (paymentSourceProblem) so that its message names both.
+  required: ['email'],
   properties: {
+    paymentMethod: { type: 'string', pattern: PAYMENT_METHOD_PATTERN },
     stripeToken: { type: 'string', pattern: TOKEN_PATTERN },
     email: { type: 'string', minLength: 3, maxLength: 254, pattern: EMAIL_PATTERN },
     formKey: { type: 'string', pattern: FORM_KEY_PATTERN },
@@ -45,6 +49,10 @@ const FIELD_MESSAGES: Record<string, { missing: string; invalid: string }> = {
   stripeToken: {
     missing: 'stripeToken is missing: send the card token from Stripe.js (tok_…)',
     invalid: 'stripeToken is malformed: expected a card token from Stripe.js (tok_…); card numbers are never accepted',
+  },
+  paymentMethod: {
+    missing: 'paymentMethod is missing: send the PaymentMethod from Stripe.js (pm_…), or a card token as stripeToken (tok_…)',
+    invalid: 'paymentMethod is malformed: expected a PaymentMethod id from Stripe.js (pm_…); card numbers are never accepted',
   },
   email: { missing: 'email is missing', invalid: 'email is not a valid email address' },
   formKey: { missing: 'formKey is missing', invalid: 'formKey is malformed: expected 16 to 128 letters, digits, - or _' },
@@ -59,6 +67,13 @@ export function validationMessage(errors: FastifySchemaValidationError[]): strin
     return FIELD_MESSAGES[field]?.missing ?? `${field} is missing`;
   }
   const field = e.instancePath.replace(/^\//, '').split('/')[0];
-  if (!field) return 'the body must be an object with the fields stripeToken and email (JSON or form-encoded)';
+  if (!field) return 'the body must be an object with the fields paymentMethod (or stripeToken) and email (JSON or form-encoded)';
   return FIELD_MESSAGES[field]?.invalid ?? `${field} is invalid`;
+}
+
+/** Exactly one payment source: null when the body has one, else the message for the 400. */
+export function paymentSourceProblem(body: { paymentMethod?: string; stripeToken?: string }): string | null {
+  if (body.paymentMethod !== undefined && body.stripeToken !== undefined) return 'send either paymentMethod or stripeToken, not both';
+  if (body.paymentMethod === undefined && body.stripeToken === undefined) return FIELD_MESSAGES.paymentMethod.missing;
+  return null;
 }

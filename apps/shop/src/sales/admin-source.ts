@@ -3,7 +3,7 @@
  * action. The section renders only through this, so its tests can run on any store.
  */
 import type { Errand } from 'errand';
-import type { Sale, ShopStore } from '../db/types.js';
+import type { Sale, ShopStore, ThreeDSecure } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
 import { refundKey } from '../jobs/refund.js';
 import { txEnqueue } from './enqueue.js';
@@ -12,7 +12,7 @@ import type { SaleState } from './states.js';
 
 export type { SaleState } from './states.js';
 
-/** A sale as the console shows it: never the card token. */
+/** A sale as the console shows it: never the card token or the client secret. */
 export interface SaleView {
   guid: string;
   state: SaleState;
@@ -27,14 +27,32 @@ export interface SaleView {
   errorCode: string | null;
   chargeJobId: number | null;
   refundJobId: number | null;
+  /** The PaymentIntent (pi_…) that charged, or tried to charge, the sale. */
+  paymentIntentId: string | null;
+  /** null: no 3-D Secure asked; required (waiting), authenticated, failed or abandoned. */
+  threeDSecure: ThreeDSecure | null;
+  /** A dispute (chargeback) was opened on its charge. */
+  disputed: boolean;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A webhook event of a sale, as the console lists it (never its payload). */
+export interface WebhookEventView {
+  id: string;
+  type: string;
+  receivedAt: Date;
+  handledAt: Date | null;
+  outcome: string | null;
+  jobId: number | null;
 }
 
 export interface SalesSource {
   /** Newest first, keyset-paged by an opaque cursor. */
   list(q: { state?: SaleState | null; limit: number; cursor?: string | null; search?: string | null }): Promise<{ sales: SaleView[]; next: string | null }>;
   get(guid: string): Promise<SaleView | null>;
+  /** The webhook events that named this sale, oldest first. */
+  events(guid: string): Promise<WebhookEventView[]>;
   counts(): Promise<Record<SaleState, number>>;
   /** Enqueue a refund job for a finished sale (the same job again when one is already waiting). */
   refund(guid: string): Promise<{ ok: true; jobId: number } | { ok: false; reason: string }>;
@@ -55,6 +73,9 @@ export function toView(s: Sale): SaleView {
     errorCode: s.errorCode,
     chargeJobId: s.chargeJobId,
     refundJobId: s.refundJobId,
+    paymentIntentId: s.paymentIntentId,
+    threeDSecure: s.threeDSecure,
+    disputed: s.disputed,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
@@ -83,6 +104,10 @@ export function createSalesSource(deps: { store: ShopStore; errand: Errand; jobs
       if (!isGuid(guid)) return null;
       const s = await store.getSale(guid);
       return s ? toView(s) : null;
+    },
+    async events(guid) {
+      if (!isGuid(guid)) return [];
+      return (await store.listWebhookEvents(guid, 200)).map((e) => ({ id: e.id, type: e.type, receivedAt: e.receivedAt, handledAt: e.handledAt, outcome: e.outcome, jobId: e.jobId }));
     },
     counts: () => store.countSales(),
     async refund(guid) {

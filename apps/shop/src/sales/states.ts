@@ -21,7 +21,10 @@ export const TRANSITIONS = {
   refunded: ['finished'],
 } as const satisfies Record<Exclude<SaleState, 'pending'>, readonly SaleState[]>;
 
-/** What GET /status/:guid shows for a state. */
+/**
+ * What GET /status/:guid shows for a state. (It also shows `requires_action`, with the client
+ * secret, for a processing sale whose PaymentIntent waits for 3-D Secure: routes/status.ts.)
+ */
 export type PublicStatus = 'pending' | 'processing' | 'finished' | 'error';
 
 export function publicStatus(state: SaleState): PublicStatus {

@@ -48,6 +48,7 @@ ${
     ? html`<aside class="testcards" aria-label="Test cards">
   <h2>Test mode</h2>
   <p>Use <strong>4242 4242 4242 4242</strong> with any future expiry and any CVC. To see a decline, use <strong>4000 0000 0000 0002</strong>.</p>
+  <p>3-D Secure: <strong>4000 0027 6000 3184</strong> asks you to authenticate (Complete or Fail); <strong>4000 0082 6000 3178</strong> authenticates, then is declined for insufficient funds.</p>
 </aside>`
     : ''
 }`,

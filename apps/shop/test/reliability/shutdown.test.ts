@@ -32,7 +32,8 @@ async function countingProxy(target: string): Promise<{ url: string; charges: ()
   let charges = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
-    if (req.method === 'POST' && req.url === '/v1/charges') {
+    // Each sale's charge is one PaymentIntent, created and confirmed in one request.
+    if (req.method === 'POST' && req.url === '/v1/payment_intents') {
       charges++;
       for (const w of waiters.filter((w) => charges >= w.n)) {
         waiters.splice(waiters.indexOf(w), 1);

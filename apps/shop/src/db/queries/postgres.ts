@@ -40,9 +40,15 @@ export const SQL = {
   startCharge: `UPDATE sales SET state = 'processing', updated_at = now()
     WHERE guid = $1 AND state IN ('pending', 'processing')
     RETURNING guid, amount, currency, email, stripe_token`,
-  markFinished: `UPDATE sales SET state = 'finished', charge_id = $2, error_message = NULL, error_code = NULL, updated_at = now()
+  // Settling clears the client secret (nothing is left to authenticate); a challenge that was
+  // asked and then settled was answered, unless the caller says it failed or was abandoned.
+  markFinished: `UPDATE sales SET state = 'finished', charge_id = $2, error_message = NULL, error_code = NULL,
+      payment_intent_id = COALESCE($3, payment_intent_id), client_secret = NULL,
+      three_d_secure = CASE WHEN three_d_secure = 'required' THEN 'authenticated' ELSE three_d_secure END, updated_at = now()
     WHERE guid = $1 AND state IN ('processing')`,
-  markErrored: `UPDATE sales SET state = 'errored', error_message = $2, error_code = $3, updated_at = now()
+  markErrored: `UPDATE sales SET state = 'errored', error_message = $2, error_code = $3,
+      payment_intent_id = COALESCE($5, payment_intent_id), client_secret = NULL,
+      three_d_secure = COALESCE($4, CASE WHEN three_d_secure = 'required' THEN 'authenticated' ELSE three_d_secure END), updated_at = now()
     WHERE guid = $1 AND state IN ('processing')`,
   markRefunded: `UPDATE sales SET state = 'refunded', updated_at = now()
     WHERE guid = $1 AND state IN ('finished')`,
@@ -57,4 +63,23 @@ export const SQL = {
   pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= now()',
   consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = $1 AND expires_at > now()',
   revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = $1',
+  // PaymentIntents and webhooks (0004_payment_intents.sql).
+  /** Only a processing sale waits for its customer; a settled one keeps its outcome. */
+  markRequiresAction: `UPDATE sales SET payment_intent_id = $2, client_secret = $3,
+      three_d_secure = COALESCE(three_d_secure, 'required'), updated_at = now()
+    WHERE guid = $1 AND state = 'processing'`,
+  markDisputed: `UPDATE sales SET disputed = true, updated_at = now()
+    WHERE ($1::text IS NOT NULL AND payment_intent_id = $1) OR ($2::text IS NOT NULL AND charge_id = $2)
+    RETURNING guid`,
+  /** ON CONFLICT DO NOTHING RETURNING: a duplicate delivery inserts nothing, without a race. */
+  insertWebhookEvent: `INSERT INTO webhook_events (id, type, sale_guid, payload)
+    VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
+  setWebhookEventJob: 'UPDATE webhook_events SET job_id = $2 WHERE id = $1',
+  getWebhookEvent: 'SELECT * FROM webhook_events WHERE id = $1',
+  markWebhookEventHandled: `UPDATE webhook_events SET handled_at = now(), outcome = $2, sale_guid = COALESCE(sale_guid, $3)
+    WHERE id = $1`,
+  listWebhookEvents: 'SELECT * FROM webhook_events WHERE sale_guid = $1 ORDER BY received_at, id LIMIT $2',
+  /** The (state, id) index: processing sales, oldest first. */
+  listStaleProcessing: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id
+    WHERE s.state = 'processing' AND s.updated_at < $1 ORDER BY s.id LIMIT $2`,
 } as const;

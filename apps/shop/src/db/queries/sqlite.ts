@@ -36,9 +36,15 @@ export const SQL = {
   startCharge: `UPDATE sales SET state = 'processing', updated_at = @now
     WHERE guid = @guid AND state IN ('pending', 'processing')
     RETURNING guid, amount, currency, email, stripe_token`,
-  markFinished: `UPDATE sales SET state = 'finished', charge_id = @charge_id, error_message = NULL, error_code = NULL, updated_at = @now
+  // Settling clears the client secret (nothing is left to authenticate); a challenge that was
+  // asked and then settled was answered, unless the caller says it failed or was abandoned.
+  markFinished: `UPDATE sales SET state = 'finished', charge_id = @charge_id, error_message = NULL, error_code = NULL,
+      payment_intent_id = COALESCE(@payment_intent_id, payment_intent_id), client_secret = NULL,
+      three_d_secure = CASE WHEN three_d_secure = 'required' THEN 'authenticated' ELSE three_d_secure END, updated_at = @now
     WHERE guid = @guid AND state IN ('processing')`,
-  markErrored: `UPDATE sales SET state = 'errored', error_message = @message, error_code = @code, updated_at = @now
+  markErrored: `UPDATE sales SET state = 'errored', error_message = @message, error_code = @code,
+      payment_intent_id = COALESCE(@payment_intent_id, payment_intent_id), client_secret = NULL,
+      three_d_secure = COALESCE(@three_d_secure, CASE WHEN three_d_secure = 'required' THEN 'authenticated' ELSE three_d_secure END), updated_at = @now
     WHERE guid = @guid AND state IN ('processing')`,
   markRefunded: `UPDATE sales SET state = 'refunded', updated_at = @now
     WHERE guid = @guid AND state IN ('finished')`,
@@ -53,6 +59,24 @@ export const SQL = {
   pruneConsoleSessions: 'DELETE FROM console_sessions WHERE expires_at <= @now',
   consoleSessionActive: 'SELECT 1 AS ok FROM console_sessions WHERE sid_hash = @sid_hash AND expires_at > @now',
   revokeConsoleSession: 'DELETE FROM console_sessions WHERE sid_hash = @sid_hash',
+  // PaymentIntents and webhooks (0004_payment_intents.sql).
+  /** Only a processing sale waits for its customer; a settled one keeps its outcome. */
+  markRequiresAction: `UPDATE sales SET payment_intent_id = @payment_intent_id, client_secret = @client_secret,
+      three_d_secure = COALESCE(three_d_secure, 'required'), updated_at = @now
+    WHERE guid = @guid AND state = 'processing'`,
+  markDisputed: `UPDATE sales SET disputed = 1, updated_at = @now
+    WHERE (@payment_intent_id IS NOT NULL AND payment_intent_id = @payment_intent_id) OR (@charge_id IS NOT NULL AND charge_id = @charge_id)
+    RETURNING guid`,
+  insertWebhookEvent: `INSERT INTO webhook_events (id, type, sale_guid, payload, received_at)
+    VALUES (@id, @type, @sale_guid, @payload, @now) ON CONFLICT (id) DO NOTHING`,
+  setWebhookEventJob: 'UPDATE webhook_events SET job_id = @job_id WHERE id = @id',
+  getWebhookEvent: 'SELECT * FROM webhook_events WHERE id = @id',
+  markWebhookEventHandled: `UPDATE webhook_events SET handled_at = @now, outcome = @outcome, sale_guid = COALESCE(sale_guid, @sale_guid)
+    WHERE id = @id`,
+  listWebhookEvents: 'SELECT * FROM webhook_events WHERE sale_guid = @sale_guid ORDER BY received_at, id LIMIT @limit',
+  /** The (state, id) index: processing sales, oldest first. */
+  listStaleProcessing: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id
+    WHERE s.state = 'processing' AND s.updated_at < @before ORDER BY s.id LIMIT @limit`,
 } as const;
 
 export type QueryName = keyof typeof SQL;

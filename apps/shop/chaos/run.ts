@@ -165,7 +165,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       log: (line) => {
         const fault = / fault:([a-z0-9-]+)/.exec(line);
         if (fault) faultsInjected[fault[1]] = (faultsInjected[fault[1]] ?? 0) + 1;
-        if (/^POST \/v1\/charges 402 /.test(line)) declines++;
+        if (/^POST \/v1\/(charges|payment_intents\S*) 402 /.test(line)) declines++;
       },
     });
 

@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { ErrandError } from './errors.js';
 import type { ErrandEmitter } from './events.js';
+import { redactSecrets } from './redact.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -18,7 +19,8 @@ export function defaultLogger(env: NodeJS.ProcessEnv = process.env): Logger {
 /**
  * Structured logs hang off the events: one line per event worth a line. Successes are debug
  * (a busy worker does thousands a second); failures, retries and deaths are warnings.
- * Payloads are never logged: they may carry personal data.
+ * Payloads are never logged: they may carry personal data; error messages are logged with secrets
+ * masked (redactSecrets), as they are stored.
  */
 export function logEvents(events: ErrandEmitter, logger: Logger): void {
   const job = (j: { id: number; name: string; queue: string; attempt: number }) => ({ jobId: j.id, job: j.name, queue: j.queue, attempt: j.attempt });
@@ -26,12 +28,12 @@ export function logEvents(events: ErrandEmitter, logger: Logger): void {
     events.on('job:start', (e) => logger.debug({ ...job(e.job), latencyMs: e.latencyMs }, 'job:start'));
     events.on('job:success', (e) => logger.debug({ ...job(e.job), durationMs: e.durationMs }, 'job:success'));
   }
-  events.on('job:retry', (e) => logger.warn({ ...job(e.job), retryInMs: e.retryInMs, err: e.error.message }, 'job:retry'));
-  events.on('job:dead', (e) => logger.error({ ...job(e.job), err: e.error.message }, 'job:dead'));
+  events.on('job:retry', (e) => logger.warn({ ...job(e.job), retryInMs: e.retryInMs, err: redactSecrets(e.error.message) }, 'job:retry'));
+  events.on('job:dead', (e) => logger.error({ ...job(e.job), err: redactSecrets(e.error.message) }, 'job:dead'));
   events.on('job:rescued', (e) => logger.warn({ jobs: e.jobs.map((j) => j.id), count: e.jobs.length }, 'job:rescued'));
   events.on('worker:start', (e) => logger.info({ workerId: e.workerId, queues: e.queues }, 'worker:start'));
   events.on('worker:stop', (e) => logger.info({ workerId: e.workerId, released: e.released }, 'worker:stop'));
-  events.on('db:error', (e) => logger.warn({ workerId: e.workerId, op: e.operation, err: errMessage(e.error) }, 'db:error'));
+  events.on('db:error', (e) => logger.warn({ workerId: e.workerId, op: e.operation, err: redactSecrets(errMessage(e.error)) }, 'db:error'));
 }
 
 export function errMessage(err: unknown): string {

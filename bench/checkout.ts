@@ -7,7 +7,7 @@
  * Writes bench/results/checkout.json.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestToken } from '@errand/gateway';
@@ -32,11 +32,23 @@ const CONNECTIONS = Number(flag('connections', '100'));
 const TOKENS = Number(flag('tokens', '60000'));
 /** Seconds of load before each measured run (JIT, connection pools), not counted. */
 const WARMUP = Number(flag('warmup', '2'));
-const GATEWAYS = [
+const ALL_GATEWAYS = [
   { name: '0 ms', latencyMs: 0, down: false },
   { name: '2 s', latencyMs: 2000, down: false },
   { name: 'down', latencyMs: 0, down: true },
 ];
+/** `--gateways 0,2s,down` (default all three): which gateway settings to run. */
+const GATEWAYS = ALL_GATEWAYS.filter((g) => flag('gateways', '0,2s,down').split(',').includes(g.name.replace(/ ms$| /, '')));
+/** `--databases sqlite,postgres` (default both): the shop's databases, in this order per round. */
+const DATABASES = flag('databases', 'sqlite,postgres').split(',');
+/** `--rounds N`: run the databases × gateways N times, interleaved (A B A B …), for same-window ratios. */
+const ROUNDS = Number(flag('rounds', '1'));
+/** `--baseline no`: skip the inline baseline. */
+const BASELINE_ON = flag('baseline', 'yes') !== 'no';
+/** `--profile DIR`: run the shop under `node --cpu-prof --cpu-prof-dir=DIR` (summarise with bench/lib/cpuprofile.ts). */
+const PROFILE = flag('profile', '');
+/** `--pool N`: the shop's PostgreSQL pool size (DATABASE_POOL_SIZE; default the shop's). */
+const POOL = flag('pool', '');
 
 interface Row {
   target: string;
@@ -50,6 +62,8 @@ interface Row {
   requests: number;
   timeouts: number;
   tokensReused: number;
+  /** 1-minute load average right after the run. */
+  load1?: number;
 }
 
 class TokenPool {
@@ -127,7 +141,8 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const pool = new TokenPool(await makeTokens(gatewayUrl, TOKENS));
     console.log(`created ${TOKENS} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    for (const database of ['sqlite', 'postgres']) {
+    for (let round = 0; round < ROUNDS; round++)
+    for (const database of DATABASES) {
       for (const gw of GATEWAYS) {
         await setFaults(gatewayUrl, gw.latencyMs);
         const db = database === 'postgres' ? await freshDatabase('shop') : null;
@@ -136,13 +151,14 @@ async function main(): Promise<void> {
         const shop = startTs(SHOP, {
           DATABASE_URL: db ? db.url : `sqlite:${file}`, PORT: String(port), WORKERS: '10', RATE_LIMIT_PER_MINUTE: '0',
           STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl, LOG_LEVEL: 'warn', GATEWAY_PORT: '0',
-        });
+          ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}),
+        }, [], PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${PROFILE}`] : []);
         try {
           await waitHttp(`http://127.0.0.1:${port}/healthz`, shop);
           await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
           const before = pool.reused;
           const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
-          rows.push(toRow('shop', database, gw.name, r, pool.reused - before));
+          rows.push({ ...toRow('shop', database, gw.name, r, pool.reused - before), load1: loadavg()[0] });
           report(rows.at(-1)!);
         } catch (err) {
           console.error(`shop ${database} gateway ${gw.name} FAILED: ${(err as Error).message}`);
@@ -153,7 +169,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (const gw of GATEWAYS) {
+    for (const gw of BASELINE_ON ? GATEWAYS : []) {
       await setFaults(gatewayUrl, gw.latencyMs);
       const port = freePort();
       const base = startTs(BASELINE, { PORT: String(port), STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl });
@@ -162,7 +178,7 @@ async function main(): Promise<void> {
         await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
         const before = pool.reused;
         const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
-        rows.push(toRow('inline baseline', '–', gw.name, r, pool.reused - before));
+        rows.push({ ...toRow('inline baseline', '–', gw.name, r, pool.reused - before), load1: loadavg()[0] });
         report(rows.at(-1)!);
       } finally {
         await stop(base, 500);
@@ -173,6 +189,16 @@ async function main(): Promise<void> {
     await stop(gateway, 1000);
   }
   console.log(`\n${markdownTable(['endpoint', 'database', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows.map((r) => [r.target, r.database, r.gateway, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.non2xx, r.errors]))}\n`);
+  // Same-run ratios: PostgreSQL's requests/s over SQLite's, row by row of each round.
+  for (const gw of GATEWAYS) {
+    const shop = rows.filter((r) => r.target === 'shop' && r.gateway === gw.name);
+    const sq = shop.filter((r) => r.database === 'sqlite');
+    const pgr = shop.filter((r) => r.database === 'postgres');
+    if (sq.length && pgr.length) {
+      const ratios = pgr.map((r, i) => (r.requestsPerSec / sq[Math.min(i, sq.length - 1)].requestsPerSec).toFixed(2));
+      console.log(`postgres / sqlite requests/s, gateway ${gw.name}: ${ratios.join(' / ')} (per round)`);
+    }
+  }
   const reused = rows.reduce((n, r) => n + r.tokensReused, 0);
   const out = {
     benchmark: 'checkout', command: 'npx tsx bench/checkout.ts', machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
@@ -184,7 +210,7 @@ async function main(): Promise<void> {
 }
 
 function report(r: Row): void {
-  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}  load ${r.load1?.toFixed(2)}`);
 }
 
 main().then(

@@ -19,6 +19,17 @@ export const SQL = {
   findByFormKey: 'SELECT guid, product_id FROM sales WHERE form_key = $1',
   setChargeJob: 'UPDATE sales SET charge_job_id = $2 WHERE guid = $1',
 
+  // Group commit (PostgresStore.placeSales): the same three writes for a batch of sales, one
+  // statement each, whatever the batch's size. Arrays in, one row per sale; same guards as above.
+  insertSales: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
+    SELECT guid, product_id, amount, currency, email, stripe_token, form_key, 'pending'
+    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+      AS t(guid, product_id, amount, currency, email, stripe_token, form_key)
+    ON CONFLICT (form_key) DO NOTHING RETURNING guid`,
+  findByFormKeys: 'SELECT guid, product_id, form_key FROM sales WHERE form_key = ANY($1::text[])',
+  setChargeJobs: `UPDATE sales s SET charge_job_id = d.job_id
+    FROM unnest($1::text[], $2::bigint[]) AS d(guid, job_id) WHERE s.guid = d.guid`,
+
   getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = $1`,
   /** Keyset paging newest first: id < $2; the (state, id) index serves the state filter. */
   listSales: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id

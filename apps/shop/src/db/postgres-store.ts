@@ -16,6 +16,14 @@ interface Placing {
   reject: (e: unknown) => void;
 }
 
+/**
+ * A named prepared statement: PostgreSQL parses and plans each query once per connection instead
+ * of on every call (the engine's driver does the same; bench/analysis.md, "Checkout").
+ */
+function named(name: keyof typeof SQL, values?: unknown[]): pg.QueryConfig {
+  return { name: `shop_${name}`, text: SQL[name], values };
+}
+
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;
   private placing: Placing[] = [];
@@ -40,20 +48,20 @@ export class PostgresStore implements ShopStore {
   }
 
   async ping(): Promise<void> {
-    await this.pool.query(SQL.ping);
+    await this.pool.query(named('ping'));
   }
 
   async listProducts(): Promise<Product[]> {
-    return (await this.pool.query(SQL.listProducts)).rows.map(toProduct);
+    return (await this.pool.query(named('listProducts'))).rows.map(toProduct);
   }
 
   async getProduct(permalink: string): Promise<Product | null> {
-    const { rows } = await this.pool.query(SQL.getProduct, [permalink]);
+    const { rows } = await this.pool.query(named('getProduct', [permalink]));
     return rows[0] ? toProduct(rows[0]) : null;
   }
 
   async seedProduct(p: NewProduct): Promise<void> {
-    await this.pool.query(SQL.seedProduct, [p.permalink, p.name, p.description, p.price, p.currency, p.delivery]);
+    await this.pool.query(named('seedProduct', [p.permalink, p.name, p.description, p.price, p.currency, p.delivery]));
   }
 
   /**
@@ -109,20 +117,20 @@ export class PostgresStore implements ShopStore {
   /** The batch's writes inside one open transaction; results in the batch's order. */
   private async placeSales(c: pg.PoolClient, batch: Placing[]): Promise<PlaceResult[]> {
     const col = <T>(f: (s: NewSale) => T) => batch.map((p) => f(p.sale));
-    const inserted = await c.query(SQL.insertSales, [
+    const inserted = await c.query(named('insertSales', [
       col((s) => s.guid), col((s) => s.product.id), col((s) => s.product.price), col((s) => s.product.currency),
       col((s) => s.email), col((s) => s.stripeToken), col((s) => s.formKey),
-    ]);
+    ]));
     const created = new Set<string>(inserted.rows.map((r) => r.guid));
     // The form keys taken (by a committed sale, one we waited for, or an earlier sale of this batch).
     const firsts = new Map<string, { guid: string; productId: number }>();
     const taken = batch.filter((p) => !created.has(p.sale.guid)).map((p) => p.sale.formKey);
     if (taken.length > 0) {
-      for (const r of (await c.query(SQL.findByFormKeys, [taken])).rows) firsts.set(r.form_key, { guid: r.guid, productId: Number(r.product_id) });
+      for (const r of (await c.query(named('findByFormKeys', [taken]))).rows) firsts.set(r.form_key, { guid: r.guid, productId: Number(r.product_id) });
     }
     const fresh = batch.filter((p) => created.has(p.sale.guid));
     const jobIds = await this.enqueueAll(c, fresh);
-    if (fresh.length > 0) await c.query(SQL.setChargeJobs, [fresh.map((p) => p.sale.guid), jobIds]);
+    if (fresh.length > 0) await c.query(named('setChargeJobs', [fresh.map((p) => p.sale.guid), jobIds]));
     const jobOf = new Map(fresh.map((p, i) => [p.sale.guid, jobIds[i]]));
     return batch.map((p): PlaceResult => {
       const jobId = jobOf.get(p.sale.guid);
@@ -146,50 +154,50 @@ export class PostgresStore implements ShopStore {
   }
 
   async getSale(guid: string): Promise<Sale | null> {
-    const { rows } = await this.pool.query(SQL.getSale, [guid]);
+    const { rows } = await this.pool.query(named('getSale', [guid]));
     return rows[0] ? toSale(rows[0]) : null;
   }
 
   async listSales(q: SaleListQuery): Promise<Sale[]> {
     const search = q.search ? likePattern(q.search) : null;
-    const { rows } = await this.pool.query(SQL.listSales, [q.state ?? null, q.beforeId ?? null, search, q.limit]);
+    const { rows } = await this.pool.query(named('listSales', [q.state ?? null, q.beforeId ?? null, search, q.limit]));
     return rows.map(toSale);
   }
 
   async countSales(): Promise<Record<SaleState, number>> {
     const counts = emptyCounts();
-    for (const r of (await this.pool.query(SQL.countSales)).rows) counts[r.state as SaleState] = Number(r.n);
+    for (const r of (await this.pool.query(named('countSales'))).rows) counts[r.state as SaleState] = Number(r.n);
     return counts;
   }
 
   async requestRefund(guid: string, enqueue: TxEnqueue): Promise<RefundRequest> {
     return this.tx(async (c): Promise<RefundRequest> => {
-      const { rows } = await c.query(SQL.refundable, [guid]);
+      const { rows } = await c.query(named('refundable', [guid]));
       const row = rows[0];
       if (!row) return { ok: false, state: null };
       if (row.state !== 'finished') return { ok: false, state: row.state };
       if (row.refund_job_id !== null) return { ok: true, jobId: Number(row.refund_job_id) };
       const job = await enqueue(c);
-      await c.query(SQL.setRefundJob, [guid, job.id]);
+      await c.query(named('setRefundJob', [guid, job.id]));
       return { ok: true, jobId: job.id };
     });
   }
 
   async startCharge(guid: string): Promise<ChargeTarget | null> {
-    const { rows } = await this.pool.query(SQL.startCharge, [guid]);
+    const { rows } = await this.pool.query(named('startCharge', [guid]));
     return rows[0] ? toChargeTarget(rows[0]) : null;
   }
 
   async markFinished(guid: string, chargeId: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markFinished, [guid, chargeId])).rowCount === 1;
+    return (await this.pool.query(named('markFinished', [guid, chargeId]))).rowCount === 1;
   }
 
   async markErrored(guid: string, message: string, code: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markErrored, [guid, message, code])).rowCount === 1;
+    return (await this.pool.query(named('markErrored', [guid, message, code]))).rowCount === 1;
   }
 
   async markRefunded(guid: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markRefunded, [guid])).rowCount === 1;
+    return (await this.pool.query(named('markRefunded', [guid]))).rowCount === 1;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * and on PostgreSQL, and the inline baseline (bench/checkout/inline-baseline.ts), each under
  * autocannon: 100 connections, 10 s, POST /buy/field-guide with a fresh valid token per request
  * (all created before the runs), with the gateway at 0 ms, at 2 s and down (nothing listening).
- * Writes bench/results/checkout.json.
+ * Writes bench/results/checkout.json (or `--out NAME`: bench/results/NAME.json).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -254,11 +254,11 @@ async function main(): Promise<void> {
   }
   const reused = rows.reduce((n, r) => n + r.tokensReused, 0);
   const out = {
-    benchmark: 'checkout', command: 'npx tsx bench/checkout.ts', machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
+    benchmark: 'checkout', command: `npx tsx bench/checkout.ts ${process.argv.slice(2).join(' ')}`.trim(), machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
     note: `Shop: npm start's entry point with WORKERS=10 (the workers charge in the same process while the load runs), RATE_LIMIT_PER_MINUTE=0, LOG_LEVEL=warn; a fresh database per row. Gateway "down": nothing listens on its port. Inline baseline: no database. ${reused ? `${reused} requests ran out of pre-made tokens and sent tok_visa.` : 'Every request carried its own pre-made token.'}`,
     rows,
   };
-  writeFileSync(join(HERE, 'results/checkout.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(join(HERE, 'results', `${flag('out', 'checkout')}.json`), `${JSON.stringify(out, null, 2)}\n`);
   await sleep(10);
 }
 

@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     params: { runs: RUNS, jobs: JOBS, enqueueJobs: ENQUEUE_JOBS, latency: LATENCY, capMs: CAP_MS },
     durationSec: Math.round((Date.now() - t0) / 1000), results: all,
   };
-  const file = join(HERE, 'results', ONLY ? 'engine-partial.json' : 'engine.json');
+  // --only xproc: the cross-process latency rows on their own (BENCHMARKS.md shows them beside the full run's).
+  const file = join(HERE, 'results', ONLY === 'xproc' ? 'engine-xproc.json' : ONLY ? 'engine-partial.json' : 'engine.json');
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file} (${out.durationSec} s)`);
 }

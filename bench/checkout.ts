@@ -4,15 +4,15 @@
  * and on PostgreSQL, and the inline baseline (bench/checkout/inline-baseline.ts), each under
  * autocannon: 100 connections, 10 s, POST /buy/field-guide with a fresh valid token per request
  * (all created before the runs), with the gateway at 0 ms, at 2 s and down (nothing listening).
- * Writes bench/results/checkout.json.
+ * Writes bench/results/checkout.json (or `--out NAME`: bench/results/NAME.json).
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestToken } from '@errand/gateway';
 import autocannon from 'autocannon';
-import { dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.js';
+import { adminQuery, dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.js';
 import { freePort, startTs, stop, waitHttp } from './lib/procs.js';
 import { fmt, sleep } from './lib/stats.js';
 import { markdownTable } from './lib/table.js';
@@ -32,11 +32,29 @@ const CONNECTIONS = Number(flag('connections', '100'));
 const TOKENS = Number(flag('tokens', '60000'));
 /** Seconds of load before each measured run (JIT, connection pools), not counted. */
 const WARMUP = Number(flag('warmup', '2'));
-const GATEWAYS = [
+const ALL_GATEWAYS = [
   { name: '0 ms', latencyMs: 0, down: false },
   { name: '2 s', latencyMs: 2000, down: false },
   { name: 'down', latencyMs: 0, down: true },
 ];
+/** `--gateways 0,2s,down` (default all three): which gateway settings to run. */
+const GATEWAYS = ALL_GATEWAYS.filter((g) => flag('gateways', '0,2s,down').split(',').includes(g.name.replace(/ ms$| /, '')));
+/** `--databases sqlite,postgres` (default both): the shop's databases, in this order per round. */
+const DATABASES = flag('databases', 'sqlite,postgres').split(',');
+/**
+ * `--before-shop PATH`: the entry point of another tree's shop (e.g. a worktree of the commit
+ * before a change), run as the database `postgres-before` / `sqlite-before` in `--databases`, so
+ * a change is measured against its parent in the same run.
+ */
+const BEFORE_SHOP = flag('before-shop', '');
+/** `--rounds N`: run the databases × gateways N times, interleaved (A B A B …), for same-window ratios. */
+const ROUNDS = Number(flag('rounds', '1'));
+/** `--baseline no`: skip the inline baseline. */
+const BASELINE_ON = flag('baseline', 'yes') !== 'no';
+/** `--profile DIR`: run the shop under `node --cpu-prof --cpu-prof-dir=DIR` (summarise with bench/lib/cpuprofile.ts). */
+const PROFILE = flag('profile', '');
+/** `--pool N`: the shop's PostgreSQL pool size (DATABASE_POOL_SIZE; default the shop's). */
+const POOL = flag('pool', '');
 
 interface Row {
   target: string;
@@ -50,6 +68,44 @@ interface Row {
   requests: number;
   timeouts: number;
   tokensReused: number;
+  /** 1-minute load average right after the run. */
+  load1?: number;
+  /**
+   * CPU per request, less at the mercy of the machine's other load than requests/s: the shop
+   * process's user+system time, and (PostgreSQL) its database's server backends', over the
+   * measured run, in ms per request (Linux /proc; absent elsewhere).
+   */
+  shopCpuMsPerReq?: number;
+  dbCpuMsPerReq?: number;
+}
+
+/** user+system CPU of a process in ms (Linux /proc), or null. */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** Total CPU ms of the server backends connected to this database now (PostgreSQL on this machine). */
+async function dbCpuMs(database: string | undefined): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!database) return out;
+  const { rows } = await adminQuery('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  for (const r of rows) {
+    const ms = cpuMs(r.pid);
+    if (ms !== null) out.set(r.pid, ms);
+  }
+  return out;
+}
+
+function dbDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 class TokenPool {
@@ -127,22 +183,33 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const pool = new TokenPool(await makeTokens(gatewayUrl, TOKENS));
     console.log(`created ${TOKENS} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    for (const database of ['sqlite', 'postgres']) {
+    for (let round = 0; round < ROUNDS; round++)
+    for (const database of DATABASES) {
       for (const gw of GATEWAYS) {
         await setFaults(gatewayUrl, gw.latencyMs);
-        const db = database === 'postgres' ? await freshDatabase('shop') : null;
+        const dialect = database.split('-')[0];
+        const db = dialect === 'postgres' ? await freshDatabase('shop') : null;
         const file = join(tmpdir(), `bench_shop_${process.pid}_${Date.now()}.db`);
         const port = freePort();
-        const shop = startTs(SHOP, {
+        const shop = startTs(database.endsWith('-before') && BEFORE_SHOP ? BEFORE_SHOP : SHOP, {
           DATABASE_URL: db ? db.url : `sqlite:${file}`, PORT: String(port), WORKERS: '10', RATE_LIMIT_PER_MINUTE: '0',
           STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl, LOG_LEVEL: 'warn', GATEWAY_PORT: '0',
-        });
+          ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}),
+        }, [], PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${PROFILE}`] : []);
         try {
           await waitHttp(`http://127.0.0.1:${port}/healthz`, shop);
           await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
           const before = pool.reused;
+          const shopCpu0 = cpuMs(shop.pid);
+          const dbCpu0 = await dbCpuMs(db?.name);
           const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
-          rows.push(toRow('shop', database, gw.name, r, pool.reused - before));
+          const shopCpu = cpuMs(shop.pid);
+          const dbCpu = dbDelta(dbCpu0, await dbCpuMs(db?.name));
+          rows.push({
+            ...toRow('shop', database, gw.name, r, pool.reused - before), load1: loadavg()[0],
+            shopCpuMsPerReq: shopCpu0 !== null && shopCpu !== null ? (shopCpu - shopCpu0) / r.requests.total : undefined,
+            dbCpuMsPerReq: db ? dbCpu / r.requests.total : undefined,
+          });
           report(rows.at(-1)!);
         } catch (err) {
           console.error(`shop ${database} gateway ${gw.name} FAILED: ${(err as Error).message}`);
@@ -153,7 +220,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (const gw of GATEWAYS) {
+    for (const gw of BASELINE_ON ? GATEWAYS : []) {
       await setFaults(gatewayUrl, gw.latencyMs);
       const port = freePort();
       const base = startTs(BASELINE, { PORT: String(port), STRIPE_API_BASE: gw.down ? downUrl : gatewayUrl });
@@ -162,7 +229,7 @@ async function main(): Promise<void> {
         await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
         const before = pool.reused;
         const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
-        rows.push(toRow('inline baseline', '–', gw.name, r, pool.reused - before));
+        rows.push({ ...toRow('inline baseline', '–', gw.name, r, pool.reused - before), load1: loadavg()[0] });
         report(rows.at(-1)!);
       } finally {
         await stop(base, 500);
@@ -173,18 +240,30 @@ async function main(): Promise<void> {
     await stop(gateway, 1000);
   }
   console.log(`\n${markdownTable(['endpoint', 'database', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows.map((r) => [r.target, r.database, r.gateway, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.non2xx, r.errors]))}\n`);
+  // Same-run ratios: PostgreSQL's requests/s over SQLite's, row by row of each round.
+  for (const gw of GATEWAYS) {
+    const shop = rows.filter((r) => r.target === 'shop' && r.gateway === gw.name);
+    const sq = shop.filter((r) => r.database === 'sqlite');
+    for (const other of DATABASES.filter((d) => d !== 'sqlite')) {
+      const pgr = shop.filter((r) => r.database === other);
+      if (sq.length && pgr.length) {
+        const ratios = pgr.map((r, i) => (r.requestsPerSec / sq[Math.min(i, sq.length - 1)].requestsPerSec).toFixed(2));
+        console.log(`${other} / sqlite requests/s, gateway ${gw.name}: ${ratios.join(' / ')} (per round)`);
+      }
+    }
+  }
   const reused = rows.reduce((n, r) => n + r.tokensReused, 0);
   const out = {
-    benchmark: 'checkout', command: 'npx tsx bench/checkout.ts', machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
+    benchmark: 'checkout', command: `npx tsx bench/checkout.ts ${process.argv.slice(2).join(' ')}`.trim(), machine, params: { duration: DURATION, connections: CONNECTIONS, tokens: TOKENS },
     note: `Shop: npm start's entry point with WORKERS=10 (the workers charge in the same process while the load runs), RATE_LIMIT_PER_MINUTE=0, LOG_LEVEL=warn; a fresh database per row. Gateway "down": nothing listens on its port. Inline baseline: no database. ${reused ? `${reused} requests ran out of pre-made tokens and sent tok_visa.` : 'Every request carried its own pre-made token.'}`,
     rows,
   };
-  writeFileSync(join(HERE, 'results/checkout.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(join(HERE, 'results', `${flag('out', 'checkout')}.json`), `${JSON.stringify(out, null, 2)}\n`);
   await sleep(10);
 }
 
 function report(r: Row): void {
-  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}  load ${r.load1?.toFixed(2)}  CPU/req shop ${r.shopCpuMsPerReq?.toFixed(3) ?? '–'} ms db ${r.dbCpuMsPerReq?.toFixed(3) ?? '–'} ms`);
 }
 
 main().then(

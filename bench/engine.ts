@@ -40,6 +40,8 @@ export interface Item {
   procs: number;
   cfg: WorkerConfig;
   latency?: boolean;
+  /** This row's own latency settings (a polling worker needs 100 ms a sample: fewer of them). */
+  latencyCfg?: { warmup: number; samples: number; capMs: number };
   ceiling?: { connections: number; batch: number; pipelined?: boolean; maxLead?: number };
   note: string;
 }
@@ -62,6 +64,8 @@ export const ITEMS: Item[] = [
   { key: 'bullmq-fastest', label: 'BullMQ · 2×50', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 50, batch: 1 }, note: 'two processes of Worker concurrency 50, defaults' },
   // -- cross-process latency (Errand on PostgreSQL: enqueue in another process, NOTIFY wakes the worker)
   { key: 'errand-pg-xproc', label: 'Errand · PostgreSQL · enqueue from another process', kind: 'xlatency', system: 'errand-pg', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, note: 'wake-up by LISTEN/NOTIFY' },
+  { key: 'errand-sqlite-xproc', label: 'Errand · SQLite · enqueue from another process', kind: 'xlatency', system: 'errand-sqlite', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, note: 'wake-up by a Unix socket beside the file (src/wake/socket-wake.ts)' },
+  { key: 'errand-sqlite-poll-xproc', label: 'Errand · SQLite · another process, no channel (poll)', kind: 'xlatency', system: 'errand-sqlite-poll', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, latencyCfg: { warmup: 5, samples: 100, capMs: 15_000 }, note: 'the same with the channel unavailable (a path too long for a socket): the worker polls every 100 ms, as before the channel' },
   { key: 'graphile-xproc', label: 'graphile-worker · enqueue from another process', kind: 'xlatency', system: 'graphile-worker', group: 'peer', procs: 1, cfg: { concurrency: C, batch: 2 * C, completeBatchDelay: 0 }, note: 'wake-up by LISTEN/NOTIFY' },
   // -- single enqueues from 10 concurrent callers, no worker
   ...(['errand-pg', 'errand-sqlite', 'errand-memory', 'graphile-worker', 'pg-boss', 'bullmq'] as SystemName[]).map(
@@ -84,7 +88,7 @@ function medianOf(runs: ChildResult[]): Record<string, number | null> {
     jobsPerSec: (r) => r.jobsPerSec, bulkJobsPerSec: (r) => r.bulkJobsPerSec, burndownMs: (r) => r.burndownMs,
     rssPeakMB: (r) => r.rssPeakMB, rssIdleMB: (r) => r.rssIdleMB, loopDelayMaxMs: (r) => r.loopDelayMaxMs,
     p50: (r) => r.latency?.p50, p95: (r) => r.latency?.p95, p99: (r) => r.latency?.p99, latencySamples: (r) => r.latency?.samples,
-    enqueuePerSec: (r) => r.enqueuePerSec,
+    enqueuePerSec: (r) => r.enqueuePerSec, idleCpuPct: (r) => r.idleCpuPct,
   };
   for (const [k, f] of Object.entries(pick)) {
     const xs = runs.map(f).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
       const args: ChildArgs = {
         mode: item.kind, system: item.system, cfg: item.cfg, procs: item.procs,
         jobs: item.kind === 'enqueue' ? ENQUEUE_JOBS : JOBS, callers: 10, capMs: CAP_MS,
-        latency: item.latency || item.kind === 'xlatency' ? LATENCY : undefined, ceiling: item.ceiling,
+        latency: item.latency || item.kind === 'xlatency' ? (item.latencyCfg ?? LATENCY) : undefined, ceiling: item.ceiling,
       };
       const started = Date.now();
       try {
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
           res.bulkJobsPerSec !== undefined ? `bulk ${fmt(res.bulkJobsPerSec)}/s` : '',
           res.latency ? `p50 ${fmt(res.latency.p50, 2)} p99 ${fmt(res.latency.p99, 2)} ms (n=${res.latency.samples})` : '',
           res.enqueuePerSec !== undefined ? `${fmt(res.enqueuePerSec)} enqueues/s` : '',
+          res.idleCpuPct !== undefined ? `idle CPU ${res.idleCpuPct.toFixed(2)}%` : '',
         ].filter(Boolean);
         console.log(`[run ${r}/${RUNS}] ${item.kind.padEnd(8)} ${item.label.padEnd(48)} ${bits.join(' · ')}  (${((Date.now() - started) / 1000).toFixed(1)} s, load ${res.load1.toFixed(2)})`);
       } catch (err) {
@@ -133,7 +138,8 @@ async function main(): Promise<void> {
     params: { runs: RUNS, jobs: JOBS, enqueueJobs: ENQUEUE_JOBS, latency: LATENCY, capMs: CAP_MS },
     durationSec: Math.round((Date.now() - t0) / 1000), results: all,
   };
-  const file = join(HERE, 'results', ONLY ? 'engine-partial.json' : 'engine.json');
+  // --only xproc: the cross-process latency rows on their own (BENCHMARKS.md shows them beside the full run's).
+  const file = join(HERE, 'results', ONLY === 'xproc' ? 'engine-xproc.json' : ONLY ? 'engine-partial.json' : 'engine.json');
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file} (${out.durationSec} s)`);
 }

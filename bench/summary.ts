@@ -221,6 +221,78 @@ function checkoutSection(c: CheckoutFile | null, targets: Target[]): string {
   return out.join('\n');
 }
 
+type RatioRow = CheckoutFile['rows'][number] & { load1?: number; shopCpuMsPerReq?: number; dbCpuMsPerReq?: number };
+
+/**
+ * Issue 14, target 1: PostgreSQL's POST /buy against SQLite's in the same run (`--rounds N`
+ * interleaves them, and `--before-shop` adds the tree before the change as postgres-before).
+ */
+function checkoutRatioSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, main: CheckoutFile | null, targets: Target[]): string {
+  if (!c) return '';
+  const out = ['### PostgreSQL against SQLite, same run\n'];
+  out.push(`Command: \`${c.command}\`. Rows in the order they ran (each database in turn, round after round); load = 1-minute load average after the row; CPU per request = the shop process's user+system time over the run, and its PostgreSQL backends'.\n`);
+  const rows = (c.rows as RatioRow[]).filter((r) => r.target === 'shop' && r.gateway === '0 ms');
+  out.push(
+    markdownTable(
+      ['database', 'requests/s', 'p50 ms', 'p99 ms', 'load', 'shop CPU ms/req', 'db CPU ms/req'],
+      rows.map((r) => [r.database, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.load1?.toFixed(1) ?? '–', r.shopCpuMsPerReq?.toFixed(3) ?? '–', r.dbCpuMsPerReq?.toFixed(3) ?? '–']),
+    ),
+  );
+  const sq = rows.filter((r) => r.database === 'sqlite');
+  const ratios = (db: string) => rows.filter((r) => r.database === db).map((r, i) => r.requestsPerSec / (sq[i] ?? sq.at(-1)!).requestsPerSec);
+  const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  for (const db of ['postgres', 'postgres-before']) {
+    const rs = ratios(db);
+    if (!sq.length || !rs.length) continue;
+    out.push(`\n${db} / sqlite requests/s per round: ${rs.map((x) => `${x.toFixed(2)}×`).join(', ')} (median ${medianOf(rs).toFixed(2)}×).`);
+  }
+  const rs = ratios('postgres');
+  const p99s = rows.filter((r) => r.database === 'postgres').map((r) => r.p99);
+  if (sq.length && rs.length) {
+    // The main checkout run's 0 ms rows count too: met only when both say so.
+    const at0 = (db: string) => main?.rows.find((r) => r.target === 'shop' && r.database === db && r.gateway === '0 ms');
+    const mainPg = at0('postgres');
+    const mainSq = at0('sqlite');
+    const mainRatio = mainPg && mainSq ? mainPg.requestsPerSec / mainSq.requestsPerSec : null;
+    targets.push({
+      what: 'POST /buy requests/s, PostgreSQL vs SQLite, same run',
+      goal: '≥ 0.8×',
+      figure: `rounds ${rs.map((x) => x.toFixed(2)).join(' / ')} → median ${medianOf(rs).toFixed(2)}×${mainRatio === null ? '' : `; checkout table ${mainRatio.toFixed(2)}×`}`,
+      ok: medianOf(rs) >= 0.8 && (mainRatio === null || mainRatio >= 0.8),
+    });
+    targets.push({
+      what: 'POST /buy p99 on PostgreSQL, gateway 0 ms',
+      goal: '≤ 100 ms',
+      figure: `rounds ${p99s.map((x) => fmt(x, 0)).join(' / ')} → median ${fmt(medianOf(p99s), 0)} ms${mainPg ? `; checkout table ${fmt(mainPg.p99, 0)} ms` : ''}`,
+      ok: medianOf(p99s) <= 100 && (!mainPg || mainPg.p99 <= 100),
+    });
+  }
+  return out.join('\n');
+}
+
+/** Issue 14, target 2: enqueue in one process, work in another, on one SQLite file. */
+function xprocSection(e: EngineFile | null, targets: Target[]): string {
+  if (!e) return '';
+  const out = ['### Enqueue-to-start across processes\n'];
+  out.push(`Command: \`${e.command}\` (${e.params.runs} runs, alternating; median shown). The worker in one process, the enqueuer in another; the send time travels in the payload. Idle CPU = the worker process's CPU over 3 s before the first job, in % of one core.\n`);
+  const rows = e.results.filter((r) => r.item.kind === 'xlatency');
+  out.push(
+    markdownTable(
+      ['system', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 of each run', 'idle CPU %', 'load'],
+      rows.map((r) => [
+        r.item.label, fmt(r.median.p50, 2), fmt(r.median.p95, 2), fmt(r.median.p99, 2),
+        r.runs.map((x) => fmt(x.latency?.p99 ?? null, 1)).join(' / '), fmt(r.median.idleCpuPct, 2), r.runs.map((x) => x.load1.toFixed(1)).join(' / '),
+      ]),
+    ),
+  );
+  const sqlite = rows.find((r) => r.item.key === 'errand-sqlite-xproc');
+  if (sqlite) {
+    targets.push({ what: 'SQLite enqueue-to-start p99, enqueuer and worker in different processes', goal: '≤ 5 ms', figure: `${fmt(sqlite.median.p99, 2)} ms (runs ${sqlite.runs.map((x) => fmt(x.latency?.p99 ?? null, 1)).join(' / ')})`, ok: (sqlite.median.p99 ?? Infinity) <= 5 });
+    targets.push({ what: 'Idle CPU of an idle SQLite worker (wake-up channel)', goal: '≤ 1%', figure: `${fmt(sqlite.median.idleCpuPct, 2)}%`, ok: (sqlite.median.idleCpuPct ?? Infinity) <= 1 });
+  }
+  return out.join('\n');
+}
+
 export interface E2EFile {
   command: string;
   rows: { database: string; workers: number; concurrency: number; gatewayMs: number; sales: number; salesPerSec: number; bound: number; p50: number; p99: number }[];
@@ -351,14 +423,16 @@ export function renderSummary(): string {
   const loads = engine ? engine.results.flatMap((r) => r.runs.map((x) => x.load1)) : [];
   if (engine) sections.push(machineSection(engine.machine, loads));
   if (engine) sections.push(engineSection(engine, targets));
+  sections.push(xprocSection(load<EngineFile>('engine-xproc'), targets));
   sections.push(checkoutSection(checkout, targets));
+  sections.push(checkoutRatioSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-ratio'), checkout, targets));
   sections.push(e2eSection(e2e, targets));
   sections.push(memorySection(engine, soak, targets));
   const analysis = join(HERE, 'analysis.md');
   const targetTable = ['## Targets\n', markdownTable(['target', 'goal', 'figure', ''], targets.map((t) => [t.what, t.goal, t.figure, mark(t.ok)]), ['l', 'l', 'l', 'l'])].join('\n');
   sections.splice(engine ? 3 : 2, 0, targetTable);
   if (existsSync(analysis)) sections.push(readFileSync(analysis, 'utf8').trim());
-  return `${sections.join('\n\n')}\n`;
+  return `${sections.filter(Boolean).join('\n\n')}\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

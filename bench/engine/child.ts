@@ -56,6 +56,8 @@ export interface ChildResult {
   latency?: LatencyResult;
   enqueueMs?: number;
   enqueuePerSec?: number;
+  /** xlatency: CPU of the idle worker process over 3 s before the first job, in % of one core. */
+  idleCpuPct?: number;
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -243,12 +245,18 @@ async function xlatency(a: ChildArgs): Promise<ChildResult> {
   });
   const done = new Promise<void>((resolve) => sender.once('exit', () => resolve()));
   await new Promise<void>((resolve) => sender.once('message', () => resolve()));
-  await sleep(1000);
+  // The idle worker's CPU (this process: the worker, its poll timers and wake-ups), no job in sight.
+  await sleep(500);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(3000);
+  const used = process.cpuUsage(cpu0);
+  const idleCpuPct = ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
   sender.send({ go: true, warmup, samples, capMs });
   await done;
   await sys.stopWorker();
   await sys.close(true);
-  return { latency: summarize(lat, count < warmup + samples) };
+  return { latency: summarize(lat, count < warmup + samples), idleCpuPct };
 }
 
 async function workerMode(a: ChildArgs): Promise<void> {

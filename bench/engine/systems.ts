@@ -21,7 +21,7 @@ export interface Payload {
   t: number;
 }
 
-export type SystemName = 'errand-pg' | 'errand-sqlite' | 'errand-memory' | 'graphile-worker' | 'pg-boss' | 'bullmq';
+export type SystemName = 'errand-pg' | 'errand-sqlite' | 'errand-sqlite-poll' | 'errand-memory' | 'graphile-worker' | 'pg-boss' | 'bullmq';
 
 export interface WorkerConfig {
   /** Jobs run at once in one process. */
@@ -64,7 +64,12 @@ class ErrandSystem implements BenchSystem {
   private worker: ErrandWorker | null = null;
   private dropper: (() => Promise<void>) | null = null;
   private file: string | null = null;
-  constructor(private readonly kind: 'pg' | 'sqlite' | 'memory') {}
+  private dir: string | null = null;
+  /** noWake: a file whose path is too long for a wake-up socket, so the worker polls (every 100 ms), as before the channel. */
+  constructor(
+    private readonly kind: 'pg' | 'sqlite' | 'memory',
+    private readonly noWake = false,
+  ) {}
 
   async setup(): Promise<string> {
     let url: string;
@@ -73,7 +78,8 @@ class ErrandSystem implements BenchSystem {
       this.dropper = db.drop;
       url = db.url;
     } else if (this.kind === 'sqlite') {
-      this.file = join(tmpdir(), `bench_errand_${process.pid}_${Date.now()}.db`);
+      if (this.noWake) this.dir = join(tmpdir(), `bench_errand_poll_${process.pid}_${Date.now()}_${'x'.repeat(80)}`);
+      this.file = join(this.dir ?? tmpdir(), `bench_errand_${process.pid}_${Date.now()}.db`);
       url = `sqlite:${this.file}`;
     } else url = 'memory:';
     await this.attach(url);
@@ -111,7 +117,8 @@ class ErrandSystem implements BenchSystem {
   async close(drop: boolean): Promise<void> {
     await this.errand.close();
     if (drop && this.dropper) await this.dropper();
-    if (drop && this.file) for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) rmSync(f, { force: true });
+    if (drop && this.file) for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`, `${this.file}-wake`]) rmSync(f, { force: true, recursive: true });
+    if (drop && this.dir) rmSync(this.dir, { force: true, recursive: true });
   }
 }
 
@@ -305,6 +312,8 @@ export function makeSystem(name: SystemName): BenchSystem {
       return new ErrandSystem('pg');
     case 'errand-sqlite':
       return new ErrandSystem('sqlite');
+    case 'errand-sqlite-poll':
+      return new ErrandSystem('sqlite', true);
     case 'errand-memory':
       return new ErrandSystem('memory');
     case 'graphile-worker':

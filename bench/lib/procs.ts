@@ -4,8 +4,8 @@ import { sleep } from './stats.js';
 const TSX = ['--conditions=@errand/source', '--require', 'tsx/preflight', '--import', 'tsx'];
 
 /** Start a TypeScript program in its own process (tsx loader), output discarded unless it fails to become ready. */
-export function startTs(script: string, env: Record<string, string>, args: string[] = []): ChildProcess & { logs: () => string } {
-  const child = spawn(process.execPath, [...(process.execArgv.length ? process.execArgv : TSX), script, ...args], {
+export function startTs(script: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ChildProcess & { logs: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, ...(process.execArgv.length ? process.execArgv : TSX), script, ...args], {
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

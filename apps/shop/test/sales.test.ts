@@ -107,6 +107,37 @@ describe.each(cases)('sales on %s', (dialect) => {
     expect(counts.finished).toBeGreaterThanOrEqual(1);
     expect(counts.pending).toBeGreaterThanOrEqual(4);
   });
+  it('sales placed at once commit together, each with its own job; a repeated form key finds the first; a bad sale fails alone', async () => {
+    const product = (await shop.store.getProduct('field-guide'))!;
+    const place = (formKey: string | null, p = product) => {
+      const guid = newGuid();
+      return shop.store
+        .placeSale({ guid, product: p, email: 'batch@example.com', stripeToken: 'tok_visa', formKey }, txEnqueue(shop.store, shop.errand, shop.jobs.charge, { guid }))
+        .then((r) => ({ guid, r }));
+    };
+    const key = `fk_${newGuid()}`;
+    // One turn of the event loop: one batch (group commit) on either store.
+    const [a, b, c, dup, bad] = await Promise.allSettled([
+      place(null), place(key), place(null), place(key), place(null, { ...product, id: 999_999 }), // no such product: a foreign-key violation
+    ]);
+    const ok = [a, b, c, dup].map((x) => (x.status === 'fulfilled' ? x.value : expect.fail(String((x as PromiseRejectedResult).reason))));
+    expect(bad.status).toBe('rejected');
+    const created = ok.filter((x) => x.r.created);
+    expect(created).toHaveLength(3);
+    const [first, again] = [ok[1], ok[3]];
+    expect([first.r.created, again.r.created].sort()).toEqual([false, true]);
+    const winner = first.r.created ? first : again;
+    expect((first.r.created ? again : first).r.guid).toBe(winner.guid);
+    const jobIds = new Set<number>();
+    for (const x of created) {
+      if (!x.r.created) continue;
+      jobIds.add(x.r.jobId);
+      const sale = (await shop.store.getSale(x.guid))!;
+      expect(sale.chargeJobId).toBe(x.r.jobId);
+      expect(await shop.errand.admin.getJob(x.r.jobId)).toMatchObject({ name: shop.jobs.charge.name, payload: { guid: x.guid } });
+    }
+    expect(jobIds.size).toBe(3);
+  });
 });
 
 describe('config', () => {

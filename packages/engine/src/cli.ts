@@ -37,7 +37,7 @@ Options:
   --lease <ms>               lease of a running job; renewed every third of it (default 15000)
   --shutdown-timeout <ms>    on SIGTERM, how long running jobs may finish before release (default 10000)
   --prefetch <n>             jobs claimed ahead of free slots per queue (default: the concurrency)
-  --poll <ms>                poll interval when no wake-up arrives (default 2000 on PostgreSQL, 100 otherwise)
+  --poll <ms>                poll interval when no wake-up arrives (default 2000 with wake-ups: PostgreSQL, a SQLite file; 100 otherwise)
   -h, --help`,
   migrate: `errand migrate — apply pending migrations
 

@@ -19,7 +19,7 @@ export type ShopDatabase =
 export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<ShopDatabase> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? poolSizeFromEnv() });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     // A checked-out client (mid-transaction) has no pool listener: without this, a server restart's FATAL crashes the process.
@@ -42,4 +42,10 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     throw err;
   }
   return { dialect: 'sqlite', sqlite: db, store: new SqliteStore(db) };
+}
+
+/** DATABASE_POOL_SIZE (PostgreSQL connections per process, shared by the shop and the engine). Default 10. */
+function poolSizeFromEnv(): number {
+  const n = Number(process.env.DATABASE_POOL_SIZE ?? 10);
+  return Number.isInteger(n) && n > 0 ? n : 10;
 }

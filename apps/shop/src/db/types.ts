@@ -1,5 +1,5 @@
 /** The shop's records and the store that reads and writes them (one method per query). */
-import type { EnqueuedJob, Transaction } from 'errand';
+import type { EnqueuedJob, JobRequest, Transaction } from 'errand';
 import type { SaleState } from '../sales/states.js';
 
 export interface Product {
@@ -77,7 +77,13 @@ export interface NewSale {
  * Enqueues a job inside the store's open transaction. `tx` is the better-sqlite3 Database on
  * SQLite (the call must be synchronous: errand.enqueueSync) or the pg PoolClient on PostgreSQL.
  */
-export type TxEnqueue = (tx: Transaction) => EnqueuedJob | Promise<EnqueuedJob>;
+export type TxEnqueue = ((tx: Transaction) => EnqueuedJob | Promise<EnqueuedJob>) & {
+  /**
+   * The same enqueue as a request, for a store that writes several sales in one transaction
+   * (PostgreSQL's group commit): the requests that share `enqueueMany` go in one statement.
+   */
+  readonly batch?: { request: JobRequest<any>; enqueueMany: (requests: JobRequest<any>[], tx: Transaction) => Promise<EnqueuedJob[]> };
+};
 
 export interface SaleListQuery {
   state?: SaleState | null;

@@ -25,7 +25,10 @@ export interface WorkerOptions {
    */
   prefetch?: number;
   maxPrefetch?: number;
-  /** How often to look for work without a wake-up. Default 2,000 ms with LISTEN/NOTIFY, 100 ms without. */
+  /**
+   * How often to look for work without a wake-up. Default 2,000 ms while wake-ups are up
+   * (PostgreSQL's LISTEN/NOTIFY, SQLite's socket channel), 100 ms without or while they are down.
+   */
   pollMs?: number;
   /** Run lease rescue, promotion, pruning and the Errand's schedules in this worker. Default true. */
   maintenance?: boolean;
@@ -169,8 +172,19 @@ export class Worker {
         });
       if (unlisten) this.unsubscribers.push(unlisten);
     }
-    const pollMs = this.options.pollMs ?? (driver.capabilities.listen ? 2000 : 100);
-    this.timers.push(setInterval(() => wake('*'), pollMs));
+    // With wake-ups, poll slowly while they are up and at the fast rate while they are down (a
+    // channel that never came up, a lost connection): a job is never left longer than that.
+    const slowPoll = this.options.pollMs ?? (driver.capabilities.listen ? 2000 : 100);
+    const fastPoll = Math.min(this.options.pollMs ?? 100, slowPoll);
+    let lastPoll = performance.now();
+    this.timers.push(
+      setInterval(() => {
+        const now = performance.now();
+        if (listening && now - lastPoll < slowPoll - fastPoll / 2) return;
+        lastPoll = now;
+        wake('*');
+      }, fastPoll),
+    );
     this.timers.push(setInterval(() => void this.beat().catch((error) => events.emit('db:error', { workerId: this.id, operation: 'heartbeat', error })), Math.max(50, Math.floor(this.leaseMs / 3))));
     this.maintainer?.start();
     this.scheduler?.start();

@@ -25,6 +25,17 @@ export const SQL = {
   lockToken: 'SELECT pg_advisory_xact_lock(724590, hashtext($1))',
   findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = $1 LIMIT 1',
 
+  // Group commit (PostgresStore.placeSales): the same three writes for a batch of sales, one
+  // statement each, whatever the batch's size. Arrays in, one row per sale; same guards as above.
+  insertSales: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
+    SELECT guid, product_id, amount, currency, email, stripe_token, form_key, 'pending'
+    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+      AS t(guid, product_id, amount, currency, email, stripe_token, form_key)
+    ON CONFLICT (form_key) DO NOTHING RETURNING guid`,
+  findByFormKeys: 'SELECT guid, product_id, form_key, email, stripe_token FROM sales WHERE form_key = ANY($1::text[])',
+  setChargeJobs: `UPDATE sales s SET charge_job_id = d.job_id
+    FROM unnest($1::text[], $2::bigint[]) AS d(guid, job_id) WHERE s.guid = d.guid`,
+
   getSale: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id WHERE s.guid = $1`,
   /** Keyset paging newest first: id < $2; the (state, id) index serves the state filter. */
   listSales: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id

@@ -11,6 +11,7 @@ import {
   stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
+import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../../wake/socket-wake.js';
 
 const QUERIES = [
   'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_result', 'set_progress', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
@@ -45,12 +46,24 @@ export class SqliteDriver implements Driver {
   readonly db: SqliteDatabase;
   private readonly owned: boolean;
   private readonly stmts = new WeakMap<SqliteDatabase, Map<QueryName, SqliteStatement>>();
+  /** Cross-process wake-ups through Unix sockets beside the file (wake/socket-wake.ts); null: workers poll. */
+  private readonly wakeDir: string | null;
+  private wakeSender: WakeSender | null = null;
+  private afterCommit: AfterCommit | null = null;
 
   constructor(options: SqliteDriverOptions) {
     this.db = options.database;
     this.owned = options.owned;
     const memory = this.db.memory;
-    this.capabilities = { listen: false, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true };
+    this.wakeDir = memory ? null : wakeDirectory(mainFile(this.db));
+    this.capabilities = { listen: this.wakeDir !== null, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true };
+  }
+
+  /** Wake the workers of these queues (every process on this file), now. */
+  private wakeNow(queues: Iterable<string>): void {
+    if (this.wakeDir === null) return;
+    this.wakeSender ??= new WakeSender(this.wakeDir);
+    this.wakeSender.send(queues);
   }
 
   private stmt(name: QueryName, db: SqliteDatabase = this.db): SqliteStatement {
@@ -104,7 +117,16 @@ export class SqliteDriver implements Driver {
       return matchInserted(jobs, returned, holders);
     };
     // Inside the caller's transaction, join it; otherwise one transaction (one fsync) for the batch.
-    return db.inTransaction || jobs.length === 1 ? run() : db.transaction(run).immediate();
+    const inserted = db.inTransaction || jobs.length === 1 ? run() : db.transaction(run).immediate();
+    if (this.wakeDir !== null) {
+      const now = Date.now();
+      const due = new Set(inserted.filter((j) => j.inserted && j.runAt.getTime() <= now).map((j) => j.queue));
+      if (due.size > 0) {
+        this.afterCommit ??= new AfterCommit((queues) => this.wakeNow(queues));
+        this.afterCommit.add(db, due);
+      }
+    }
+    return inserted;
   }
 
   inTransaction(tx?: unknown): boolean {
@@ -186,7 +208,9 @@ export class SqliteDriver implements Driver {
   }
 
   async promoteDue(): Promise<string[]> {
-    return distinctQueues(this.all<QueueRow>('promote', { now: Date.now() }));
+    const queues = distinctQueues(this.all<QueueRow>('promote', { now: Date.now() }));
+    if (queues.length > 0) this.wakeNow(queues);
+    return queues;
   }
 
   async prune(olderThanMs: number): Promise<number> {
@@ -202,10 +226,21 @@ export class SqliteDriver implements Driver {
     return total;
   }
 
-  async notify(): Promise<void> {}
+  async notify(queue: string): Promise<void> {
+    this.wakeNow([queue]);
+  }
 
-  async listen(): Promise<() => Promise<void>> {
-    throw new ErrandError('ERRAND_NOT_SUPPORTED', 'the sqlite driver has no LISTEN/NOTIFY (capabilities.listen is false); workers poll');
+  /**
+   * A socket in the wake-up directory. Never fails for a channel problem: `onState(false)` (the
+   * worker polls) and a retry every second; a socket file removed is made again.
+   */
+  async listen(onWake: (queue: string) => void, _onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>> {
+    if (this.wakeDir === null) {
+      throw new ErrandError('ERRAND_NOT_SUPPORTED', 'this sqlite database has no wake-up channel (in memory, on Windows, or a path too long for a socket; capabilities.listen is false); workers poll');
+    }
+    const receiver = new WakeReceiver({ dir: this.wakeDir, onWake, onState: (up) => onState?.(up) });
+    await receiver.start();
+    return () => receiver.stop();
   }
 
   async ping(): Promise<void> {
@@ -262,6 +297,7 @@ export class SqliteDriver implements Driver {
 
   async setQueuePaused(queue: string, paused: boolean): Promise<void> {
     this.run('admin_pause', { name: queue, paused: paused ? 1 : 0, now: Date.now() });
+    if (!paused) this.wakeNow([queue]);
   }
 
   async listWorkers(aliveWithinMs: number): Promise<WorkerInfo[]> {
@@ -325,7 +361,18 @@ export class SqliteDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    this.wakeSender?.close();
     if (this.owned && this.db.open) this.db.close();
+  }
+}
+
+/** The main database's file ('' for a temporary one). */
+function mainFile(db: SqliteDatabase): string {
+  try {
+    const rows = db.pragma('database_list') as { name: string; file: string }[];
+    return rows.find((r) => r.name === 'main')?.file ?? '';
+  } catch {
+    return '';
   }
 }
 

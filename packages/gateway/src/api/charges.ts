@@ -4,11 +4,10 @@ import { isCurrency, MAX_AMOUNT, minimumAmount, supportedCurrencies } from '../c
 import { cardError, invalidRequest, resourceMissing } from '../errors.js';
 import { randomId } from '../ids.js';
 import { recordCharge } from '../ledger/charge.js';
-import type { ChargeRecord } from '../ledger/store.js';
 import { type CardObject, cardObject } from '../objects/card.js';
-import { type ChargeObject, emptyBillingDetails } from '../objects/charge.js';
-import { limitParam, metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.js';
-import { compileQuery } from '../search.js';
+import { emptyBillingDetails } from '../objects/charge.js';
+import { metadataParam, onlyKnown, optBoolean, optString, reqPositiveInt, reqString } from '../params.js';
+import { listPage, searchPage } from './paging.js';
 import type { ApiContext, ApiResult } from './context.js';
 
 const KNOWN = new Set([
@@ -134,73 +133,16 @@ export function retrieveCharge(ctx: ApiContext): ApiResult {
   return { status: 200, body: record.json };
 }
 
-/** Walks charges newest first from `startBefore` (a position in creation order). */
-function newestFirst(order: ChargeRecord[], startBefore: number, limit: number, keep: (c: ChargeObject) => boolean) {
-  const data: ChargeObject[] = [];
-  let i = startBefore - 1;
-  for (; i >= 0 && data.length < limit; i--) if (keep(order[i].json)) data.push(order[i].json);
-  let hasMore = false;
-  for (; i >= 0; i--) {
-    if (keep(order[i].json)) {
-      hasMore = true;
-      break;
-    }
-  }
-  return { data, hasMore };
-}
-
-function cursor(ctx: ApiContext, param: string, value: string): ChargeRecord {
-  const record = ctx.store.charges.get(value);
-  if (!record) throw resourceMissing('charge', value, param, 400);
-  return record;
-}
-
 export function listCharges(ctx: ApiContext): ApiResult {
   const p = ctx.params;
   onlyKnown(p, new Set(['limit', 'starting_after', 'ending_before', 'expand']));
-  const limit = limitParam(p);
-  const after = optString(p, 'starting_after', 255);
-  const before = optString(p, 'ending_before', 255);
-  if (after && before) throw invalidRequest('You may only specify one of these parameters: starting_after, ending_before.', 'ending_before');
-  const order = ctx.store.chargeOrder;
-  let data: ChargeObject[];
-  let hasMore: boolean;
-  if (before) {
-    // The page just newer than `before`, still presented newest first.
-    const from = cursor(ctx, 'ending_before', before).seq + 1;
-    const to = Math.min(order.length, from + limit);
-    data = order.slice(from, to).reverse().map((r) => r.json);
-    hasMore = to < order.length;
-  } else {
-    const start = after ? cursor(ctx, 'starting_after', after).seq : order.length;
-    ({ data, hasMore } = newestFirst(order, start, limit, () => true));
-  }
-  return { status: 200, body: { object: 'list', data, has_more: hasMore, url: '/v1/charges' } };
+  const page = listPage(p, ctx.store.chargeOrder, (id) => ctx.store.charges.get(id), 'charge');
+  return { status: 200, body: { ...page, url: '/v1/charges' } };
 }
 
 export function searchCharges(ctx: ApiContext): ApiResult {
   const p = ctx.params;
   onlyKnown(p, new Set(['query', 'limit', 'page', 'expand']));
-  const predicate = compileQuery(reqString(p, 'query', 10_000));
-  const limit = limitParam(p);
-  const page = optString(p, 'page', 300);
-  let start = ctx.store.chargeOrder.length;
-  if (page) {
-    const id = page.startsWith('page_') ? Buffer.from(page.slice(5), 'base64url').toString() : '';
-    const record = ctx.store.charges.get(id);
-    if (!record) throw invalidRequest(`Invalid page: ${page}`, 'page');
-    start = record.seq;
-  }
-  const { data, hasMore } = newestFirst(ctx.store.chargeOrder, start, limit, predicate);
-  const last = data.at(-1);
-  return {
-    status: 200,
-    body: {
-      object: 'search_result',
-      data,
-      has_more: hasMore,
-      next_page: hasMore && last ? `page_${Buffer.from(last.id).toString('base64url')}` : null,
-      url: '/v1/charges/search',
-    },
-  };
+  const page = searchPage(p, reqString(p, 'query', 10_000), ctx.store.chargeOrder, (id) => ctx.store.charges.get(id));
+  return { status: 200, body: { ...page, url: '/v1/charges/search' } };
 }

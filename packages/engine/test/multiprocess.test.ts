@@ -7,7 +7,7 @@ import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
 import { createErrand, type Errand } from '../src/index.js';
 import { recordJob, slowJob } from './fixtures/jobs.js';
 import { DRIVERS } from './helpers/drivers.js';
-import { startWorkerProcess, type WorkerProcess } from './helpers/processes.js';
+import { workerPool } from './helpers/processes.js';
 import { eventually } from './helpers/signals.js';
 
 const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
@@ -19,7 +19,7 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
     let errand: Errand;
     let url: string;
     let teardown: () => Promise<void>;
-    const procs: WorkerProcess[] = [];
+    const { procs, start: worker, stopAll } = workerPool(() => ({ args: ['--jobs', JOBS_MODULE, '--database-url', url], env: { DATABASE_URL: url } }));
 
     async function sql(text: string): Promise<any[]> {
       if (driverOf(errand).dialect === 'sqlite') {
@@ -35,18 +35,6 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       await sql('DELETE FROM mp_done');
       await sql('DELETE FROM errand_jobs');
     }
-    async function worker(...args: string[]) {
-      const p = await startWorkerProcess(['--jobs', JOBS_MODULE, '--database-url', url, ...args], { DATABASE_URL: url });
-      procs.push(p);
-      return p;
-    }
-    async function stopAll() {
-      for (const p of procs.splice(0)) {
-        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-        expect(await p.exited).toBe(0);
-      }
-    }
-
     beforeAll(async () => {
       const db = await target.setup();
       url = db.url;

@@ -14,7 +14,7 @@ import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
 import { createErrand, defineJob, type Errand } from '../src/index.js';
 import { WakeReceiver, WakeSender, wakeDirectory } from '../src/wake/socket-wake.js';
 import { recordJob } from './fixtures/jobs.js';
-import { startWorkerProcess, type WorkerProcess } from './helpers/processes.js';
+import { workerPool } from './helpers/processes.js';
 import { eventually } from './helpers/signals.js';
 
 const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
@@ -27,21 +27,10 @@ describe.skipIf(process.platform === 'win32')('SQLite wake-ups across processes'
   let file: string;
   let url: string;
   let errand: Errand;
-  const procs: WorkerProcess[] = [];
+  const { procs, start: worker, stopAll } = workerPool(() => ({ args: ['--jobs', JOBS_MODULE, '--database-url', url, '--poll', LONG_POLL], env: { DATABASE_URL: url } }));
 
   const done = (): { job_id: number; pid: number }[] => (driverOf(errand) as SqliteDriver).db.prepare('SELECT job_id, pid FROM mp_done').all() as never;
   const sockets = () => readdirSync(wakeDirectory(file)!).filter((n) => n.endsWith('.sock'));
-  async function worker(...args: string[]) {
-    const p = await startWorkerProcess(['--jobs', JOBS_MODULE, '--database-url', url, '--poll', LONG_POLL, ...args], { DATABASE_URL: url });
-    procs.push(p);
-    return p;
-  }
-  async function stopAll() {
-    for (const p of procs.splice(0)) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      expect(await p.exited).toBe(0);
-    }
-  }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'errand-wake-'));

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const ENGINE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** `errand` from its sources (tsx), so the suite never runs a stale dist/; the packaging test runs the built bin. */
@@ -38,4 +39,29 @@ export async function startWorkerProcess(args: string[], env: Record<string, str
     });
   });
   return { child, output: () => out, exited };
+}
+
+/**
+ * The `errand worker` processes a test starts: `start(...flags)` adds one with the shared flags
+ * (read when it starts, so a URL set in beforeAll is seen); `stopAll()` SIGTERMs the ones still
+ * running and expects each to exit 0; `procs` is the list (kill or splice out what a test ends
+ * itself).
+ */
+export function workerPool(shared: () => { args: string[]; env: Record<string, string> }) {
+  const procs: WorkerProcess[] = [];
+  return {
+    procs,
+    async start(...args: string[]): Promise<WorkerProcess> {
+      const base = shared();
+      const p = await startWorkerProcess([...base.args, ...args], base.env);
+      procs.push(p);
+      return p;
+    },
+    async stopAll(): Promise<void> {
+      for (const p of procs.splice(0)) {
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        expect(await p.exited).toBe(0);
+      }
+    },
+  };
 }

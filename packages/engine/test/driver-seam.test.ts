@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InternalErrandOptions } from '../src/client.js';
 import { createErrand, defineJob, ErrandError, type Errand, type PgClient } from '../src/index.js';
 import { DRIVERS } from './helpers/drivers.js';
-import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.js';
+import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
 
 const logger = pino({ level: 'silent' });
 const run = promisify(execFile);
@@ -61,7 +61,7 @@ for (const target of DRIVERS) {
     });
 
     it.runIf(target.name === 'postgres')('maps by ordinal even when the rows come back in another order', async () => {
-      const pool = new pg.Pool({ connectionString: url });
+      const pool = testPool(url, 10);
       const client = await pool.connect();
       try {
         // A connection that hands back every result's rows reversed: PostgreSQL may return an
@@ -148,7 +148,7 @@ describe.runIf(HAS_PG)('a shared pg pool without pg installed', () => {
   });
 
   it('names the package too', async () => {
-    const pool = new pg.Pool({ connectionString: db.url });
+    const pool = testPool(db.url, 10);
     try {
       const options: InternalErrandOptions = {
         pgPool: pool,

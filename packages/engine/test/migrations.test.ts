@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrandError, loadMigrations, openSqlite, runPostgresMigrations, runSqliteMigrations } from '../src/index.js';
-import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.js';
+import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
 
 /** The engine's SQL-file runner and SQLite opener, as an app uses them for its own schema. */
 let dir: string;
@@ -114,7 +114,7 @@ describe.runIf(HAS_PG)('runPostgresMigrations', () => {
   let pool: pg.Pool;
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    pool = testPool(database.url, 4);
   });
   afterAll(async () => {
     await pool?.end();

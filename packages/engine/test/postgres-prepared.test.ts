@@ -2,7 +2,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrand, defineJob } from '../src/index.js';
-import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.js';
+import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
 import { waitForEvent } from './helpers/signals.js';
 
 /**
@@ -17,7 +17,7 @@ describe.runIf(HAS_PG)('PostgreSQL prepared statements', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = testPool(db.url, 3);
   });
   afterAll(async () => {
     await pool?.end();

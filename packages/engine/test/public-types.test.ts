@@ -3,7 +3,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrand, defineJob, type Errand, type Json, type PgClient, type SqliteDatabase } from '../src/index.js';
-import { createTestDatabase, HAS_PG, type TestDatabase } from './helpers/pg.js';
+import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
 
 /**
  * The public types, checked by the compiler (the root `tsc -p tsconfig.json` covers this file)
@@ -111,7 +111,7 @@ describe.runIf(HAS_PG)('a real pg Pool, PoolClient and Client, without a cast', 
   let pool: pg.Pool;
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 3 });
+    pool = testPool(database.url, 3);
   });
   afterAll(async () => {
     await pool?.end();

@@ -59,10 +59,29 @@ export async function createTestDatabase(prefix = 'errand_test'): Promise<TestDa
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
       try {
+        // pg's Pool.end() resolves before its clients' sockets have closed: give those sessions
+        // a moment to leave, so FORCE does not terminate one mid-goodbye (an 'error' event on a
+        // pool with no listener left, which crashes the test worker after its tests passed).
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
       }
     },
   };
+}
+
+/**
+ * A pg.Pool for a test's own queries. An idle client's 'error' (its session ended by the
+ * server, as dropping the database does) is ignored, as an app's pool must: a pool without a
+ * listener rethrows it and crashes the test worker. Queries still reject as usual.
+ */
+export function testPool(url: string, max = 4): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  return pool;
 }

@@ -242,6 +242,32 @@ describe.each(cases)('HTTP on %s', (dialect) => {
     expect((await buy({ stripeToken: 'tok_visa', email: 'm2@example.com' })).statusCode).toBe(200);
   });
 
+  it('single-use tokens in one burst: each token makes one sale, a repeated key replays it, a reused token is refused', async () => {
+    const stamp = `${dialect}${Date.now()}`;
+    const before = await counts(shop);
+    // Sent together, so they share the checkout's group commit: five tokens, each posted twice
+    // with one key (a double submit), and once more without it (a reuse).
+    const posts = Array.from({ length: 5 }, (_, i) => [
+      buy({ stripeToken: `tok_burst${i}${stamp}`, email: `b${i}@example.com` }, { 'idempotency-key': `burst-key-${i}-${stamp}` }),
+      buy({ stripeToken: `tok_burst${i}${stamp}`, email: `b${i}@example.com` }, { 'idempotency-key': `burst-key-${i}-${stamp}` }),
+      buy({ stripeToken: `tok_burst${i}${stamp}`, email: `other${i}@example.com` }),
+    ]).flat();
+    const all = await Promise.all(posts);
+    for (let i = 0; i < 5; i++) {
+      const [a, b, c] = all.slice(i * 3, i * 3 + 3);
+      // Whichever of the three is written first holds the token; the keyed pair always agree.
+      if (c.statusCode === 200) {
+        expect([a.statusCode, b.statusCode]).toEqual([400, 400]);
+      } else {
+        expect(c.statusCode).toBe(400);
+        expect(c.json().error).toMatch(/already used for another purchase/);
+        expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+        expect(a.json().guid).toBe(b.json().guid);
+      }
+    }
+    expect(await counts(shop)).toEqual({ sales: before.sales + 5, jobs: before.jobs + 5 });
+  });
+
   it('no input makes a 500 or writes on rejection (property)', async () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.constant('tok_visa'), fc.constant('x@y.zz'));
     const body = fc.oneof(

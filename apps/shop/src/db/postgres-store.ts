@@ -80,40 +80,15 @@ export class PostgresStore implements ShopStore {
   }
 
   /**
-   * A sale whose card token or PaymentMethod is single-use: alone, in its own transaction, under
-   * an advisory lock on the token, so two sales can never both take it (TokenUsedError). The
-   * group commit below serves the others.
-   */
-  private placeAlone(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
-    return this.tx(async (c) => {
-      await c.query(named('lockToken', [sale.stripeToken]));
-      if (sale.formKey !== null) {
-        // A replay of the sale that holds this token answers as a replay, not as a reused token.
-        const { rows } = await c.query(named('findByFormKey', [sale.formKey]));
-        if (rows[0]) return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id), email: rows[0].email, stripeToken: rows[0].stripe_token };
-      }
-      if ((await c.query(named('findByToken', [sale.stripeToken]))).rows.length > 0) throw new TokenUsedError();
-      const inserted = await c.query(named('insertSale', [sale.guid, sale.product.id, sale.product.price, sale.product.currency, sale.email, sale.stripeToken, sale.formKey]));
-      if (inserted.rowCount === 0) {
-        // The form key is taken: the first submit's sale (committed, or we waited for it).
-        const { rows } = await c.query(named('findByFormKey', [sale.formKey]));
-        return { created: false, guid: rows[0].guid, productId: Number(rows[0].product_id), email: rows[0].email, stripeToken: rows[0].stripe_token };
-      }
-      const job = await enqueue(c);
-      await c.query(named('setChargeJob', [sale.guid, job.id]));
-      return { created: true, guid: sale.guid, jobId: job.id };
-    });
-  }
-
-  /**
    * Group commit, as on SQLite: the sales that arrive while earlier batches are being written go
    * in one transaction (BEGIN, one INSERT for the sales, one for their jobs, one UPDATE, COMMIT),
    * so a burst costs a handful of round trips, one NOTIFY and one WAL flush instead of five round
    * trips and a flush per sale. Each sale still answers only once its own row and its job are
    * committed together. A batch that fails is retried sale by sale, so a bad sale fails alone.
+   * Sales with a single-use card token or PaymentMethod are batched too: the batch locks their
+   * tokens first (placeSales), so a token is never taken twice, in one batch or across batches.
    */
   placeSale(sale: NewSale, enqueue: TxEnqueue): Promise<PlaceResult> {
-    if (sale.singleUseToken) return this.placeAlone(sale, enqueue);
     return new Promise((resolve, reject) => {
       this.placing.push({ sale, enqueue, resolve, reject });
       if (!this.flushScheduled) {
@@ -138,7 +113,7 @@ export class PostgresStore implements ShopStore {
   }
 
   private async commitPlaced(batch: Placing[]): Promise<void> {
-    let results: PlaceResult[];
+    let results: (PlaceResult | TokenUsedError)[];
     try {
       results = await this.tx((c) => this.placeSales(c, batch));
     } catch (error) {
@@ -152,12 +127,51 @@ export class PostgresStore implements ShopStore {
       return;
     }
     batch.forEach((p, i) => {
-      p.resolve(results[i]);
+      const r = results[i];
+      if (r instanceof TokenUsedError) p.reject(r);
+      else p.resolve(r);
     });
   }
 
-  /** The batch's writes inside one open transaction; results in the batch's order. */
-  private async placeSales(c: pg.PoolClient, batch: Placing[]): Promise<PlaceResult[]> {
+  /**
+   * The sales of a batch with a single-use token that may not be written: their token is taken,
+   * by a committed sale or by an earlier sale of this batch (TokenUsedError), unless the sale is
+   * a replay (its form key is the holder's), which the insert's ON CONFLICT then answers.
+   * Called with the tokens locked, so no other transaction can take one meanwhile.
+   */
+  private async refusedTokens(c: pg.PoolClient, batch: Placing[]): Promise<Map<Placing, TokenUsedError>> {
+    const refused = new Map<Placing, TokenUsedError>();
+    const single = batch.filter((p) => p.sale.singleUseToken);
+    if (single.length === 0) return refused;
+    const tokens = [...new Set(single.map((p) => p.sale.stripeToken))];
+    await c.query(named('lockTokens', [tokens]));
+    const used = new Set<string>((await c.query(named('usedTokens', [tokens]))).rows.map((r) => r.stripe_token));
+    const keyed = single.map((p) => p.sale.formKey).filter((k): k is string => k !== null);
+    const existing = new Set<string>();
+    if (keyed.length > 0) for (const r of (await c.query(named('findByFormKeys', [keyed]))).rows) existing.add(r.form_key);
+    // Token → the form key of the sale of this batch that takes it (null: a sale without a key).
+    const takenHere = new Map<string, string | null>();
+    for (const p of single) {
+      const { stripeToken, formKey } = p.sale;
+      if (formKey !== null && existing.has(formKey)) continue; // a replay of a committed sale
+      if (takenHere.has(stripeToken)) {
+        const holder = takenHere.get(stripeToken);
+        if (formKey === null || holder !== formKey) refused.set(p, new TokenUsedError());
+        continue; // same key as the holder: the insert finds the holder
+      }
+      if (used.has(stripeToken)) {
+        refused.set(p, new TokenUsedError());
+        continue;
+      }
+      takenHere.set(stripeToken, formKey);
+    }
+    return refused;
+  }
+
+  /** The batch's writes inside one open transaction; results (or refusals) in the batch's order. */
+  private async placeSales(c: pg.PoolClient, all: Placing[]): Promise<(PlaceResult | TokenUsedError)[]> {
+    const refused = await this.refusedTokens(c, all);
+    const batch = refused.size === 0 ? all : all.filter((p) => !refused.has(p));
     const col = <T>(f: (s: NewSale) => T) => batch.map((p) => f(p.sale));
     const inserted = await c.query(named('insertSales', [
       col((s) => s.guid), col((s) => s.product.id), col((s) => s.product.price), col((s) => s.product.currency),
@@ -174,7 +188,9 @@ export class PostgresStore implements ShopStore {
     const jobIds = await this.enqueueAll(c, fresh);
     if (fresh.length > 0) await c.query(named('setChargeJobs', [fresh.map((p) => p.sale.guid), jobIds]));
     const jobOf = new Map(fresh.map((p, i) => [p.sale.guid, jobIds[i]]));
-    return batch.map((p): PlaceResult => {
+    return all.map((p): PlaceResult | TokenUsedError => {
+      const no = refused.get(p);
+      if (no) return no;
       const jobId = jobOf.get(p.sale.guid);
       if (jobId !== undefined) return { created: true, guid: p.sale.guid, jobId };
       const first = p.sale.formKey === null ? undefined : firsts.get(p.sale.formKey);

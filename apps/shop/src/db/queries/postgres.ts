@@ -10,23 +10,18 @@ export const SQL = {
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (permalink) DO NOTHING`,
 
   /**
-   * ON CONFLICT (form_key) DO NOTHING: a concurrent submit with the same key waits for the first
-   * transaction, then inserts nothing; RETURNING tells which case we are in without a race.
+   * placeSales with single-use tokens: a transaction-scoped lock per token (key space 724590)
+   * serialises the batches that share one, so of ten parallel posts one inserts and the others
+   * see it. Taken in key order, so two batches never wait on each other in a cycle.
    */
-  insertSale: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
-    ON CONFLICT (form_key) DO NOTHING RETURNING id`,
-  findByFormKey: 'SELECT guid, product_id, email, stripe_token FROM sales WHERE form_key = $1',
-  setChargeJob: 'UPDATE sales SET charge_job_id = $2 WHERE guid = $1',
-  /**
-   * placeSale with a single-use token: a transaction-scoped lock on the token (key space 724590)
-   * serialises the sales that share it, so of ten parallel posts one inserts and the others see it.
-   */
-  lockToken: 'SELECT pg_advisory_xact_lock(724590, hashtext($1))',
-  findByToken: 'SELECT 1 AS used FROM sales WHERE stripe_token = $1 LIMIT 1',
+  lockTokens: `SELECT pg_advisory_xact_lock(724590, k)
+    FROM (SELECT DISTINCT hashtext(t) AS k FROM unnest($1::text[]) AS t ORDER BY 1) AS keys`,
+  usedTokens: 'SELECT DISTINCT stripe_token FROM sales WHERE stripe_token = ANY($1::text[])',
 
-  // Group commit (PostgresStore.placeSales): the same three writes for a batch of sales, one
-  // statement each, whatever the batch's size. Arrays in, one row per sale; same guards as above.
+  // Group commit (PostgresStore.placeSales): every sale goes in a batch, written with one
+  // statement per step whatever the batch's size; arrays in, one row per sale.
+  // ON CONFLICT (form_key) DO NOTHING: a concurrent submit with the same key waits for the first
+  // transaction, then inserts nothing; RETURNING tells which case we are in without a race.
   insertSales: `INSERT INTO sales (guid, product_id, amount, currency, email, stripe_token, form_key, state)
     SELECT guid, product_id, amount, currency, email, stripe_token, form_key, 'pending'
     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])

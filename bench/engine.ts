@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildArgs, ChildResult } from './engine/child.js';
 import type { SystemName, WorkerConfig } from './engine/systems.js';
+import { BASELINE_LABEL, currentBuild, ensureBaseline } from './lib/baseline.js';
 import { dropStaleDatabases, machineInfo } from './lib/env.js';
 import { runChild } from './lib/spawn.js';
 import { fmt, median } from './lib/stats.js';
@@ -43,6 +44,8 @@ export interface Item {
   /** This row's own latency settings (a polling worker needs 100 ms a sample: fewer of them). */
   latencyCfg?: { warmup: number; samples: number; capMs: number };
   ceiling?: { connections: number; batch: number; pipelined?: boolean; maxLead?: number };
+  /** Run a compiled engine: 'baseline', the one from before issue 12 (bench/lib/baseline.ts); 'build', this checkout's dist/. */
+  engine?: 'baseline' | 'build';
   note: string;
 }
 
@@ -62,6 +65,17 @@ export const ITEMS: Item[] = [
   { key: 'pgboss-fastest', label: 'pg-boss · 2 loops × batch 5000', kind: 'burndown', system: 'pg-boss', group: 'peer', setup: 'fastest', procs: 1, cfg: { concurrency: 5000, batch: 5000, loops: 2 }, note: 'two work() loops, batchSize 5000, pollingIntervalSeconds 0.5' },
   { key: 'bullmq-matched', label: 'BullMQ · 1×20', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: 1 }, latency: true, note: 'Worker concurrency 20, defaults (completed jobs kept), local Redis' },
   { key: 'bullmq-fastest', label: 'BullMQ · 2×50', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 50, batch: 1 }, note: 'two processes of Worker concurrency 50, defaults' },
+  // -- what issue 12's features cost when unused: today's engine beside the one from before them
+  //    (`--only features`), a plain burn-down with no schedule, limit, result, progress or tracing.
+  ...(['pg', 'sqlite'] as const).flatMap((db): Item[] => {
+    const system: SystemName = db === 'pg' ? 'errand-pg' : 'errand-sqlite';
+    const name = db === 'pg' ? 'PostgreSQL' : 'SQLite';
+    const base = { kind: 'burndown', system, group: 'errand', setup: 'ours', procs: 1, cfg: { concurrency: C, batch: C } } as const;
+    return [
+      { ...base, key: `features-${db}-today`, label: `Errand · ${name} · 1×20 · today`, engine: 'build', note: 'this checkout, compiled, features unused' },
+      { ...base, key: `features-${db}-before`, label: `Errand · ${name} · 1×20 · ${BASELINE_LABEL}`, engine: 'baseline', note: 'the engine built from the commit before issue 12' },
+    ];
+  }),
   // -- cross-process latency (Errand on PostgreSQL: enqueue in another process, NOTIFY wakes the worker)
   { key: 'errand-pg-xproc', label: 'Errand · PostgreSQL · enqueue from another process', kind: 'xlatency', system: 'errand-pg', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, note: 'wake-up by LISTEN/NOTIFY' },
   { key: 'errand-sqlite-xproc', label: 'Errand · SQLite · enqueue from another process', kind: 'xlatency', system: 'errand-sqlite', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, note: 'wake-up by a Unix socket beside the file (src/wake/socket-wake.ts)' },
@@ -104,7 +118,17 @@ async function main(): Promise<void> {
   const stale = await dropStaleDatabases();
   if (stale) console.log(`dropped ${stale} stale bench_* databases`);
   const machine = await machineInfo();
-  const items = ITEMS.filter((i) => !ONLY || ONLY.split(',').some((o) => i.key.includes(o)));
+  let items = ITEMS.filter((i) => !ONLY || ONLY.split(',').some((o) => i.key.includes(o)));
+  const engines: Partial<Record<'baseline' | 'build', string>> = {};
+  if (items.some((i) => i.engine)) {
+    try {
+      engines.build = currentBuild();
+      engines.baseline = ensureBaseline();
+    } catch (err) {
+      console.error(`the compiled engines are unavailable, the features rows are left out: ${(err as Error).message}`);
+      items = items.filter((i) => !i.engine);
+    }
+  }
   const results = new Map<string, ItemResult>(items.map((item) => [item.key, { item, runs: [], median: {} }]));
   for (let r = 1; r <= RUNS; r++) {
     for (const item of items) {
@@ -115,7 +139,8 @@ async function main(): Promise<void> {
       };
       const started = Date.now();
       try {
-        const res = await runChild<ChildResult>(CHILD, args);
+        const env = item.engine ? { ERRAND_BENCH_ENGINE: engines[item.engine]! } : undefined;
+        const res = await runChild<ChildResult>(CHILD, args, { env });
         results.get(item.key)!.runs.push(res);
         const bits = [
           res.jobsPerSec !== undefined ? `${fmt(res.jobsPerSec)} jobs/s${res.timedOut ? ' (capped)' : ''}` : '',
@@ -139,7 +164,9 @@ async function main(): Promise<void> {
     durationSec: Math.round((Date.now() - t0) / 1000), results: all,
   };
   // --only xproc: the cross-process latency rows on their own (BENCHMARKS.md shows them beside the full run's).
-  const file = join(HERE, 'results', ONLY === 'xproc' ? 'engine-xproc.json' : ONLY ? 'engine-partial.json' : 'engine.json');
+  // --only features: the features-cost pairs on their own (BENCHMARKS.md, "Features unused").
+  const own: Record<string, string> = { xproc: 'engine-xproc.json', features: 'engine-features.json' };
+  const file = join(HERE, 'results', own[ONLY] ?? (ONLY ? 'engine-partial.json' : 'engine.json'));
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file} (${out.durationSec} s)`);
 }

@@ -49,7 +49,7 @@ function engineSection(e: EngineFile, targets: Target[]): string {
   const by = new Map(e.results.map((r) => [r.item.key, r]));
   const m = (key: string, field: string) => by.get(key)?.median[field] ?? null;
   const out: string[] = [];
-  const burn = e.results.filter((r) => r.item.kind === 'burndown' || r.item.kind === 'ceiling');
+  const burn = e.results.filter((r) => (r.item.kind === 'burndown' || r.item.kind === 'ceiling') && !r.item.key.startsWith('features-'));
   const ceiling = m('ceiling', 'jobsPerSec');
   out.push('## Engine, against peers\n');
   out.push(
@@ -270,6 +270,33 @@ function checkoutRatioSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, m
   return out.join('\n');
 }
 
+/**
+ * Issue 12: the burn-down with its features unused, today's engine beside the one from before
+ * them, interleaved in one run (`--only features`, or the full engine run's rows).
+ */
+function featuresSection(e: EngineFile | null, targets: Target[]): string {
+  const rows = e?.results.filter((r) => r.item.key.startsWith('features-')) ?? [];
+  if (!e || rows.length === 0) {
+    targets.push({ what: 'Burn-down with the features unused vs before them', goal: '≥ 0.95×', figure: 'not measured', ok: null });
+    return '';
+  }
+  const out = ['### Features unused\n'];
+  out.push(`Command: \`${e.command}\` (${e.params.runs} runs of each, alternating; median shown; ${fmt(e.params.jobs, 0)} no-op jobs). The same burn-down on this checkout and on the engine built from the commit before issue 12's features (schedules, rate limits, results, progress, cancellation, tracing), none of them used.\n`);
+  out.push(markdownTable(['setup', 'jobs/s', 'each run', 'load'], rows.map((r) => [r.item.label, fmt(r.median.jobsPerSec), r.runs.map((x) => fmt(x.jobsPerSec)).join(' / '), r.runs.map((x) => x.load1.toFixed(1)).join(' / ')])));
+  for (const db of ['pg', 'sqlite']) {
+    const today = rows.find((r) => r.item.key === `features-${db}-today`)?.median.jobsPerSec;
+    const before = rows.find((r) => r.item.key === `features-${db}-before`)?.median.jobsPerSec;
+    if (!today || !before) continue;
+    targets.push({
+      what: `Burn-down (${db === 'pg' ? 'PostgreSQL' : 'SQLite'}) with the features unused vs before them`,
+      goal: '≥ 0.95×',
+      figure: `${fmt(today)} / ${fmt(before)} jobs/s = ${fmt(today / before, 2)}×`,
+      ok: today >= 0.95 * before,
+    });
+  }
+  return out.join('\n');
+}
+
 /** Issue 14, target 2: enqueue in one process, work in another, on one SQLite file. */
 function xprocSection(e: EngineFile | null, targets: Target[]): string {
   if (!e) return '';
@@ -415,6 +442,7 @@ export function renderSummary(): string {
       'npm run bench:engine                       # engine against peers only (-- --runs 3 --jobs 50000 --only errand-pg,graphile)',
       'npm run bench -- --only checkout           # checkout under load (shop + gateway + inline baseline)',
       'npm run bench -- --only e2e                # end to end, POST → finished',
+      'npm run bench:engine -- --only features    # the burn-down today vs the engine before issue 12 (builds that one once in a temp worktree)',
       'npm run bench -- --soak                    # the 5-minute memory soak (also: npx tsx bench/soak.ts)',
       'npx tsx bench/summary.ts                   # re-render this page from the results files',
       '```',
@@ -424,6 +452,7 @@ export function renderSummary(): string {
   if (engine) sections.push(machineSection(engine.machine, loads));
   if (engine) sections.push(engineSection(engine, targets));
   sections.push(xprocSection(load<EngineFile>('engine-xproc'), targets));
+  sections.push(featuresSection(load<EngineFile>('engine-features') ?? engine, targets));
   sections.push(checkoutSection(checkout, targets));
   sections.push(checkoutRatioSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-ratio'), checkout, targets));
   sections.push(e2eSection(e2e, targets));

@@ -7,13 +7,23 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue, Worker as BullWorker } from 'bullmq';
-import { createErrand, defineJob, type Errand, type Worker as ErrandWorker } from 'errand';
+import type { Errand, Worker as ErrandWorker } from 'errand';
 import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run, type WorkerUtils } from 'graphile-worker';
 import PgBoss from 'pg-boss';
 import pg from 'pg';
 import pino from 'pino';
 import { freshDatabase } from '../lib/env.js';
+
+/**
+ * The Errand under test: this checkout's, or another build's when ERRAND_BENCH_ENGINE names its
+ * dist/index.js (the features-cost rows run the engine from before a change beside today's).
+ */
+const errandModule: typeof import('errand') = process.env.ERRAND_BENCH_ENGINE
+  ? await import(pathToFileURL(process.env.ERRAND_BENCH_ENGINE).href)
+  : await import('errand');
+const { createErrand, defineJob } = errandModule;
 
 export interface Payload {
   i: number;

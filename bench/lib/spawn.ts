@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 
 /** Run a TypeScript script in a fresh Node process (same loader as ours) and parse its `RESULT {json}` line. */
-export function runChild<T>(script: string, args: unknown, opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<T & { load1: number }> {
+export function runChild<T>(script: string, args: unknown, opts: { timeoutMs?: number; nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<T & { load1: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...(opts.nodeArgs ?? []), script, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

@@ -171,7 +171,21 @@ function engineSection(e: EngineFile, targets: Target[]): string {
       ok: ours / ceiling >= 0.7,
     });
   }
+  // Issue 14, target 3: against the hardware's limit (a minimal table) and the best peer setup.
+  const bare = m('bare-sql', 'jobsPerSec');
+  if (bare && ours) {
+    targets.push({ what: 'Errand PostgreSQL burn-down vs bare SQL (minimal table)', goal: '≥ 80%', figure: `${fmt(ours)} / ${fmt(bare)} = ${fmt((100 * ours) / bare, 0)}%`, ok: ours >= 0.8 * bare });
+  }
+  if (bestPeer && ours) {
+    targets.push({ what: 'Errand PostgreSQL burn-down vs the best peer setup', goal: '≥ 2.5×', figure: `${fmt(oursBest)} / ${fmt(bestPeer.median.jobsPerSec)} (${bestPeer.item.label}) = ${fmt(oursBest / bestPeer.median.jobsPerSec!, 2)}×`, ok: oursBest >= 2.5 * bestPeer.median.jobsPerSec! });
+  }
+  const sqlite = m('errand-sqlite', 'jobsPerSec');
+  const bestPgPeer = peers.filter((r) => r.item.system !== 'bullmq').reduce<ItemResult | null>((b, r) => ((r.median.jobsPerSec ?? 0) > (b?.median.jobsPerSec ?? 0) ? r : b), null);
+  if (bestPgPeer && sqlite) {
+    targets.push({ what: 'Errand SQLite burn-down vs the best peer setup on PostgreSQL', goal: '≥ 3×', figure: `${fmt(sqlite)} / ${fmt(bestPgPeer.median.jobsPerSec)} (${bestPgPeer.item.label}) = ${fmt(sqlite / bestPgPeer.median.jobsPerSec!, 2)}×`, ok: sqlite >= 3 * bestPgPeer.median.jobsPerSec! });
+  }
   const p99 = m('errand-pg', 'p99');
+  if (p99 !== null) targets.push({ what: 'Errand PostgreSQL enqueue-to-start p99', goal: '≤ 3.5 ms', figure: `${fmt(p99, 2)} ms`, ok: p99 <= 3.5 });
   for (const [key, name] of [['graphile-matched', 'graphile-worker'], ['bullmq-matched', 'BullMQ']] as const) {
     const theirs = m(key, 'p99');
     if (p99 !== null && theirs !== null) {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freshDatabase } from '../lib/env.js';
 import { percentile, sleep } from '../lib/stats.js';
 import { makeSystem, type Payload, type SystemName, type WorkerConfig } from './systems.js';
 
@@ -28,7 +29,7 @@ export interface ChildArgs {
   capMs?: number;
   location?: string;
   /** ceiling: connections looping claim+complete, and the claim batch size. */
-  ceiling?: { connections: number; batch: number; pipelined?: boolean; maxComplete?: number; maxLead?: number };
+  ceiling?: { connections: number; batch: number; pipelined?: boolean; maxComplete?: number; maxLead?: number; bare?: boolean };
 }
 
 export interface LatencyResult {
@@ -306,6 +307,7 @@ async function senderMode(a: ChildArgs): Promise<void> {
  * follows the engine), looped from bare pg connections with no engine, no handler, no events.
  */
 async function ceiling(a: ChildArgs): Promise<ChildResult> {
+  if (a.ceiling?.bare) return bareSql(a);
   const n = a.jobs ?? 50_000;
   const { connections, batch } = a.ceiling ?? { connections: 2, batch: 20 };
   const sys = makeSystem('errand-pg');
@@ -370,6 +372,49 @@ async function ceiling(a: ChildArgs): Promise<ChildResult> {
   await Promise.all(clients.map((c) => c.end()));
   const left = await sys.remaining();
   await sys.close(true);
+  return { burndownMs, completed: n - left, timedOut: false, jobsPerSec: ((n - left) / burndownMs) * 1000, rssBeforeMB };
+}
+
+/**
+ * The hardware's limit, not Errand's schema: a minimal jobs table (id, payload, a state) and the
+ * textbook queue loop — claim `batch` with FOR UPDATE SKIP LOCKED, then delete what was claimed
+ * — from `connections` bare pg connections. No leases, attempts, history or indexes beyond the
+ * key and one partial index: what any PostgreSQL job system is measured against.
+ */
+async function bareSql(a: ChildArgs): Promise<ChildResult> {
+  const n = a.jobs ?? 50_000;
+  const { connections, batch } = a.ceiling ?? { connections: 2, batch: 100 };
+  const db = await freshDatabase('bare');
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      return c;
+    }),
+  );
+  const [first] = clients;
+  await first.query('CREATE TABLE bare_jobs (id bigserial PRIMARY KEY, payload jsonb NOT NULL, state smallint NOT NULL DEFAULT 0)');
+  await first.query('CREATE INDEX bare_jobs_ready ON bare_jobs (id) WHERE state = 0');
+  await first.query(`INSERT INTO bare_jobs (payload) SELECT jsonb_build_object('i', g, 't', 0) FROM generate_series(1, $1) AS g`, [n]);
+  await first.query('VACUUM ANALYZE bare_jobs');
+  const claim = `UPDATE bare_jobs SET state = 1 WHERE id IN (
+      SELECT id FROM bare_jobs WHERE state = 0 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+    ) RETURNING id, payload`;
+  const rssBeforeMB = rssMB();
+  const t0 = now();
+  await Promise.all(
+    clients.map(async (c) => {
+      for (;;) {
+        const { rows } = await c.query(claim, [batch]);
+        if (rows.length === 0) return;
+        await c.query('DELETE FROM bare_jobs WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      }
+    }),
+  );
+  const burndownMs = now() - t0;
+  const left = Number((await first.query('SELECT count(*) AS n FROM bare_jobs')).rows[0].n);
+  await Promise.all(clients.map((c) => c.end()));
+  await db.drop();
   return { burndownMs, completed: n - left, timedOut: false, jobsPerSec: ((n - left) / burndownMs) * 1000, rssBeforeMB };
 }
 

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import type { Errand, Worker as ErrandWorker } from 'errand';
-import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run, type WorkerUtils } from 'graphile-worker';
+import * as graphile17 from 'graphile-worker';
+import type { Runner, WorkerUtils } from 'graphile-worker';
+import * as graphile18 from 'graphile-worker-0.18';
 import PgBoss from 'pg-boss';
+import { PgBoss as PgBoss12 } from 'pg-boss-12';
 import pg from 'pg';
 import pino from 'pino';
 import { freshDatabase } from '../lib/env.js';
@@ -31,7 +34,16 @@ export interface Payload {
   t: number;
 }
 
-export type SystemName = 'errand-pg' | 'errand-sqlite' | 'errand-sqlite-poll' | 'errand-memory' | 'graphile-worker' | 'pg-boss' | 'bullmq';
+export type SystemName =
+  | 'errand-pg'
+  | 'errand-sqlite'
+  | 'errand-sqlite-poll'
+  | 'errand-memory'
+  | 'graphile-worker'
+  | 'graphile-worker-0.18'
+  | 'pg-boss'
+  | 'pg-boss-12'
+  | 'bullmq';
 
 export interface WorkerConfig {
   /** Jobs run at once in one process. */
@@ -132,12 +144,17 @@ class ErrandSystem implements BenchSystem {
   }
 }
 
-// ---------------------------------------------------------------- graphile-worker
-const silentGraphile = new GraphileLogger(() => (level, message) => {
-  if (level === 'error') console.error(`[graphile-worker] ${message}`);
-});
+// ---------------------------------------------------------------- graphile-worker (0.17 and 0.18, the same API)
+type GraphileModule = Pick<typeof graphile17, 'Logger' | 'makeWorkerUtils' | 'run'>;
 
 class GraphileSystem implements BenchSystem {
+  private readonly silentGraphile;
+  constructor(private readonly lib: GraphileModule) {
+    this.silentGraphile = new lib.Logger(() => (level, message) => {
+      if (level === 'error') console.error(`[graphile-worker] ${message}`);
+    });
+  }
+
   private url = '';
   private utils!: WorkerUtils;
   private runner: Runner | null = null;
@@ -153,7 +170,7 @@ class GraphileSystem implements BenchSystem {
 
   async attach(url: string): Promise<void> {
     this.url = url;
-    this.utils = await makeWorkerUtils({ connectionString: url, logger: silentGraphile });
+    this.utils = await this.lib.makeWorkerUtils({ connectionString: url, logger: this.silentGraphile });
   }
 
   async bulkInsert(payloads: Payload[]): Promise<void> {
@@ -165,12 +182,12 @@ class GraphileSystem implements BenchSystem {
   }
 
   async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
-    this.runner = await run({
+    this.runner = await this.lib.run({
       connectionString: this.url,
       concurrency: cfg.concurrency,
       noHandleSignals: true,
       pollInterval: 2000,
-      logger: silentGraphile,
+      logger: this.silentGraphile,
       taskList: {
         noop: async (payload) => {
           onJob(payload as Payload);
@@ -259,6 +276,68 @@ class PgBossSystem implements BenchSystem {
   }
 }
 
+// ---------------------------------------------------------------- pg-boss 12
+/**
+ * pg-boss 12 runs localConcurrency workers per work() call, each fetching batchSize jobs; it
+ * wakes by LISTEN/NOTIFY when the queue asks for it, and fetches back to back while batches
+ * come back full (burstWhenBatchFull): its fast settings.
+ */
+class PgBoss12System implements BenchSystem {
+  private boss!: PgBoss12;
+  private pool!: pg.Pool;
+  private dropper: (() => Promise<void>) | null = null;
+
+  async setup(): Promise<string> {
+    const db = await freshDatabase('pgboss12');
+    this.dropper = db.drop;
+    await this.attach(db.url);
+    await this.boss.createQueue(BOSS_QUEUE, { notify: true });
+    return db.url;
+  }
+
+  async attach(url: string): Promise<void> {
+    this.boss = new PgBoss12({ connectionString: url, useListenNotify: true });
+    this.boss.on('error', (err) => console.error('[pg-boss 12]', err.message));
+    await this.boss.start();
+    this.pool = new pg.Pool({ connectionString: url, max: 1 });
+  }
+
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.boss.insert(BOSS_QUEUE, payloads.map((data) => ({ data })));
+  }
+
+  async enqueue(p: Payload): Promise<void> {
+    await this.boss.send(BOSS_QUEUE, p);
+  }
+
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    // cfg.loops workers (localConcurrency), each fetching cfg.batch jobs at a time and running
+    // its batch at once; with NOTIFY on, the idle backstop poll is its minimum, 0.5 s.
+    await this.boss.work<Payload>(
+      BOSS_QUEUE,
+      { localConcurrency: cfg.loops ?? 1, batchSize: cfg.batch, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, burstWhenBatchFull: cfg.batch > 1 },
+      async (jobs) => {
+        await Promise.all(jobs.map(async (j) => onJob(j.data)));
+      },
+    );
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.boss.offWork(BOSS_QUEUE).catch(() => {});
+  }
+
+  async remaining(): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = $1 AND state <> 'completed'`, [BOSS_QUEUE]);
+    return Number(rows[0].n);
+  }
+
+  async close(drop: boolean): Promise<void> {
+    await this.pool.end();
+    await this.boss.stop({ graceful: false, timeout: 1000 }).catch(() => {});
+    if (drop && this.dropper) await this.dropper();
+  }
+}
+
 // ---------------------------------------------------------------- BullMQ
 const REDIS = { host: '127.0.0.1', port: 6379 };
 
@@ -327,9 +406,14 @@ export function makeSystem(name: SystemName): BenchSystem {
     case 'errand-memory':
       return new ErrandSystem('memory');
     case 'graphile-worker':
-      return new GraphileSystem();
+      return new GraphileSystem(graphile17);
+    case 'graphile-worker-0.18':
+      // The same API; the cast only bridges the two copies of @graphile/logger's types.
+      return new GraphileSystem(graphile18 as unknown as GraphileModule);
     case 'pg-boss':
       return new PgBossSystem();
+    case 'pg-boss-12':
+      return new PgBoss12System();
     case 'bullmq':
       return new BullSystem();
   }

@@ -9,7 +9,7 @@ import type { Errand } from 'errand';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Assets, buildAssets } from './assets.js';
-import type { TrustProxy } from './config.js';
+import { fastifyTrustProxy, type TrustProxy } from '@errand/web';
 import type { ShopStore } from './db/types.js';
 import type { ShopJobs } from './jobs/index.js';
 import { assetRoutes } from './routes/assets.js';
@@ -58,17 +58,6 @@ export interface AppOptions {
   assets?: Assets;
   /** How long POST /buy rides through a database restart before answering 503. Default 10 s. */
   rideThroughMs?: number;
-}
-
-/**
- * TRUST_PROXY to Fastify's trustProxy. Fastify 5.12 refuses a bare hop count (it trusts nothing
- * then), so a count becomes the function it used to be: the socket's peer and the next n - 1
- * X-Forwarded-For entries are proxies, the entry before them is the client. Only safe when the
- * shop cannot be reached except through those proxies; a list of their addresses is safer still.
- */
-export function fastifyTrustProxy(tp: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof tp === 'number') return tp > 0 ? (_address: string, hop: number) => hop < tp : false;
-  return tp;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {

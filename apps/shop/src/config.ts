@@ -31,8 +31,8 @@
  * uses test keys it accepts. Setting STRIPE_SECRET_KEY turns it off.
  */
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { parseTrustProxy, type TrustProxy } from '@errand/web';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -102,40 +102,14 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
-/**
- * Fastify's trustProxy forms: false (believe no X-Forwarded-* header), a hop count (the client is
- * the address that many proxies back from the socket: 1 = the address your one proxy appended),
- * a list of proxy addresses or CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal),
- * or true (believe every hop: the client's own X-Forwarded-For decides its address; only when
- * the proxy overwrites the header).
- */
-export type TrustProxy = boolean | number | string[];
-
-const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function proxyAddress(entry: string): boolean {
-  if (PROXY_NAMES.has(entry)) return true;
-  const [address, prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return isIP(prefix) === family; // a netmask
-  return Number(prefix) <= (family === 4 ? 32 : 128);
-}
+export type { TrustProxy };
 
 function trustProxy(env: Env): TrustProxy {
-  const raw = str(env, 'TRUST_PROXY');
-  if (raw === undefined) return false;
-  const lower = raw.toLowerCase();
-  if (['true', 'yes', 'on'].includes(lower)) return true;
-  if (['false', 'no', 'off', '0'].includes(lower)) return false;
-  if (/^\d{1,3}$/.test(raw)) return Number(raw);
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = list.find((e) => !proxyAddress(e));
-  if (list.length === 0 || bad !== undefined) {
-    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count (1 = one proxy in front) or a comma-separated list of proxy addresses or CIDRs (10.0.0.0/8,127.0.0.1), got ${JSON.stringify(bad ?? raw)}`);
+  try {
+    return parseTrustProxy(str(env, 'TRUST_PROXY'), 'TRUST_PROXY');
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
-  return list;
 }
 
 function url(env: Env, name: string): string | null {

@@ -1,5 +1,6 @@
 import { createErrand, type Errand } from 'errand';
 import Fastify from 'fastify';
+import { fastifyTrustProxy, parseTrustProxy } from '#web';
 import { registerMetrics } from './metrics.js';
 import { errandConsole } from './plugin.js';
 import type { ConsoleSection } from './sections.js';
@@ -23,9 +24,13 @@ export interface StartConsoleOptions {
  * Prometheus metrics at `/metrics`. Reads and acts only through the engine's admin API.
  */
 export async function startConsole(opts: StartConsoleOptions): Promise<{ url: string; close(): Promise<void> }> {
+  // ERRAND_TRUST_PROXY takes the shop's TRUST_PROXY forms; a hop count trusts exactly that many
+  // proxies (1 = one in front), never every X-Forwarded-For entry, which would let a client pick
+  // the address the sign-in limiter counts against.
+  const trustProxy = fastifyTrustProxy(parseTrustProxy(process.env.ERRAND_TRUST_PROXY, 'ERRAND_TRUST_PROXY'));
   const own = !opts.errand;
   const errand = opts.errand ?? (await createErrand({ databaseUrl: opts.databaseUrl }));
-  const app = Fastify({ logger: { level: process.env.ERRAND_LOG_LEVEL ?? 'info' }, trustProxy: process.env.ERRAND_TRUST_PROXY === '1' });
+  const app = Fastify({ logger: { level: process.env.ERRAND_LOG_LEVEL ?? 'info' }, trustProxy });
   try {
     await app.register(errandConsole, { errand, password: opts.password, title: opts.title, sections: opts.sections });
     registerMetrics(app, { errand, sections: opts.sections });

@@ -312,6 +312,39 @@ describe('metrics access and the standalone console', () => {
     }
   });
 
+  it('ERRAND_TRUST_PROXY=1 trusts one proxy: a client cannot pick the address the sign-in limiter counts', async () => {
+    const backend = await sqliteBackend();
+    const saved = { trust: process.env.ERRAND_TRUST_PROXY, level: process.env.ERRAND_LOG_LEVEL };
+    process.env.ERRAND_TRUST_PROXY = '1';
+    process.env.ERRAND_LOG_LEVEL = 'silent';
+    const c = await startConsole({ databaseUrl: backend.url, port: 0, host: '127.0.0.1', password: 'a-long-enough-console-password' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        // A new forged entry each time; the proxy in front appended the real client, 203.0.113.7.
+        const r = await fetch(new URL('/sign-in', c.url), {
+          method: 'POST',
+          body: new URLSearchParams({ password: 'guess' }),
+          headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` },
+          redirect: 'manual',
+        });
+        statuses.push(r.status);
+      }
+      expect(statuses.at(-1)).toBe(429);
+    } finally {
+      for (const [k, v] of [['ERRAND_TRUST_PROXY', saved.trust], ['ERRAND_LOG_LEVEL', saved.level]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await c.close();
+      await backend.drop();
+    }
+    process.env.ERRAND_TRUST_PROXY = 'ten';
+    await expect(startConsole({ databaseUrl: 'memory:', port: 0 })).rejects.toThrow(/ERRAND_TRUST_PROXY must be true, false, a hop count/);
+    if (saved.trust === undefined) delete process.env.ERRAND_TRUST_PROXY;
+    else process.env.ERRAND_TRUST_PROXY = saved.trust;
+  });
+
   it('startConsole serves the console at / and metrics at /metrics over real HTTP', async () => {
     const backend = await sqliteBackend();
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

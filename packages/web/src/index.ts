@@ -8,3 +8,4 @@ export { CURRENCY_EXPONENTS, currencyExponent, formatMoney } from './money.js';
 export { absolute, badge, capped, duration, num, truncate, when } from './format.js';
 export { constantTimeEqual } from './compare.js';
 export { isForeignOrigin } from './origin.js';
+export { fastifyTrustProxy, parseTrustProxy, type TrustProxy } from './trust-proxy.js';

@@ -5,12 +5,15 @@ import { Admin } from './admin.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import { type DelayOptions, type Delayed, delayJob, makeDelayProxy } from './delay.js';
 import type { PgClient, PgPool, SqliteDatabase, Transaction } from './drivers/connections.js';
-import type { Driver, NewJob } from './drivers/driver.js';
+import type { Driver, NewJob, RelayedJob } from './drivers/driver.js';
 import { type ClientLoader, openDriver } from './drivers/open.js';
 import { ErrandError } from './errors.js';
 import { ErrandEmitter, type ErrandEventName, type ErrandEvents } from './events.js';
 import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
+import { type OutboxOption, openOutbox } from './outbox/open.js';
+import { IdPool, OutboxRelay, relayTarget } from './outbox/relay.js';
+import type { OutboxStore } from './outbox/store.js';
 import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
@@ -60,6 +63,13 @@ export interface ErrandOptions {
    * jobs are registered as if given in `jobs`.
    */
   schedules?: (ScheduleDefinition<any> | ScheduleInput<any>)[];
+  /**
+   * Transactional enqueue when the jobs live elsewhere (Redis): your app's better-sqlite3
+   * Database, its pg Pool, or a `sqlite:`/`postgres://` URL of it. `enqueue(…, { tx })` (and
+   * `enqueueSync` on SQLite) then writes the job to an `errand_outbox` table in your transaction;
+   * every worker of this client relays committed rows to the jobs database, each exactly once.
+   */
+  outbox?: OutboxOption;
 }
 
 /** @internal For tests: load the database client packages another way. */
@@ -90,17 +100,29 @@ export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
   const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
-  const errand = new Errand(driver, options, logger);
-  if (options.migrate !== false) {
-    try {
-      await driver.migrate();
-    } catch (err) {
-      await driver.close().catch(() => {});
-      const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
-      throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+  let outbox: OutboxStore | undefined;
+  try {
+    if (options.outbox !== undefined) {
+      relayTarget(driver); // refuses a driver that cannot take relayed jobs, before opening anything
+      outbox = await openOutbox(options.outbox, logger, (options as InternalErrandOptions).loadClient);
     }
+    if (options.migrate !== false) {
+      try {
+        await driver.migrate();
+        await outbox?.migrate();
+      } catch (err) {
+        const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
+        throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const errand = new Errand(driver, options, logger, outbox);
+    await errand['ids']?.fill();
+    return errand;
+  } catch (err) {
+    await outbox?.close().catch(() => {});
+    await driver.close().catch(() => {});
+    throw err;
   }
-  return errand;
 }
 
 /** The driver behind a client: for the engine's own tests and tools, not part of the public API. */
@@ -123,14 +145,19 @@ export class Errand<Tx extends Transaction = Transaction> {
   /** The schedules this client's workers run. */
   readonly schedules: readonly ScheduleDefinition<any>[];
   private readonly progressThrottleMs: number;
+  /** With an outbox: the job ids reserved ahead, and the relay every worker of this client runs. */
+  private readonly ids: IdPool | null = null;
+  private relay: OutboxRelay | null = null;
 
   /** Use createErrand. */
   constructor(
     private readonly driver: Driver,
     options: ErrandOptions,
     logger: Logger,
+    private readonly outbox?: OutboxStore,
   ) {
     this.logger = logger;
+    if (outbox) this.ids = new IdPool(relayTarget(driver).reserveIds, this.events);
     this.mode = options.mode ?? 'normal';
     this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (!Number.isInteger(this.maxResultBytes) || this.maxResultBytes < 1) {
@@ -195,6 +222,11 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (requests.length === 0) return [];
     const rows = toNewJobs(requests);
     const { tx } = options;
+    if (tx !== undefined && this.outbox) {
+      const jobs = withIds(rows, await this.ids!.take(rows.length));
+      await this.outbox.write(jobs, tx);
+      return this.afterOutbox(jobs, tx);
+    }
     if (tx !== undefined) this.assertTransactional();
     const inserted = await this.driver.insertJobs(rows, tx);
     this.afterInsert(inserted, tx !== undefined);
@@ -217,6 +249,12 @@ export class Errand<Tx extends Transaction = Transaction> {
 
   enqueueManySync(requests: JobRequest<any>[], options: { tx?: Tx } = {}): EnqueuedJob[] {
     this.assertOpen();
+    if (options.tx !== undefined && this.outbox?.writeSync) {
+      if (requests.length === 0) return [];
+      const jobs = withIds(toNewJobs(requests), this.ids!.takeSync(requests.length));
+      this.outbox.writeSync(jobs, options.tx);
+      return this.afterOutbox(jobs, options.tx);
+    }
     const driver = this.driver;
     if (!driver.insertJobsSync) {
       throw new ErrandError(
@@ -235,6 +273,37 @@ export class Errand<Tx extends Transaction = Transaction> {
     return inserted;
   }
 
+  /**
+   * Jobs written to the outbox in the caller's transaction: what enqueue returns for them (their
+   * reserved ids; `inserted`: written — a unique key is only checked when the relay inserts), and
+   * inline mode's run once the transaction has ended and the relay has moved them.
+   */
+  private afterOutbox(jobs: RelayedJob[], tx: Tx): EnqueuedJob[] {
+    const now = new Date();
+    const out = jobs.map((j): EnqueuedJob => {
+      const runAt = j.runAt ?? now;
+      return { id: j.id, queue: j.queue, name: j.name, state: runAt > now ? 'scheduled' : 'available', priority: j.priority, runAt, maxAttempts: j.maxAttempts, uniqueKey: j.uniqueKey, createdAt: now, inserted: true };
+    });
+    if (this.events.listenerCount('job:enqueued') > 0) {
+      this.events.emit('job:enqueued', { jobs: out.map((j) => ({ id: j.id, name: j.name, queue: j.queue, inserted: true })) });
+    }
+    if (this.mode === 'inline') this.runInlineAfter(tx, out, { inTransaction: (t) => this.outbox!.inTransaction(t), beforeRun: () => this.relayNow() });
+    return out;
+  }
+
+  /** One relay pass now (inline mode, tests): committed outbox rows become jobs. */
+  private async relayNow(): Promise<void> {
+    if (!this.outbox) return;
+    await (this.relay ?? new OutboxRelay(this.outbox, relayTarget(this.driver).insertRelayed, this.events)).kick();
+  }
+
+  /** The relay of this client's outbox: started with its first worker, stopped by close(). */
+  private startRelay(): void {
+    if (!this.outbox || this.relay) return;
+    this.relay = new OutboxRelay(this.outbox, relayTarget(this.driver).insertRelayed, this.events);
+    this.relay.start().catch((error: unknown) => this.events.emit('db:error', { operation: 'outbox listen', error }));
+  }
+
   private assertTransactional(): void {
     if (!this.driver.capabilities.transactional) {
       throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })`);
@@ -247,11 +316,16 @@ export class Errand<Tx extends Transaction = Transaction> {
    * to run. Until then, the jobs are not visible to the engine's own connection, or (SQLite,
    * one shared connection) would run inside the caller's transaction.
    */
-  private runInlineAfter(tx: Tx | undefined, inserted: EnqueuedJob[]): void {
+  private runInlineAfter(
+    tx: Tx | undefined,
+    inserted: EnqueuedJob[],
+    outbox?: { inTransaction: (tx: Tx | undefined) => boolean | null; beforeRun: () => Promise<void> },
+  ): void {
+    const inTransaction = outbox?.inTransaction ?? ((t: Tx | undefined) => this.driver.inTransaction?.(t) ?? null);
     const run = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve)); // the caller's synchronous code first
       const deadline = Date.now() + INLINE_TX_WAIT_MS;
-      let open = this.driver.inTransaction?.(tx) ?? null;
+      let open = inTransaction(tx);
       for (let wait = 1; open !== false && Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
         if (open === null) {
           // The driver cannot tell (an old pg): wait until the first job is visible, i.e. committed.
@@ -259,9 +333,12 @@ export class Errand<Tx extends Transaction = Transaction> {
           if (!first || (await this.driver.getJob(first.id))) break;
         }
         await sleep(wait);
-        open = this.driver.inTransaction?.(tx) ?? null;
+        open = inTransaction(tx);
       }
-      if (!this.closed) await this.runDue();
+      if (!this.closed) {
+        await outbox?.beforeRun();
+        await this.runDue();
+      }
     })()
       .catch((error: unknown) => {
         this.events.emit('db:error', { operation: 'inline', error });
@@ -301,6 +378,7 @@ export class Errand<Tx extends Transaction = Transaction> {
   /** A worker for these queues. Call start(); stop() (or SIGTERM with stopOnSignals) is graceful. */
   worker(options: WorkerOptions = {}): Worker {
     this.assertOpen();
+    this.startRelay();
     const worker = new Worker(
       {
         driver: this.driver,
@@ -392,13 +470,19 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (this.closed) return;
     await this.inlineSettled();
     await Promise.all([...this.workers].map((w) => w.stop()));
+    await this.relay?.stop();
     this.closed = true;
+    await this.outbox?.close();
     await this.driver.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new ErrandError('ERRAND_CLOSED', 'this Errand client is closed');
   }
+}
+
+function withIds(rows: NewJob[], ids: number[]): RelayedJob[] {
+  return rows.map((r, i) => ({ ...r, id: ids[i] }));
 }
 
 function toNewJobs(requests: JobRequest<any>[]): NewJob[] {

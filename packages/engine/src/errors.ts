@@ -26,6 +26,7 @@ export type ErrandErrorCode =
   | 'ERRAND_CLOSED'
   | 'ERRAND_NOT_DELAYABLE'
   | 'ERRAND_ASSERTION'
+  | 'ERRAND_OUTBOX_IDS'
   | 'ERRAND_INTERNAL';
 
 export class ErrandError extends Error {

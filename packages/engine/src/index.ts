@@ -8,6 +8,7 @@ export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleInfo, Sch
 export { DEFAULT_MAX_ATTEMPTS, defaultBackoff } from './backoff.js';
 export { createErrand, Errand } from './client.js';
 export type { DrainResult, EnqueueInTxOptions, ErrandOptions } from './client.js';
+export type { OutboxOption } from './outbox/open.js';
 export { delayable } from './delay.js';
 export type { Delayed, DelayOptions } from './delay.js';
 export type {

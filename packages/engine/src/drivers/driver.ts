@@ -40,6 +40,11 @@ export interface NewJob {
   uniqueKey: string | null;
 }
 
+/** A job an outbox relays: its id was reserved (reserveIds) when it was written to the outbox. */
+export interface RelayedJob extends NewJob {
+  id: number;
+}
+
 export interface JobFilter {
   state: JobState;
   queue?: string | null;
@@ -165,6 +170,17 @@ export interface Driver {
    * a caller's transaction once it has ended.
    */
   inTransaction?(tx?: unknown): boolean | null;
+  /**
+   * Optional (a driver an outbox relays into, outbox/): reserve `n` job ids, never handed out
+   * again, for jobs written to an outbox now and inserted later by insertRelayed.
+   */
+  reserveIds?(n: number): Promise<number[]>;
+  /**
+   * Optional: insert relayed jobs, each at most once however often it is relayed: a job whose id
+   * is present already (an earlier relay of the same outbox row) is skipped, and so is one whose
+   * unique key an unfinished job holds. Returns the ids inserted now.
+   */
+  insertRelayed?(jobs: RelayedJob[]): Promise<number[]>;
   /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
   claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
   /**

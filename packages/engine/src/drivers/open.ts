@@ -77,7 +77,7 @@ export async function openDriver(options: OpenDriverOptions): Promise<Driver> {
 }
 
 /** Import a client package, or say which one to install. Its CommonJS export is the default. */
-async function loadClient<T>(load: ClientLoader, name: ClientPackage, forWhat: string): Promise<T> {
+export async function loadClient<T>(load: ClientLoader, name: ClientPackage, forWhat: string): Promise<T> {
   let mod: unknown;
   try {
     mod = await load(name);

@@ -3,7 +3,7 @@ import { runPostgresMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { PgClient, PgPool, PgQueryable } from '../connections.js';
 import type {
-  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RelayedJob, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
   byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
@@ -14,7 +14,7 @@ import { loadQueries, migrationsDirectory } from '../sql-files.js';
 
 const QUERIES = [
   'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
-  'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping',
+  'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping', 'reserve_ids', 'insert_relayed',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
@@ -122,6 +122,20 @@ export class PostgresDriver implements Driver {
       for (const h of (await this.q<EnqueuedRow>('find_unique', [keys], db)).rows) if (h.unique_key !== null) holders.set(h.unique_key, h);
     }
     return matchInserted(jobs, rows, holders);
+  }
+
+  async reserveIds(n: number): Promise<number[]> {
+    return toIds((await this.q<IdRow>('reserve_ids', [n])).rows);
+  }
+
+  async insertRelayed(jobs: RelayedJob[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
+    const col = <T>(f: (j: RelayedJob) => T) => jobs.map(f);
+    const { rows } = await this.q<IdRow>('insert_relayed', [
+      col((j) => j.id), col((j) => j.queue), col((j) => j.name), col((j) => j.payload), col((j) => j.priority),
+      col((j) => j.runAt), col((j) => j.maxAttempts), col((j) => j.timeoutMs), col((j) => j.uniqueKey),
+    ]);
+    return toIds(rows);
   }
 
   inTransaction(tx?: unknown): boolean | null {

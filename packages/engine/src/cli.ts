@@ -38,6 +38,8 @@ Options:
   --shutdown-timeout <ms>    on SIGTERM, how long running jobs may finish before release (default 10000)
   --prefetch <n>             jobs claimed ahead of free slots per queue (default: the concurrency)
   --poll <ms>                poll interval when no wake-up arrives (default 2000 with wake-ups: PostgreSQL, a SQLite file; 100 otherwise)
+  --outbox <url>             the app's database (sqlite:… | postgres://…) whose errand_outbox this worker relays
+                             into --database-url (default: $ERRAND_OUTBOX_URL; none)
   -h, --help`,
   migrate: `errand migrate — apply pending migrations
 
@@ -73,6 +75,15 @@ function parse(command: string, args: string[], options: Record<string, { type: 
   } catch (err) {
     usage(`${(err as Error).message.replace(/\. To specify.*$/s, '')}\nRun "errand ${command} --help" for the options.`);
   }
+}
+
+/** --outbox or $ERRAND_OUTBOX_URL: a database an outbox can live in, or none. */
+function outboxUrl(v: unknown): string | undefined {
+  const url = (v as string | undefined) ?? (process.env.ERRAND_OUTBOX_URL || undefined);
+  if (url === undefined) return undefined;
+  const target = parseDatabaseUrl(url);
+  if (target.kind === 'memory') usage('--outbox must be a sqlite:… file or a postgres://… database (an in-memory database has nothing to relay)');
+  return url;
 }
 
 function databaseUrl(v: unknown): string {
@@ -117,13 +128,14 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'worker') {
     const o = parse(command, rest, {
       jobs: { type: 'string', multiple: true }, queue: { type: 'string', multiple: true }, lease: { type: 'string' },
-      'shutdown-timeout': { type: 'string' }, prefetch: { type: 'string' }, poll: { type: 'string' },
+      'shutdown-timeout': { type: 'string' }, prefetch: { type: 'string' }, poll: { type: 'string' }, outbox: { type: 'string' },
     });
     if (!(o.jobs as string[] | undefined)?.length) usage('--jobs <module> is required: the module that exports your job definitions');
     const queues = parseQueues(((o.queue as string[] | undefined) ?? ['default=10']).join(','));
     const url = databaseUrl(o['database-url']);
     const { jobs, schedules } = await loadJobs(o.jobs as string[]);
-    const errand = await createErrand({ databaseUrl: url, jobs, schedules });
+    const outbox = outboxUrl(o.outbox);
+    const errand = await createErrand({ databaseUrl: url, jobs, schedules, outbox });
     const worker = errand.worker({
       queues,
       leaseMs: positiveInt('--lease', o.lease as string | undefined),
@@ -133,7 +145,10 @@ async function main(argv: string[]): Promise<void> {
     });
     stopOnSignals(errand, [worker]);
     await worker.start();
-    errand.logger.info({ workerId: worker.id, database: redact(url), jobs: jobs.map((j) => j.name), schedules: schedules.map((x) => x.name) }, 'worker ready');
+    errand.logger.info(
+      { workerId: worker.id, database: redact(url), outbox: outbox ? redact(outbox) : undefined, jobs: jobs.map((j) => j.name), schedules: schedules.map((x) => x.name) },
+      'worker ready',
+    );
     return;
   }
   if (command === 'migrate') {

@@ -6,6 +6,8 @@
  * | PORT                    | 3000                       | web port (0 = any free port)                                    |
  * | HOST                    | 127.0.0.1                  | interface to bind (0.0.0.0 in a container)                      |
  * | DATABASE_URL            | sqlite:./data/shop.db      | sqlite:…, postgres://…, or memory:                               |
+ * | JOBS_URL                | unset → DATABASE_URL       | the jobs elsewhere (redis://…, postgres://…): checkout enqueues  |
+ * |                         |                            | through an outbox in DATABASE_URL, still one transaction        |
  * | STRIPE_SECRET_KEY       | unset → local gateway      | sk_test_…/sk_live_…: talk to Stripe (or STRIPE_API_BASE)          |
  * | STRIPE_PUBLISHABLE_KEY  | pk_test_errand_local       | required with STRIPE_SECRET_KEY                                 |
  * | STRIPE_API_BASE         | https://api.stripe.com, or the local gateway | where the server-side SDK sends requests      |
@@ -64,6 +66,8 @@ export interface ShopConfig {
   port: number;
   host: string;
   databaseUrl: string;
+  /** JOBS_URL: the jobs in another database (through an outbox in DATABASE_URL); null: beside the sales. */
+  jobsUrl: string | null;
   stripe: StripeConfig;
   gatewayPort: number;
   workers: number;
@@ -208,10 +212,18 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): ShopCon
   if (!/^(sqlite:|memory:|postgres(ql)?:\/\/)/i.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be sqlite:./path.db, postgres://user:pass@host:5432/db or memory:, got ${JSON.stringify(databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'))}`);
   }
+  const jobsUrl = str(env, 'JOBS_URL') ?? null;
+  if (jobsUrl !== null && !/^(rediss?|postgres(ql)?):\/\//i.test(jobsUrl)) {
+    throw new ConfigError(`JOBS_URL must be redis://host:6379/0, rediss://… or postgres://…, got ${JSON.stringify(jobsUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'))} (unset: the jobs live beside the sales, in DATABASE_URL)`);
+  }
+  if (jobsUrl !== null && /^memory:|^sqlite::memory:$/i.test(databaseUrl)) {
+    throw new ConfigError('JOBS_URL needs DATABASE_URL to be a file or a server: the checkout writes its jobs to an outbox there, which workers read from another connection');
+  }
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: str(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
+    jobsUrl,
     stripe,
     gatewayPort: int(env, 'GATEWAY_PORT', DEFAULT_GATEWAY_PORT, 0, 65535),
     workers: int(env, 'WORKERS', 10, 0, 1000),

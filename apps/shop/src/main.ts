@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startGateway, type Gateway } from '@errand/gateway';
-import { stopOnSignals, type Worker } from 'errand';
+import { redact, stopOnSignals, type Worker } from 'errand';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type ShopConfig, stripeJsUrl } from './config.js';
 import { mountConsole } from './console.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe refuses every delivery (set it to the gateway’s signing secret)');
   }
 
-  const rt = await startRuntime({ databaseUrl: config.databaseUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logger });
+  const rt = await startRuntime({ databaseUrl: config.databaseUrl, jobsUrl: config.jobsUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logger });
   await seedDemoProducts(rt.store);
 
   const app = await buildApp({
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     `  Workers: ${config.workers > 0 ? `${config.workers} in this process (payments queue)` : 'none here (WORKERS=0): run `npm run worker`'}`,
     `  Console: ${url}/admin`,
     `  Database: ${rt.db.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL'}`,
+    ...(config.jobsUrl ? [`  Jobs: ${redact(config.jobsUrl)} (enqueued through an outbox in the sales database)`] : []),
     '',
     '  Ctrl-C stops it.',
     '',

@@ -11,6 +11,8 @@ import { createStripeClient } from './jobs/stripe-client.js';
 
 export interface RuntimeOptions {
   databaseUrl: string;
+  /** The jobs in another database (JOBS_URL): enqueue in a sale's transaction goes through an outbox in the sales database. */
+  jobsUrl?: string | null;
   stripe: { secretKey: string; apiBase: string; timeoutMs: number };
   charge: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; challengeWindowMs?: number; reconcileIntervalMs?: number };
   logger: Logger;
@@ -36,11 +38,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       return client;
     };
     const jobs = createShopJobs({ store, stripe, ...o.charge, stripeTimeoutMs: o.stripe.timeoutMs, errand: errandRef });
-    const errand = await createErrand({
-      ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }),
-      jobs: jobs.all,
-      logger: o.logger,
-    });
+    const sales = db.dialect === 'sqlite' ? db.sqlite : db.pool;
+    const errand = o.jobsUrl
+      ? await createErrand({ databaseUrl: o.jobsUrl, outbox: sales, jobs: jobs.all, logger: o.logger })
+      : await createErrand({ ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }), jobs: jobs.all, logger: o.logger });
     client = errand;
     return {
       db,

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // With no Stripe key, talk to the local gateway that `npm start` runs (or STRIPE_API_BASE).
   const apiBase = config.stripe.apiBase ?? `http://127.0.0.1:${process.env.GATEWAY_PORT || DEFAULT_GATEWAY_PORT}`;
-  const rt = await startRuntime({ databaseUrl: config.databaseUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logger });
+  const rt = await startRuntime({ databaseUrl: config.databaseUrl, jobsUrl: config.jobsUrl, stripe: { ...config.stripe, apiBase }, charge: config.charge, logger });
   const queues = config.workerQueues ?? { [PAYMENTS_QUEUE]: 10 };
   const worker = rt.errand.worker({ queues, leaseMs: config.workerLeaseMs });
   await worker.start();

@@ -442,7 +442,8 @@ export class Errand<Tx extends Transaction = Transaction> {
    * Polls the database (from 20 ms, backing off to 500 ms), so it works whichever process runs
    * the job. Rejects with ERRAND_WAIT_TIMEOUT after `timeoutMs`, with `signal.reason` when
    * `signal` aborts, and with ERRAND_NOT_FOUND when there is no such job (never enqueued, deleted
-   * or pruned). The job is not touched either way.
+   * or pruned). A job still in this client's outbox (committed, not relayed yet) is waited for.
+   * The job is not touched either way.
    */
   async waitForJob(id: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<JobRecord> {
     const { timeoutMs, signal } = options;
@@ -452,17 +453,28 @@ export class Errand<Tx extends Transaction = Transaction> {
     const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
       signal?.throwIfAborted();
-      const job = await this.getJob(id);
+      const job = await this.findJob(id);
       if (!job) throw new ErrandError('ERRAND_NOT_FOUND', `no job #${id}: never enqueued, deleted, or pruned`);
-      if ((FINISHED_STATES as readonly string[]).includes(job.state)) return job;
+      if (job !== 'outbox' && (FINISHED_STATES as readonly string[]).includes(job.state)) return job;
       const left = deadline - Date.now();
-      if (left <= 0) throw new ErrandError('ERRAND_WAIT_TIMEOUT', `job #${id} (${job.name}) is still ${job.state} after ${timeoutMs} ms`);
+      if (left <= 0) {
+        const where = job === 'outbox' ? 'is still in the outbox, not relayed (is a worker with this outbox running?),' : `(${job.name}) is still ${job.state}`;
+        throw new ErrandError('ERRAND_WAIT_TIMEOUT', `job #${id} ${where} after ${timeoutMs} ms`);
+      }
       try {
         await sleep(Math.min(wait, left), undefined, { signal });
       } catch {
         signal?.throwIfAborted();
       }
     }
+  }
+
+  /** The job, 'outbox' while it waits there to be relayed, or null. */
+  private async findJob(id: number): Promise<JobRecord | 'outbox' | null> {
+    const job = await this.getJob(id);
+    if (job || !this.outbox) return job;
+    if (await this.outbox.holds(id)) return 'outbox';
+    return this.getJob(id); // relayed between the two looks
   }
 
   /** Stop every worker made by this client (gracefully), then close the database. */

@@ -65,6 +65,9 @@ describe.runIf(HAS_PG)('outbox', () => {
       db.exec('COMMIT');
       expect(outboxRows(db)).toBe(2);
       expect(await errand.getJob(committed.id)).toBeNull(); // not relayed yet: no worker has run
+      // waitForJob knows the job is in the outbox: it waits (here, past its timeout) rather than answering "no such job".
+      await expect(errand.waitForJob(committed.id, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERRAND_WAIT_TIMEOUT', message: expect.stringMatching(/still in the outbox/) });
+      await expect(errand.waitForJob(987_654, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERRAND_NOT_FOUND' });
 
       const worker = errand.worker({ queues: { default: 2 } });
       await worker.start();

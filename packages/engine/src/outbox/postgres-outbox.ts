@@ -14,7 +14,7 @@ import { runPostgresMigrations } from '../migrations.js';
 import { outboxMigrations } from './migrations.js';
 import { decodeJob, encodeJob, type OutboxStore } from './store.js';
 
-const SQL = loadQueries('postgres', ['outbox_write', 'outbox_take', 'outbox_delete'] as const);
+const SQL = loadQueries('postgres', ['outbox_write', 'outbox_take', 'outbox_delete', 'outbox_holds'] as const);
 const CHANNEL = 'errand_outbox';
 /** pg_advisory_lock key for the outbox table's migrations (the engine's is 7245901113). */
 const MIGRATION_LOCK = 7_245_901_114;
@@ -66,6 +66,10 @@ export class PostgresOutbox implements OutboxStore {
     } finally {
       c.release();
     }
+  }
+
+  async holds(id: number): Promise<boolean> {
+    return ((await this.pool.query({ text: SQL.outbox_holds, values: [id] })).rowCount ?? 0) > 0;
   }
 
   async listen(onWake: () => void): Promise<() => Promise<void>> {

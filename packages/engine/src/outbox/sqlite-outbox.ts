@@ -1,8 +1,17 @@
 /**
  * The outbox in the application's SQLite file. Rows are written on the caller's connection,
- * inside its `db.transaction(() => …)`; the relay reads and deletes them on a connection of its
- * own to the same file (a relay holding BEGIN IMMEDIATE across its await must never be the
- * app's connection, or the app's next statements would run inside the relay's transaction).
+ * inside its `db.transaction(() => …)`. The relay reads them, inserts their jobs, then deletes
+ * them, on a connection of its own to the same file (on the app's, a relay pass running while
+ * the app holds BEGIN … await … COMMIT would delete inside the app's transaction).
+ *
+ * The relay takes no lock across its await. better-sqlite3 waits for a lock synchronously, so a
+ * relay holding BEGIN IMMEDIATE while it awaits the jobs database would stall every other writer
+ * of the same process (a job's handler writing the sale) on the event loop the relay needs to
+ * finish: a deadlock until busy_timeout. Instead a read (WAL: never blocked), the insert, and a
+ * short DELETE that never waits (busy_timeout 0: if the file is busy the rows stay and the next
+ * pass takes them again). Two relays may thus read the same rows; the jobs database inserts each
+ * id once (Driver.insertRelayed), so every row is still exactly one job.
+ *
  * Wake-ups go through the socket channel beside the file (wake/socket-wake.ts), sent once the
  * caller's transaction has ended; without it the relay polls.
  */
@@ -15,7 +24,7 @@ import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../wake/so
 import { decodeJob, encodeJob, type OutboxStore } from './store.js';
 import { outboxMigrations } from './migrations.js';
 
-const SQL = loadQueries('sqlite', ['outbox_write', 'outbox_take', 'outbox_delete'] as const);
+const SQL = loadQueries('sqlite', ['outbox_write', 'outbox_take', 'outbox_delete', 'outbox_holds'] as const);
 /**
  * The line the wake channel carries for the outbox. Were this file also a jobs database with a
  * queue of that name, its workers would make one empty claim for it: a hint, never a job.
@@ -84,7 +93,7 @@ export class SqliteOutbox implements OutboxStore {
     if (!this.relayDb) {
       const Database = (this.db as unknown as { constructor: SqliteConstructor }).constructor;
       const db = new Database(this.file);
-      db.pragma('busy_timeout = 5000');
+      db.pragma('busy_timeout = 0');
       this.relayDb = db;
     }
     return this.relayDb;
@@ -92,23 +101,21 @@ export class SqliteOutbox implements OutboxStore {
 
   async relayBatch(limit: number, relay: (jobs: RelayedJob[]) => Promise<void>): Promise<number> {
     const db = this.relayConnection();
-    // Look before taking the write lock: an empty outbox (the usual case) costs a read, not a lock.
-    if (this.stmt(db, 'outbox_take').all({ limit: 1 }).length === 0) return 0;
-    db.exec('BEGIN IMMEDIATE');
+    const rows = this.stmt(db, 'outbox_take').all({ limit }) as { id: number; job: string }[];
+    if (rows.length === 0) return 0;
+    await relay(rows.map((r) => decodeJob(r.job)));
     try {
-      const rows = this.stmt(db, 'outbox_take').all({ limit }) as { id: number; job: string }[];
-      if (rows.length > 0) {
-        await relay(rows.map((r) => decodeJob(r.job)));
-        this.stmt(db, 'outbox_delete').run({ ids: JSON.stringify(rows.map((r) => r.id)) });
-      }
-      db.exec('COMMIT');
-      return rows.length;
+      this.stmt(db, 'outbox_delete').run({ ids: JSON.stringify(rows.map((r) => r.id)) });
     } catch (err) {
-      try {
-        if (db.inTransaction) db.exec('ROLLBACK');
-      } catch {}
+      // Busy: another connection is writing. The jobs are in; the next pass deletes the rows.
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return 0;
       throw err;
     }
+    return rows.length;
+  }
+
+  async holds(id: number): Promise<boolean> {
+    return this.stmt(this.relayConnection(), 'outbox_holds').get({ id }) !== undefined;
   }
 
   async listen(onWake: () => void): Promise<() => Promise<void>> {

@@ -219,107 +219,46 @@ class GraphileSystem implements BenchSystem {
   }
 }
 
-// ---------------------------------------------------------------- pg-boss
+// ---------------------------------------------------------------- pg-boss (10 and 12)
 const BOSS_QUEUE = 'noop';
 
-class PgBossSystem implements BenchSystem {
-  private boss!: PgBoss;
-  private pool!: pg.Pool;
-  private dropper: (() => Promise<void>) | null = null;
-
-  async setup(): Promise<string> {
-    const db = await freshDatabase('pgboss');
-    this.dropper = db.drop;
-    await this.attach(db.url);
-    await this.boss.createQueue(BOSS_QUEUE);
-    return db.url;
-  }
-
-  async attach(url: string): Promise<void> {
-    this.boss = new PgBoss({ connectionString: url });
-    this.boss.on('error', (err) => console.error('[pg-boss]', err.message));
-    await this.boss.start();
-    this.pool = new pg.Pool({ connectionString: url, max: 1 });
-  }
-
-  async bulkInsert(payloads: Payload[]): Promise<void> {
-    await this.boss.insert(payloads.map((data) => ({ name: BOSS_QUEUE, data })));
-  }
-
-  async enqueue(p: Payload): Promise<void> {
-    await this.boss.send(BOSS_QUEUE, p);
-  }
-
-  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
-    // pg-boss 10 has no per-job concurrency: a work() loop fetches batchSize jobs and hands the
-    // whole batch to the handler; the handler runs them at once (concurrency = batch size).
-    for (let k = 0; k < (cfg.loops ?? 1); k++) {
-      await this.boss.work<Payload>(BOSS_QUEUE, { batchSize: cfg.batch, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-        await Promise.all(jobs.map(async (j) => onJob(j.data)));
-      });
-    }
-  }
-
-  async stopWorker(): Promise<void> {
-    await this.boss.offWork(BOSS_QUEUE).catch(() => {});
-  }
-
-  async remaining(): Promise<number> {
-    const { rows } = await this.pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = $1 AND state <> 'completed'`, [BOSS_QUEUE]);
-    return Number(rows[0].n);
-  }
-
-  async close(drop: boolean): Promise<void> {
-    await this.pool.end();
-    await this.boss.stop({ graceful: false, wait: true, timeout: 1000 }).catch(() => {});
-    if (drop && this.dropper) await this.dropper();
-  }
+/** What both pg-boss versions offer alike, as the adapters use it. */
+interface Boss {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  start(): Promise<unknown>;
+  send(name: string, data: object): Promise<unknown>;
+  offWork(name: string): Promise<void>;
+  stop(options: { graceful: boolean; timeout: number }): Promise<void>;
 }
 
-// ---------------------------------------------------------------- pg-boss 12
-/**
- * pg-boss 12 runs localConcurrency workers per work() call, each fetching batchSize jobs; it
- * wakes by LISTEN/NOTIFY when the queue asks for it, and fetches back to back while batches
- * come back full (burstWhenBatchFull): its fast settings.
- */
-class PgBoss12System implements BenchSystem {
-  private boss!: PgBoss12;
+/** The parts of a pg-boss adapter the two versions share: its database, counting, closing. */
+abstract class PgBossBase<B extends Boss> implements BenchSystem {
+  protected boss!: B;
   private pool!: pg.Pool;
   private dropper: (() => Promise<void>) | null = null;
+  protected abstract readonly tag: string;
+  protected abstract make(url: string): B;
+  protected abstract createQueue(): Promise<void>;
+  abstract bulkInsert(payloads: Payload[]): Promise<void>;
+  abstract startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void>;
 
   async setup(): Promise<string> {
-    const db = await freshDatabase('pgboss12');
+    const db = await freshDatabase(this.tag);
     this.dropper = db.drop;
     await this.attach(db.url);
-    await this.boss.createQueue(BOSS_QUEUE, { notify: true });
+    await this.createQueue();
     return db.url;
   }
 
   async attach(url: string): Promise<void> {
-    this.boss = new PgBoss12({ connectionString: url, useListenNotify: true });
-    this.boss.on('error', (err) => console.error('[pg-boss 12]', err.message));
+    this.boss = this.make(url);
+    this.boss.on('error', (err) => console.error(`[${this.tag}]`, err.message));
     await this.boss.start();
     this.pool = new pg.Pool({ connectionString: url, max: 1 });
   }
 
-  async bulkInsert(payloads: Payload[]): Promise<void> {
-    await this.boss.insert(BOSS_QUEUE, payloads.map((data) => ({ data })));
-  }
-
   async enqueue(p: Payload): Promise<void> {
     await this.boss.send(BOSS_QUEUE, p);
-  }
-
-  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
-    // cfg.loops workers (localConcurrency), each fetching cfg.batch jobs at a time and running
-    // its batch at once; with NOTIFY on, the idle backstop poll is its minimum, 0.5 s.
-    await this.boss.work<Payload>(
-      BOSS_QUEUE,
-      { localConcurrency: cfg.loops ?? 1, batchSize: cfg.batch, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, burstWhenBatchFull: cfg.batch > 1 },
-      async (jobs) => {
-        await Promise.all(jobs.map(async (j) => onJob(j.data)));
-      },
-    );
   }
 
   async stopWorker(): Promise<void> {
@@ -335,6 +274,57 @@ class PgBoss12System implements BenchSystem {
     await this.pool.end();
     await this.boss.stop({ graceful: false, timeout: 1000 }).catch(() => {});
     if (drop && this.dropper) await this.dropper();
+  }
+}
+
+class PgBossSystem extends PgBossBase<PgBoss> {
+  protected readonly tag = 'pgboss';
+  protected make(url: string): PgBoss {
+    return new PgBoss({ connectionString: url });
+  }
+  protected async createQueue(): Promise<void> {
+    await this.boss.createQueue(BOSS_QUEUE);
+  }
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.boss.insert(payloads.map((data) => ({ name: BOSS_QUEUE, data })));
+  }
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    // pg-boss 10 has no per-job concurrency: a work() loop fetches batchSize jobs and hands the
+    // whole batch to the handler; the handler runs them at once (concurrency = batch size).
+    for (let k = 0; k < (cfg.loops ?? 1); k++) {
+      await this.boss.work<Payload>(BOSS_QUEUE, { batchSize: cfg.batch, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        await Promise.all(jobs.map(async (j) => onJob(j.data)));
+      });
+    }
+  }
+}
+
+/**
+ * pg-boss 12 runs localConcurrency workers per work() call, each fetching batchSize jobs; it
+ * wakes by LISTEN/NOTIFY when the queue asks for it, and fetches back to back while batches
+ * come back full (burstWhenBatchFull): its fast settings.
+ */
+class PgBoss12System extends PgBossBase<PgBoss12> {
+  protected readonly tag = 'pgboss12';
+  protected make(url: string): PgBoss12 {
+    return new PgBoss12({ connectionString: url, useListenNotify: true });
+  }
+  protected async createQueue(): Promise<void> {
+    await this.boss.createQueue(BOSS_QUEUE, { notify: true });
+  }
+  async bulkInsert(payloads: Payload[]): Promise<void> {
+    await this.boss.insert(BOSS_QUEUE, payloads.map((data) => ({ data })));
+  }
+  async startWorker(cfg: WorkerConfig, onJob: (p: Payload) => void): Promise<void> {
+    // cfg.loops workers (localConcurrency), each fetching cfg.batch jobs at a time and running
+    // its batch at once; with NOTIFY on, the idle backstop poll is its minimum, 0.5 s.
+    await this.boss.work<Payload>(
+      BOSS_QUEUE,
+      { localConcurrency: cfg.loops ?? 1, batchSize: cfg.batch, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, burstWhenBatchFull: cfg.batch > 1 },
+      async (jobs) => {
+        await Promise.all(jobs.map(async (j) => onJob(j.data)));
+      },
+    );
   }
 }
 

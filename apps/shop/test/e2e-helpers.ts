@@ -2,7 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createTestToken } from '@errand/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { eventually } from '../../../packages/engine/test/helpers/signals.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /**
@@ -115,4 +117,31 @@ export async function fillCheckout(page: Page, email: string, card: string): Pro
   await page.getByLabel('Card number').fill(card);
   await page.getByLabel('Expiry (MM / YY)').fill(`12 / ${String((new Date().getFullYear() + 3) % 100).padStart(2, '0')}`);
   await page.getByLabel('CVC').fill('123');
+}
+
+/** n sales through the JSON API (POST /buy/:permalink with a fresh test token each); their guids. */
+export async function buyThroughApi(webUrl: string, gatewayUrl: string, permalink: string, n: number, emailPrefix: string): Promise<string[]> {
+  const guids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${webUrl}/buy/${permalink}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stripeToken: await createTestToken(gatewayUrl), email: `${emailPrefix}-${i}@example.com` }),
+    });
+    if (res.status !== 200) throw new Error(`POST /buy/${permalink} answered ${res.status}: ${await res.text()}`);
+    guids.push(((await res.json()) as { guid: string }).guid);
+  }
+  return guids;
+}
+
+/** Resolves once GET /status says `finished` for every guid (fails the test after timeoutMs). */
+export async function allFinished(webUrl: string, guids: string[], timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      const all = await Promise.all(guids.map(async (g) => ((await (await fetch(`${webUrl}/status/${g}`)).json()) as { status: string }).status));
+      return all.every((s) => s === 'finished');
+    },
+    timeoutMs,
+    'every sale finished',
+  );
 }

@@ -2,12 +2,11 @@
  * The same purchase end to end on PostgreSQL, scaled out: the web process with WORKERS=0 and two
  * separate `npm run worker` processes sharing DATABASE_URL, all charging through one gateway.
  */
-import { createTestToken, type Gateway, startGateway } from '@errand/gateway';
+import { type Gateway, startGateway } from '@errand/gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, HAS_PG, type TestDatabase } from '../../../packages/engine/test/helpers/pg.js';
-import { eventually } from '../../../packages/engine/test/helpers/signals.js';
-import { type Child, fillCheckout, launchBrowser, screenshot, startShop, startWorker } from './e2e-helpers.js';
+import { allFinished, buyThroughApi, type Child, fillCheckout, launchBrowser, screenshot, startShop, startWorker } from './e2e-helpers.js';
 
 describe.runIf(HAS_PG)('purchase on PostgreSQL with two separate worker processes', () => {
   let db: TestDatabase;
@@ -42,24 +41,8 @@ describe.runIf(HAS_PG)('purchase on PostgreSQL with two separate worker processe
     const browserGuid = page.url().split('/').pop()!;
 
     // More sales through the JSON API, to give both workers work.
-    const guids = [browserGuid];
-    for (let i = 0; i < 8; i++) {
-      const res = await fetch(`${web.url}/buy/retry-poster`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ stripeToken: await createTestToken(gateway.url), email: `pg-api-${i}@example.com` }),
-      });
-      expect(res.status).toBe(200);
-      guids.push(((await res.json()) as { guid: string }).guid);
-    }
-    await eventually(
-      async () => {
-        const all = await Promise.all(guids.map(async (g) => ((await (await fetch(`${web.url}/status/${g}`)).json()) as { status: string }).status));
-        return all.every((s) => s === 'finished');
-      },
-      30_000,
-      'every sale finished',
-    );
+    const guids = [browserGuid, ...(await buyThroughApi(web.url, gateway.url, 'retry-poster', 8, 'pg-api'))];
+    await allFinished(web.url, guids);
 
     for (const guid of guids) {
       const charges = gateway.ledger().filter((c) => c.metadata.sale_guid === guid);

@@ -6,15 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestToken, type Gateway, startGateway } from '@errand/gateway';
+import { type Gateway, startGateway } from '@errand/gateway';
 import Database from 'better-sqlite3';
 import { createErrand } from 'errand';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, HAS_PG, type TestDatabase } from '../../../packages/engine/test/helpers/pg.js';
-import { eventually } from '../../../packages/engine/test/helpers/signals.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { type Child, startShop, startWorker } from './e2e-helpers.js';
+import { allFinished, buyThroughApi, type Child, startShop, startWorker } from './e2e-helpers.js';
 
 describe('JOBS_URL', () => {
   it('takes redis://, rediss:// or postgres://, and refuses an in-memory sales database beside it', () => {
@@ -50,24 +49,8 @@ describe.runIf(HAS_PG)('sales in SQLite, jobs in PostgreSQL (JOBS_URL)', () => {
   });
 
   it('POST /buy answers a guid at once; the worker process relays the charge job and the sale finishes, charged once', async () => {
-    const guids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${web.url}/buy/field-guide`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ stripeToken: await createTestToken(gateway.url), email: `jobs-url-${i}@example.com` }),
-      });
-      expect(res.status).toBe(200);
-      guids.push(((await res.json()) as { guid: string }).guid);
-    }
-    await eventually(
-      async () => {
-        const all = await Promise.all(guids.map(async (g) => ((await (await fetch(`${web.url}/status/${g}`)).json()) as { status: string }).status));
-        return all.every((s) => s === 'finished');
-      },
-      30_000,
-      'every sale finished',
-    );
+    const guids = await buyThroughApi(web.url, gateway.url, 'field-guide', 3, 'jobs-url');
+    await allFinished(web.url, guids);
     // The sales database holds the sales and an empty outbox, and no jobs table of the engine.
     const sales = new Database(join(dir, 'shop.db'), { readonly: true });
     try {

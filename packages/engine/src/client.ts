@@ -34,6 +34,13 @@ export interface ErrandOptions {
    * true; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL: the schema the jobs tables live in (created by the migrations if missing), also
+   * `?schema=` in the URL (both: they must agree). Default: where today's installs have them —
+   * unqualified names, through the connection's search_path. Two installs in two schemas of one
+   * database share nothing: jobs, wake-ups, migrations and prepared statements are per schema.
+   */
+  schema?: string;
   /** The job definitions this process can run (enqueue works for any name). */
   jobs?: JobDefinition<any>[];
   /** Apply pending migrations at connect. Default true. */
@@ -152,6 +159,11 @@ export class Errand<Tx extends Transaction = Transaction> {
     this.register(delayJob as JobDefinition<any>);
     this.admin = new Admin(driver, this.events);
     logEvents(this.events, logger);
+  }
+
+  /** PostgreSQL: the schema this client's tables live in (the `schema` option or `?schema=`); null for the default place. */
+  get schema(): string | null {
+    return this.driver.schema ?? null;
   }
 
   /** Add a job definition this process can run. */

@@ -144,6 +144,8 @@ export interface Driver {
   /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
   readonly dialect: string;
   readonly capabilities: DriverCapabilities;
+  /** PostgreSQL: the schema the tables live in; null or absent for the default place (and other databases). */
+  readonly schema?: string | null;
   /** Apply pending migrations (under a lock; safe from several processes at once). */
   migrate(): Promise<string[]>;
   /**

@@ -14,6 +14,7 @@ import { defaultLogger, logEvents } from './logger.js';
 import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
+import { loadOtel, type OtelLoader, Tracing } from './tracing.js';
 import { redact } from './url.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_PROGRESS_THROTTLE_MS, type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
@@ -67,11 +68,17 @@ export interface ErrandOptions {
    * jobs are registered as if given in `jobs`.
    */
   schedules?: (ScheduleDefinition<any> | ScheduleInput<any>)[];
+  /**
+   * OpenTelemetry spans for enqueues and attempts, when `@opentelemetry/api` is installed (an
+   * optional peer dependency; the app registers the SDK). Default true; false turns them off.
+   */
+  tracing?: boolean;
 }
 
 /** @internal For tests: load the database client packages another way. */
 export interface InternalErrandOptions extends ErrandOptions {
   loadClient?: ClientLoader;
+  loadOtel?: OtelLoader;
 }
 
 /** Enqueue options, and the transaction to enqueue in (`Tx`: the connection type of the driver). */
@@ -97,7 +104,8 @@ export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
   const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
-  const errand = new Errand(driver, options, logger);
+  const otel = options.tracing === false ? null : await loadOtel((options as InternalErrandOptions).loadOtel);
+  const errand = new Errand(driver, options, logger, otel ? new Tracing(otel) : null);
   if (options.migrate !== false) {
     try {
       await driver.migrate();
@@ -136,6 +144,8 @@ export class Errand<Tx extends Transaction = Transaction> {
     private readonly driver: Driver,
     options: ErrandOptions,
     logger: Logger,
+    /** OpenTelemetry, when its API is installed; null: nothing traced, nothing extra run. */
+    private readonly tracing: Tracing | null = null,
   ) {
     this.logger = logger;
     this.mode = options.mode ?? 'normal';
@@ -208,7 +218,15 @@ export class Errand<Tx extends Transaction = Transaction> {
     const rows = toNewJobs(requests);
     const { tx } = options;
     if (tx !== undefined) this.assertTransactional();
-    const inserted = await this.driver.insertJobs(rows, tx);
+    const span = this.tracing?.startEnqueue(rows);
+    let inserted: EnqueuedJob[];
+    try {
+      inserted = await this.driver.insertJobs(rows, tx);
+    } catch (err) {
+      span?.fail(err);
+      throw err;
+    }
+    span?.end(inserted);
     this.afterInsert(inserted, tx !== undefined);
     if (this.mode === 'inline') {
       if (tx === undefined) await this.runDue();
@@ -240,7 +258,15 @@ export class Errand<Tx extends Transaction = Transaction> {
     const rows = toNewJobs(requests);
     const { tx } = options;
     if (tx !== undefined) this.assertTransactional();
-    const inserted = driver.insertJobsSync(rows, tx);
+    const span = this.tracing?.startEnqueue(rows);
+    let inserted: EnqueuedJob[];
+    try {
+      inserted = driver.insertJobsSync(rows, tx);
+    } catch (err) {
+      span?.fail(err);
+      throw err;
+    }
+    span?.end(inserted);
     this.afterInsert(inserted, tx !== undefined);
     // Handlers are asynchronous: they run once the caller's synchronous code (its transaction) is done.
     if (this.mode === 'inline') this.runInlineAfter(tx, inserted);
@@ -326,6 +352,7 @@ export class Errand<Tx extends Transaction = Transaction> {
         maxResultBytes: this.maxResultBytes,
         progressThrottleMs: this.progressThrottleMs,
         schedules: this.schedules,
+        tracing: this.tracing ?? undefined,
       },
       options,
     );
@@ -348,6 +375,7 @@ export class Errand<Tx extends Transaction = Transaction> {
     const deps: ExecuteDeps = {
       registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}`,
       driver: this.driver, maxResultBytes: this.maxResultBytes, progressThrottleMs: this.progressThrottleMs,
+      tracing: this.tracing ?? undefined,
     };
     const results: DrainResult[] = [];
     while (results.length < limit) {
@@ -453,7 +481,7 @@ function toNewJob(r: JobRequest<any>, where: string): NewJob {
     const problem = textProblem(uniqueKey);
     if (problem) bad(where, 'uniqueKey', problem);
   }
-  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey };
+  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null };
 }
 
 function bad(where: string, field: string, why: string): never {

@@ -121,4 +121,6 @@ export interface ClaimedJob {
   maxAttempts: number;
   timeoutMs: number | null;
   createdAt: Date;
+  /** The enqueuing span's W3C trace context (JSON text) when tracing was on at enqueue, else null. */
+  traceContext?: string | null;
 }

@@ -38,6 +38,8 @@ export interface NewJob {
   maxAttempts: number;
   timeoutMs: number | null;
   uniqueKey: string | null;
+  /** The enqueuer's W3C trace context as JSON text (tracing.ts), or null when not traced. */
+  traceContext: string | null;
 }
 
 export interface JobFilter {

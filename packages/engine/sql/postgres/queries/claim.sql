@@ -27,4 +27,5 @@ WHERE j.id = next.id
 -- Times as epoch milliseconds (float8 arrives as a JS number): parsing timestamptz text cost
 -- the worker more per job than running a no-op job.
 RETURNING j.id, j.queue, j.name, j.payload, j.priority, (extract(epoch FROM j.run_at) * 1000)::float8 AS run_at,
-          j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at
+          j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at,
+          j.trace_context

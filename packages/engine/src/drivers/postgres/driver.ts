@@ -141,7 +141,7 @@ export class PostgresDriver implements Driver {
 
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     const db = tx === undefined ? this.pool : asClient(tx);
-    const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const j of jobs) {
       cols[0].push(j.queue);
       cols[1].push(j.name);
@@ -151,6 +151,7 @@ export class PostgresDriver implements Driver {
       cols[5].push(j.maxAttempts);
       cols[6].push(j.timeoutMs);
       cols[7].push(j.uniqueKey);
+      cols[8].push(j.traceContext);
     }
     // Each returned row carries `ord`, its job's position in the input (insert_jobs.sql).
     const { rows } = await this.q<InsertedRow>('insert_jobs', cols, db);

@@ -481,7 +481,20 @@ function toNewJob(r: JobRequest<any>, where: string): NewJob {
     const problem = textProblem(uniqueKey);
     if (problem) bad(where, 'uniqueKey', problem);
   }
-  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null };
+  const row: NewJob = { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null };
+  if (o.traceContext !== undefined) row.traceParent = checkCarrier(o.traceContext, where);
+  return row;
+}
+
+/** A W3C carrier: string headers, traceparent among them, small. */
+function checkCarrier(carrier: unknown, where: string): Record<string, string> {
+  const c = carrier as Record<string, unknown> | null;
+  const ok =
+    c !== null && typeof c === 'object' && !Array.isArray(c) && typeof c.traceparent === 'string' && Object.values(c).every((v) => typeof v === 'string');
+  if (!ok || JSON.stringify(c).length > 4096) {
+    bad(where, 'traceContext', 'must be a W3C trace context: an object of string headers with a traceparent (what propagation.inject writes), at most 4 KiB');
+  }
+  return c as Record<string, string>;
 }
 
 function bad(where: string, field: string, why: string): never {

@@ -70,10 +70,42 @@ export class Tracing {
 
   /**
    * Start the span of an enqueue call and write its trace context into each row (left null when
-   * the propagator injects nothing: no SDK registered).
+   * the propagator injects nothing: no SDK registered). Rows that name their own parent
+   * (`traceContext` option) get a span per distinct parent, a child of it; the others share one,
+   * a child of the active span.
    */
   startEnqueue(rows: NewJob[]): EnqueueSpan {
+    const groups = new Map<string, number[]>();
+    rows.forEach((r, i) => {
+      const key = r.traceParent ? JSON.stringify(r.traceParent) : '';
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    });
+    const spans = [...groups].map(([key, at]) => ({ at, span: this.startGroup(rows, at, key ? (JSON.parse(key) as Record<string, string>) : null) }));
+    return {
+      end: (inserted) => {
+        for (const { at, span } of spans) {
+          if (at.length === 1 && inserted[at[0]]) {
+            span.setAttributes({ 'messaging.message.id': String(inserted[at[0]].id), 'errand.job.inserted': inserted[at[0]].inserted });
+          }
+          span.end();
+        }
+      },
+      fail: (error) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        for (const { span } of spans) {
+          span.recordException(err);
+          span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: err.message });
+          span.end();
+        }
+      },
+    };
+  }
+
+  private startGroup(all: NewJob[], at: number[], parentCarrier: Record<string, string> | null): OtelSpan {
     const { api } = this;
+    const rows = at.map((i) => all[i]);
     const queue = sameOrUndefined(rows.map((r) => r.queue));
     const name = sameOrUndefined(rows.map((r) => r.name));
     const attributes: Record<string, string | number | boolean> = {
@@ -84,27 +116,15 @@ export class Tracing {
     if (queue !== undefined) attributes['messaging.destination.name'] = queue;
     if (name !== undefined) attributes['errand.job.name'] = name;
     if (rows.length > 1) attributes['messaging.batch.message_count'] = rows.length;
-    const span = this.tracer.startSpan(`enqueue ${queue ?? '(several queues)'}`, { kind: api.SpanKind.PRODUCER, attributes }, api.context.active());
+    const parent = parentCarrier ? api.propagation.extract(api.ROOT_CONTEXT, parentCarrier) : api.context.active();
+    const span = this.tracer.startSpan(`enqueue ${queue ?? '(several queues)'}`, { kind: api.SpanKind.PRODUCER, attributes }, parent);
     const carrier: Record<string, string> = {};
-    api.propagation.inject(api.trace.setSpan(api.context.active(), span), carrier);
+    api.propagation.inject(api.trace.setSpan(parent, span), carrier);
     if (carrier.traceparent) {
       const text = JSON.stringify(carrier);
       for (const r of rows) r.traceContext = text;
     }
-    return {
-      end: (inserted) => {
-        if (inserted.length === 1) {
-          span.setAttributes({ 'messaging.message.id': String(inserted[0].id), 'errand.job.inserted': inserted[0].inserted });
-        }
-        span.end();
-      },
-      fail: (error) => {
-        const err = error instanceof Error ? error : new Error(String(error));
-        span.recordException(err);
-        span.setStatus({ code: api.SpanStatusCode.ERROR, message: err.message });
-        span.end();
-      },
-    };
+    return span;
   }
 
   /** Run one attempt inside its span: the child of the enqueuer's context when the job has one. */

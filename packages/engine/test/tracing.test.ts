@@ -156,6 +156,38 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       for (const a of attempts) expect(parentOf(a)).toBe(enqueue.spanContext().spanId);
     });
 
+    it('gives each job of a shared enqueueMany its own request’s trace with the traceContext option (a group commit)', async () => {
+      const queue = `group-${++seq}`;
+      const job = defineJob<{ n: number }>({ name: `group-${seq}`, queue, handler: () => {} });
+      errand.register(job);
+      const carriers: Record<string, string>[] = [];
+      const requests: string[] = [];
+      for (const n of [1, 2]) {
+        tracer.startActiveSpan(`request ${n}`, (s) => {
+          const carrier: Record<string, string> = {};
+          propagation.inject(context.active(), carrier);
+          carriers.push(carrier);
+          requests.push(s.spanContext().traceId);
+          s.end();
+        });
+      }
+      // Outside both requests, as a group-commit writer runs.
+      await errand.enqueueMany([job.with({ n: 1 }, { traceContext: carriers[0] }), job.with({ n: 2 }, { traceContext: carriers[1] })]);
+      await errand.drain({ queue });
+      const enqueues = spans(`enqueue ${queue}`);
+      expect(enqueues.map((e) => e.spanContext().traceId).sort()).toEqual([...requests].sort());
+      for (const [i, r] of [only('request 1'), only('request 2')].entries()) {
+        const enq = enqueues.find((e) => e.spanContext().traceId === requests[i])!;
+        expect(parentOf(enq)).toBe(r.spanContext().spanId);
+        const attempt = spans(`process ${queue}`).find((a) => a.spanContext().traceId === requests[i])!;
+        expect(parentOf(attempt)).toBe(enq.spanContext().spanId);
+      }
+      await expect(errand.enqueue(job, { n: 3 }, { traceContext: { traceparent: 7 } as never })).rejects.toMatchObject({
+        code: 'ERRAND_BAD_OPTION',
+        message: expect.stringMatching(/traceContext must be a W3C trace context/),
+      });
+    });
+
     it.runIf(target.name.startsWith('postgres'))('carries the context through an enqueue in the caller’s transaction', async () => {
       const queue = `tx-${++seq}`;
       const job = defineJob<null>({ name: `tx-${seq}`, queue, handler: () => {} });

@@ -40,6 +40,8 @@ export interface NewJob {
   uniqueKey: string | null;
   /** The enqueuer's W3C trace context as JSON text (tracing.ts), or null when not traced. */
   traceContext: string | null;
+  /** The enqueue option `traceContext` (checked): the parent of this job's enqueue span. */
+  traceParent?: Record<string, string>;
 }
 
 export interface JobFilter {

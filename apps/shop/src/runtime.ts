@@ -37,7 +37,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     };
     const jobs = createShopJobs({ store, stripe, ...o.charge, stripeTimeoutMs: o.stripe.timeoutMs, errand: errandRef });
     const errand = await createErrand({
-      ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }),
+      ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool, schema: db.schema }),
       jobs: jobs.all,
       logger: o.logger,
     });

@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Tests run the TypeScript sources of every workspace package (the `@errand/source` export
 // condition), never a stale dist/.
-const conditions = ['@errand/source', 'module', 'node', 'development|production'];
+// Not 'module': that names bundler-only builds (OpenTelemetry's use extensionless imports Node
+// cannot load).
+const conditions = ['@errand/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -41,7 +41,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const sales = db.dialect === 'sqlite' ? db.sqlite : db.pool;
     const errand = o.jobsUrl
       ? await createErrand({ databaseUrl: o.jobsUrl, outbox: sales, jobs: jobs.all, logger: o.logger })
-      : await createErrand({ ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool }), jobs: jobs.all, logger: o.logger });
+      : await createErrand({
+          ...(db.dialect === 'sqlite' ? { sqlite: db.sqlite } : { pgPool: db.pool, schema: db.schema }),
+          jobs: jobs.all,
+          logger: o.logger,
+        });
     client = errand;
     return {
       db,

@@ -14,6 +14,7 @@ Usage: errand-console [options]
 
 Options:
   --database-url <url>   sqlite:./file.db | postgres://… | memory: (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL})
+  --schema <name>        PostgreSQL: the schema of the jobs tables (or ?schema=<name> in the URL)
   --port <n>             default 4000 (0 picks a free port)
   --host <h>             default 127.0.0.1
   -h, --help             this text
@@ -29,12 +30,13 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  let values: { 'database-url'?: string; port?: string; host?: string; help?: boolean; version?: boolean };
+  let values: { 'database-url'?: string; schema?: string; port?: string; host?: string; help?: boolean; version?: boolean };
   try {
     values = parseArgs({
       args: argv,
       options: {
         'database-url': { type: 'string' },
+        schema: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -57,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
   const port = values.port === undefined ? 4000 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${JSON.stringify(values.port)}`);
   const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const server = await startConsole({ databaseUrl, port, host: values.host ?? '127.0.0.1' });
+  const server = await startConsole({ databaseUrl, schema: values.schema, port, host: values.host ?? '127.0.0.1' });
   console.log(`errand console on ${server.url}`);
   const stop = () => {
     void server.close().then(

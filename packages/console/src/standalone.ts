@@ -7,6 +7,8 @@ import type { ConsoleSection } from './sections.js';
 
 export interface StartConsoleOptions {
   databaseUrl: string;
+  /** PostgreSQL: the schema of the jobs tables (or `?schema=` in the URL). */
+  schema?: string;
   /** Default 4000. 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -29,7 +31,7 @@ export async function startConsole(opts: StartConsoleOptions): Promise<{ url: st
   // the address the sign-in limiter counts against.
   const trustProxy = fastifyTrustProxy(parseTrustProxy(process.env.ERRAND_TRUST_PROXY, 'ERRAND_TRUST_PROXY'));
   const own = !opts.errand;
-  const errand = opts.errand ?? (await createErrand({ databaseUrl: opts.databaseUrl }));
+  const errand = opts.errand ?? (await createErrand({ databaseUrl: opts.databaseUrl, schema: opts.schema }));
   const app = Fastify({ logger: { level: process.env.ERRAND_LOG_LEVEL ?? 'info' }, trustProxy });
   try {
     await app.register(errandConsole, { errand, password: opts.password, title: opts.title, sections: opts.sections });

@@ -21,7 +21,8 @@ Commands:
   migrate   apply pending migrations and exit
   stats     print job counts by queue and state
 
-Every command takes --database-url (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL}).
+Every command takes --database-url (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL}) and, on
+PostgreSQL, --schema <name> (the schema of the jobs tables; or ?schema=<name> in the URL).
 Run "errand <command> --help" for its options; "errand --version" prints the version.
 The web console is the errand-console command of the @errand/console package.`,
   worker: `errand worker — run jobs
@@ -34,6 +35,7 @@ Options:
                              them); repeatable
   --queue <name=n,...>       queues and their concurrency, e.g. payments=10,default=5 (default: default=10); repeatable
   --database-url <url>       sqlite:./file.db | postgres://… | memory:
+  --schema <name>            PostgreSQL: the schema of the jobs tables (or ?schema= in the URL)
   --lease <ms>               lease of a running job; renewed every third of it (default 15000)
   --shutdown-timeout <ms>    on SIGTERM, how long running jobs may finish before release (default 10000)
   --prefetch <n>             jobs claimed ahead of free slots per queue (default: the concurrency)
@@ -43,10 +45,13 @@ Options:
   -h, --help`,
   migrate: `errand migrate — apply pending migrations
 
-Usage: errand migrate [--database-url <url>]`,
+Usage: errand migrate [--database-url <url>] [--schema <name>]
+
+On PostgreSQL with a schema, the tables are created in it; tables of an install in the default
+place are left where they are (it says so): nothing is moved.`,
   stats: `errand stats — job counts by queue and state
 
-Usage: errand stats [--database-url <url>] [--json]`,
+Usage: errand stats [--database-url <url>] [--schema <name>] [--json]`,
 };
 
 class UsageError extends Error {}
@@ -71,7 +76,7 @@ type Flags = Record<string, string | boolean | string[] | undefined>;
 
 function parse(command: string, args: string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>): Flags {
   try {
-    return parseArgs({ args, options: { ...options, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values as Flags;
+    return parseArgs({ args, options: { ...options, 'database-url': { type: 'string' }, schema: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values as Flags;
   } catch (err) {
     usage(`${(err as Error).message.replace(/\. To specify.*$/s, '')}\nRun "errand ${command} --help" for the options.`);
   }
@@ -135,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     const url = databaseUrl(o['database-url']);
     const { jobs, schedules } = await loadJobs(o.jobs as string[]);
     const outbox = outboxUrl(o.outbox);
-    const errand = await createErrand({ databaseUrl: url, jobs, schedules, outbox });
+    const errand = await createErrand({ databaseUrl: url, schema: o.schema as string | undefined, jobs, schedules, outbox });
     const worker = errand.worker({
       queues,
       leaseMs: positiveInt('--lease', o.lease as string | undefined),
@@ -154,15 +159,17 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'migrate') {
     const o = parse(command, rest, {});
     const url = databaseUrl(o['database-url']);
-    const errand = await createErrand({ databaseUrl: url, migrate: false });
+    const schema = o.schema as string | undefined;
+    const errand = await createErrand({ databaseUrl: url, schema, migrate: false });
     const applied = await errand.migrate();
-    console.log(applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply: up to date');
+    const where = errand.schema ? ` in schema "${errand.schema}"` : '';
+    console.log(applied.length ? `applied ${applied.join(', ')}${where}` : `nothing to apply${where}: up to date`);
     await errand.close();
     return;
   }
   if (command === 'stats') {
     const o = parse(command, rest, { json: { type: 'boolean' } });
-    const errand = await createErrand({ databaseUrl: databaseUrl(o['database-url']) });
+    const errand = await createErrand({ databaseUrl: databaseUrl(o['database-url']), schema: o.schema as string | undefined });
     const [totals, queues] = await Promise.all([errand.admin.stateCounts(), errand.admin.queues()]);
     await errand.close();
     if (o.json) {

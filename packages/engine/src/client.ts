@@ -17,6 +17,7 @@ import type { OutboxStore } from './outbox/store.js';
 import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
+import { loadOtel, type OtelLoader, Tracing } from './tracing.js';
 import { redact } from './url.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_PROGRESS_THROTTLE_MS, type ExecuteDeps, executeJob } from './worker/execute.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
@@ -37,6 +38,13 @@ export interface ErrandOptions {
    * true; false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL: the schema the jobs tables live in (created by the migrations if missing), also
+   * `?schema=` in the URL (both: they must agree). Default: where today's installs have them —
+   * unqualified names, through the connection's search_path. Two installs in two schemas of one
+   * database share nothing: jobs, wake-ups, migrations and prepared statements are per schema.
+   */
+  schema?: string;
   /** The job definitions this process can run (enqueue works for any name). */
   jobs?: JobDefinition<any>[];
   /** Apply pending migrations at connect. Default true. */
@@ -70,11 +78,17 @@ export interface ErrandOptions {
    * every worker of this client relays committed rows to the jobs database, each exactly once.
    */
   outbox?: OutboxOption;
+  /**
+   * OpenTelemetry spans for enqueues and attempts, when `@opentelemetry/api` is installed (an
+   * optional peer dependency; the app registers the SDK). Default true; false turns them off.
+   */
+  tracing?: boolean;
 }
 
 /** @internal For tests: load the database client packages another way. */
 export interface InternalErrandOptions extends ErrandOptions {
   loadClient?: ClientLoader;
+  loadOtel?: OtelLoader;
 }
 
 /** Enqueue options, and the transaction to enqueue in (`Tx`: the connection type of the driver). */
@@ -115,7 +129,8 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
         throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
       }
     }
-    const errand = new Errand(driver, options, logger, outbox);
+    const otel = options.tracing === false ? null : await loadOtel((options as InternalErrandOptions).loadOtel);
+    const errand = new Errand(driver, options, logger, outbox, otel ? new Tracing(otel) : null);
     await errand['ids']?.fill();
     return errand;
   } catch (err) {
@@ -155,6 +170,8 @@ export class Errand<Tx extends Transaction = Transaction> {
     options: ErrandOptions,
     logger: Logger,
     private readonly outbox?: OutboxStore,
+    /** OpenTelemetry, when its API is installed; null: nothing traced, nothing extra run. */
+    private readonly tracing: Tracing | null = null,
   ) {
     this.logger = logger;
     if (outbox) this.ids = new IdPool(relayTarget(driver).reserveIds, this.events);
@@ -179,6 +196,11 @@ export class Errand<Tx extends Transaction = Transaction> {
     this.register(delayJob as JobDefinition<any>);
     this.admin = new Admin(driver, this.events);
     logEvents(this.events, logger);
+  }
+
+  /** PostgreSQL: the schema this client's tables live in (the `schema` option or `?schema=`); null for the default place. */
+  get schema(): string | null {
+    return this.driver.schema ?? null;
   }
 
   /** Add a job definition this process can run. */
@@ -222,13 +244,22 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (requests.length === 0) return [];
     const rows = toNewJobs(requests);
     const { tx } = options;
-    if (tx !== undefined && this.outbox) {
-      const jobs = withIds(rows, await this.ids!.take(rows.length));
-      await this.outbox.write(jobs, tx);
-      return this.afterOutbox(jobs, tx);
+    const outbox = tx !== undefined ? this.outbox : undefined;
+    if (tx !== undefined && !outbox) this.assertTransactional();
+    const span = this.tracing?.startEnqueue(rows);
+    let inserted: EnqueuedJob[];
+    try {
+      if (outbox) {
+        const jobs = withIds(rows, await this.ids!.take(rows.length));
+        await outbox.write(jobs, tx);
+        inserted = this.afterOutbox(jobs, tx!);
+      } else inserted = await this.driver.insertJobs(rows, tx);
+    } catch (err) {
+      span?.fail(err);
+      throw err;
     }
-    if (tx !== undefined) this.assertTransactional();
-    const inserted = await this.driver.insertJobs(rows, tx);
+    span?.end(inserted);
+    if (outbox) return inserted;
     this.afterInsert(inserted, tx !== undefined);
     if (this.mode === 'inline') {
       if (tx === undefined) await this.runDue();
@@ -249,11 +280,21 @@ export class Errand<Tx extends Transaction = Transaction> {
 
   enqueueManySync(requests: JobRequest<any>[], options: { tx?: Tx } = {}): EnqueuedJob[] {
     this.assertOpen();
-    if (options.tx !== undefined && this.outbox?.writeSync) {
+    const outbox = options.tx !== undefined ? this.outbox : undefined;
+    if (outbox?.writeSync) {
       if (requests.length === 0) return [];
-      const jobs = withIds(toNewJobs(requests), this.ids!.takeSync(requests.length));
-      this.outbox.writeSync(jobs, options.tx);
-      return this.afterOutbox(jobs, options.tx);
+      const rows = toNewJobs(requests);
+      const span = this.tracing?.startEnqueue(rows);
+      try {
+        const jobs = withIds(rows, this.ids!.takeSync(rows.length));
+        outbox.writeSync(jobs, options.tx);
+        const out = this.afterOutbox(jobs, options.tx!);
+        span?.end(out);
+        return out;
+      } catch (err) {
+        span?.fail(err);
+        throw err;
+      }
     }
     const driver = this.driver;
     if (!driver.insertJobsSync) {
@@ -266,7 +307,15 @@ export class Errand<Tx extends Transaction = Transaction> {
     const rows = toNewJobs(requests);
     const { tx } = options;
     if (tx !== undefined) this.assertTransactional();
-    const inserted = driver.insertJobsSync(rows, tx);
+    const span = this.tracing?.startEnqueue(rows);
+    let inserted: EnqueuedJob[];
+    try {
+      inserted = driver.insertJobsSync(rows, tx);
+    } catch (err) {
+      span?.fail(err);
+      throw err;
+    }
+    span?.end(inserted);
     this.afterInsert(inserted, tx !== undefined);
     // Handlers are asynchronous: they run once the caller's synchronous code (its transaction) is done.
     if (this.mode === 'inline') this.runInlineAfter(tx, inserted);
@@ -392,6 +441,7 @@ export class Errand<Tx extends Transaction = Transaction> {
         maxResultBytes: this.maxResultBytes,
         progressThrottleMs: this.progressThrottleMs,
         schedules: this.schedules,
+        tracing: this.tracing ?? undefined,
       },
       options,
     );
@@ -414,6 +464,7 @@ export class Errand<Tx extends Transaction = Transaction> {
     const deps: ExecuteDeps = {
       registry: this.registry, events: this.events, logger: this.logger, workerId: `drain:${process.pid}`,
       driver: this.driver, maxResultBytes: this.maxResultBytes, progressThrottleMs: this.progressThrottleMs,
+      tracing: this.tracing ?? undefined,
     };
     const results: DrainResult[] = [];
     while (results.length < limit) {
@@ -537,7 +588,20 @@ function toNewJob(r: JobRequest<any>, where: string): NewJob {
     const problem = textProblem(uniqueKey);
     if (problem) bad(where, 'uniqueKey', problem);
   }
-  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey };
+  const row: NewJob = { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null };
+  if (o.traceContext !== undefined) row.traceParent = checkCarrier(o.traceContext, where);
+  return row;
+}
+
+/** A W3C carrier: string headers, traceparent among them, small. */
+function checkCarrier(carrier: unknown, where: string): Record<string, string> {
+  const c = carrier as Record<string, unknown> | null;
+  const ok =
+    c !== null && typeof c === 'object' && !Array.isArray(c) && typeof c.traceparent === 'string' && Object.values(c).every((v) => typeof v === 'string');
+  if (!ok || JSON.stringify(c).length > 4096) {
+    bad(where, 'traceContext', 'must be a W3C trace context: an object of string headers with a traceparent (what propagation.inject writes), at most 4 KiB');
+  }
+  return c as Record<string, string>;
 }
 
 function bad(where: string, field: string, why: string): never {

@@ -27,7 +27,7 @@ export { loadMigrations, runPostgresMigrations, runSqliteMigrations } from './mi
 export type { Migration, MigrationOptions, PostgresMigrationOptions } from './migrations.js';
 export type { JsonPayload, JsonPayloadCheck } from './payload.js';
 export { FINISHED_STATES, JOB_STATES } from './types.js';
-export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json } from './types.js';
+export type { AttemptError, AttemptErrorKind, ClaimedJob, EnqueuedJob, EnqueueOptions, JobRecord, JobState, Json, TraceCarrier } from './types.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from './url.js';
 export { parseQueues, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker.js';

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgPool, SqliteDatabase } from './drivers/connections.js';
+import { checkSchemaName, quoteIdent } from './drivers/postgres/schema.js';
 import { ErrandError } from './errors.js';
 
 /**
@@ -34,6 +35,18 @@ export interface MigrationOptions {
 export interface PostgresMigrationOptions extends MigrationOptions {
   /** The pg_advisory_lock key held while migrating; one per schema (the engine's is 7245901113). */
   lockKey: number;
+  /**
+   * Apply the files in this PostgreSQL schema (created if missing) and record them in a table of
+   * it: each file runs with `search_path` set to the schema for its own transaction only
+   * (`SET LOCAL`), so its unqualified names are created there. Default: the connection's own
+   * search_path, as before. Take a lock key of its own per schema.
+   */
+  schema?: string;
+}
+
+/** @internal The engine's own run: text substituted in each file before it runs. */
+export interface MigrationHooks {
+  fill?: (sql: string, file: string) => string;
 }
 
 const FILE = /^(\d{4})_([\w-]+)\.sql$/;
@@ -95,23 +108,33 @@ export function runSqliteMigrations(db: SqliteDatabase, options: MigrationOption
 }
 
 /** Apply the pending migrations of `options.directory` to a PostgreSQL database, under `lockKey`. */
-export async function runPostgresMigrations(pool: PgPool, options: PostgresMigrationOptions): Promise<string[]> {
-  const { table, lockKey } = options;
-  checkTable(table);
+export async function runPostgresMigrations(pool: PgPool, options: PostgresMigrationOptions, hooks: MigrationHooks = {}): Promise<string[]> {
+  const { table: bare, lockKey, schema } = options;
+  checkTable(bare);
+  if (schema !== undefined) checkSchemaName(schema);
   if (!Number.isSafeInteger(lockKey)) throw new ErrandError('ERRAND_BAD_OPTION', `lockKey must be a whole number, got ${lockKey}`);
+  const table = schema === undefined ? bare : `${quoteIdent(schema)}.${bare}`;
   const migrations = loadMigrations(options.directory);
   const client = await pool.connect();
   const sql = (text: string, values?: unknown[]) => client.query({ text, values });
   const applied: string[] = [];
   try {
     await sql('SELECT pg_advisory_lock($1)', [lockKey]);
+    if (schema !== undefined) {
+      // Created only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the
+      // database even when the schema is there, and a role may own its schema without it.
+      const { rows } = await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (rows.length === 0) await sql(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    }
     await sql(`CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await sql(`SELECT version FROM ${table}`)).rows.map((r) => (r as { version: number }).version));
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       await sql('BEGIN');
       try {
-        await sql(m.sql);
+        // The schema only (pg_catalog is always searched first), for this transaction only.
+        if (schema !== undefined) await sql("SELECT set_config('search_path', $1, true)", [quoteIdent(schema)]);
+        await sql(hooks.fill ? hooks.fill(m.sql, `${label(m)}.sql`) : m.sql);
         await sql(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
         await sql('COMMIT');
       } catch (err) {

@@ -40,7 +40,18 @@ export interface EnqueueOptions {
    * same key returns the existing job instead of adding one.
    */
   uniqueKey?: string;
+  /**
+   * OpenTelemetry: the trace context this job belongs to (W3C `traceparent`, optional
+   * `tracestate`, as the API's propagator injects them), instead of the span active at the
+   * enqueue call. For code that enqueues on behalf of several requests at once (a group commit):
+   * capture each request's context where it is handled, pass it here, and each job's enqueue
+   * span — and so its attempts — joins its own request's trace. Ignored without tracing.
+   */
+  traceContext?: TraceCarrier;
 }
+
+/** A W3C trace context as text headers: `{ traceparent, tracestate? }`. */
+export type TraceCarrier = Record<string, string>;
 
 /** A job as it is stored, in the engine's terms. */
 export interface JobRecord {
@@ -121,4 +132,6 @@ export interface ClaimedJob {
   maxAttempts: number;
   timeoutMs: number | null;
   createdAt: Date;
+  /** The enqueuing span's W3C trace context (JSON text) when tracing was on at enqueue, else null. */
+  traceContext?: string | null;
 }

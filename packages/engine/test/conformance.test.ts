@@ -7,7 +7,7 @@ import { createErrand, defineJob, defineSchedule, delayable, ErrandError, type E
 import { storedSchedule } from '../src/schedules/scheduler.js';
 import { planTicks } from '../src/schedules/ticks.js';
 import { assertEnqueued, refuteEnqueued } from '../src/testing.js';
-import { DRIVERS } from './helpers/drivers.js';
+import { DRIVERS, PG_IN_SCHEMA } from './helpers/drivers.js';
 import { eventually, waitForEvent } from './helpers/signals.js';
 
 const logger = pino({ level: 'silent' });
@@ -25,7 +25,7 @@ class Banana {
 }
 delayable(Banana);
 
-for (const target of DRIVERS) {
+for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
   describe.runIf(target.enabled)(`conformance: ${target.name}`, () => {
     let errand: Errand;
     let teardown: () => Promise<void>;

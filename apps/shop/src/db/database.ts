@@ -13,7 +13,8 @@ import type { ShopStore } from './types.js';
 
 export type ShopDatabase =
   | { dialect: 'sqlite'; sqlite: Database.Database; store: ShopStore }
-  | { dialect: 'postgres'; pool: pg.Pool; store: ShopStore };
+  /** `schema`: the URL's `?schema=`, where the engine keeps its jobs tables (the shop's stay in the default place). */
+  | { dialect: 'postgres'; pool: pg.Pool; store: ShopStore; schema?: string };
 
 /** Opens `sqlite:…`, `memory:` or `postgres://…`, applies the shop's migrations, returns the store. */
 export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<ShopDatabase> {
@@ -30,7 +31,7 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
       await pool.end().catch(() => {});
       throw err;
     }
-    return { dialect: 'postgres', pool, store: new PostgresStore(pool) };
+    return { dialect: 'postgres', pool, store: new PostgresStore(pool), schema: target.schema };
   }
   if (target.kind !== 'memory') prepareDatabaseFile(target.filename);
   // The engine's pragmas: WAL, synchronous=FULL, busy_timeout, foreign keys on.

@@ -13,6 +13,7 @@ import { checkoutPage } from '../views/checkout.js';
 import { notFoundPage } from '../views/pickup.js';
 import { buyBodySchema, emailCharacterProblem, FORM_KEY_PATTERN, PERMALINK, paymentSourceProblem } from './schemas.js';
 import { rideThrough } from '../db/away.js';
+import { inRequestSpan } from '../tracing.js';
 
 export interface CheckoutOptions {
   store: ShopStore;
@@ -102,7 +103,9 @@ export async function checkoutRoutes(app: FastifyInstance, o: CheckoutOptions): 
       const source = (req.body.paymentMethod ?? req.body.stripeToken)!;
       let placed: PlaceResult;
       try {
-        placed = await placeOrder(o, { product, email: req.body.email, stripeToken: source, formKey });
+        // In the request's span (if the app traces), so the charge job's attempts join its trace.
+        const order = { product, email: req.body.email, stripeToken: source, formKey };
+        placed = await inRequestSpan('POST /buy/:permalink', { 'http.request.method': 'POST', 'http.route': '/buy/:permalink' }, () => placeOrder(o, order));
       } catch (err) {
         if (err instanceof TokenUsedError) return reply.code(400).send({ error: err.message });
         throw err;

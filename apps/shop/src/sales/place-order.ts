@@ -3,6 +3,7 @@ import type { Errand } from 'errand';
 import { rideThrough } from '../db/away.js';
 import type { PlaceResult, Product, ShopStore } from '../db/types.js';
 import type { ShopJobs } from '../jobs/index.js';
+import { currentTraceContext } from '../tracing.js';
 import { txEnqueue } from './enqueue.js';
 import { newGuid } from './guid.js';
 import { isSingleUseToken } from './tokens.js';
@@ -32,7 +33,9 @@ export interface PlaceDeps {
  */
 export async function placeOrder(deps: PlaceDeps, input: OrderInput): Promise<PlaceResult> {
   const guid = newGuid();
-  const enqueue = txEnqueue(deps.store, deps.errand, deps.jobs.charge, { guid });
+  // This request's trace, carried by the job whichever request's context its group commit runs in.
+  const traceContext = currentTraceContext();
+  const enqueue = txEnqueue(deps.store, deps.errand, deps.jobs.charge, { guid }, traceContext ? { traceContext } : {});
   return rideThrough(
     () => deps.store.placeSale({ guid, ...input, singleUseToken: isSingleUseToken(input.stripeToken) }, enqueue),
     deps.rideThroughMs,

@@ -38,6 +38,10 @@ export interface NewJob {
   maxAttempts: number;
   timeoutMs: number | null;
   uniqueKey: string | null;
+  /** The enqueuer's W3C trace context as JSON text (tracing.ts), or null when not traced. */
+  traceContext: string | null;
+  /** The enqueue option `traceContext` (checked): the parent of this job's enqueue span. */
+  traceParent?: Record<string, string>;
 }
 
 /** A job an outbox relays: its id was reserved (reserveIds) when it was written to the outbox. */
@@ -149,6 +153,8 @@ export interface Driver {
   /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
   readonly dialect: string;
   readonly capabilities: DriverCapabilities;
+  /** PostgreSQL: the schema the tables live in; null or absent for the default place (and other databases). */
+  readonly schema?: string | null;
   /** Apply pending migrations (under a lock; safe from several processes at once). */
   migrate(): Promise<string[]>;
   /**

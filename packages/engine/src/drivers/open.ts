@@ -4,6 +4,7 @@ import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from '../url.js';
 import type { PgPool, SqliteDatabase } from './connections.js';
 import type { Driver } from './driver.js';
 import { type PgModule, PostgresDriver } from './postgres/driver.js';
+import { checkSchemaName } from './postgres/schema.js';
 import { SqliteDriver } from './sqlite/driver.js';
 import { applySqlitePragmas, openSqlite } from './sqlite/open.js';
 
@@ -26,6 +27,7 @@ export interface OpenDriverOptions {
   sqlite?: SqliteDatabase;
   pgPool?: PgPool;
   preparedStatements?: boolean;
+  schema?: string;
   logger: Logger;
   load?: ClientLoader;
 }
@@ -34,18 +36,22 @@ type SqliteConstructor = new (filename: string) => SqliteDatabase;
 
 export async function openDriver(options: OpenDriverOptions): Promise<Driver> {
   const load = options.load ?? importClient;
+  if (options.schema !== undefined) checkSchemaName(options.schema, 'the schema option');
+  const onNotice = (message: string, details: Record<string, unknown>) => options.logger.warn(details, message);
   if (options.sqlite) {
+    if (options.schema !== undefined) throw notPostgres('createErrand({ sqlite })');
     applySqlitePragmas(options.sqlite);
     return new SqliteDriver({ database: options.sqlite, owned: false });
   }
   if (options.pgPool) {
     // The app's pool; pg is still needed for the LISTEN connection and pg's type parsers.
     const pg = await loadClient<PgModule>(load, 'pg', 'createErrand({ pgPool })');
-    return new PostgresDriver({ pg, pool: options.pgPool, owned: false, preparedStatements: options.preparedStatements });
+    return new PostgresDriver({ pg, pool: options.pgPool, owned: false, preparedStatements: options.preparedStatements, schema: options.schema, onNotice });
   }
   const url = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
+    const schema = schemaOf(url, target.schema, options.schema);
     const pg = await loadClient<PgModule>(load, 'pg', redact(url));
     const pool = new pg.Pool({ connectionString: target.connectionString, max: 10 });
     return new PostgresDriver({
@@ -53,9 +59,12 @@ export async function openDriver(options: OpenDriverOptions): Promise<Driver> {
       pool,
       owned: true,
       preparedStatements: options.preparedStatements,
+      schema,
+      onNotice,
       onError: (err) => options.logger.warn({ err: String(err) }, 'db:error idle connection'),
     });
   }
+  if (options.schema !== undefined) throw notPostgres(target.kind === 'memory' ? 'memory:' : redact(url));
   // memory: is SQLite in memory: the same SQL and behaviour, nothing kept.
   const Database = await loadClient<SqliteConstructor>(load, 'better-sqlite3', target.kind === 'memory' ? 'memory: (SQLite in memory)' : url);
   const filename = target.kind === 'memory' ? ':memory:' : target.filename;
@@ -74,6 +83,22 @@ export async function openDriver(options: OpenDriverOptions): Promise<Driver> {
     throw err;
   }
   return new SqliteDriver({ database: db, owned: true });
+}
+
+/** The schema of a PostgreSQL URL and of the option: one of them, or both the same. */
+function schemaOf(url: string, fromUrl: string | undefined, fromOption: string | undefined): string | undefined {
+  if (fromUrl !== undefined) checkSchemaName(fromUrl, `?schema= of ${redact(url)}:`);
+  if (fromUrl !== undefined && fromOption !== undefined && fromUrl !== fromOption) {
+    throw new ErrandError(
+      'ERRAND_BAD_OPTION',
+      `the schema option says ${JSON.stringify(fromOption)} but the database URL's ?schema= says ${JSON.stringify(fromUrl)}; give one, or the same in both`,
+    );
+  }
+  return fromUrl ?? fromOption;
+}
+
+function notPostgres(what: string): ErrandError {
+  return new ErrandError('ERRAND_BAD_OPTION', `the schema option is for PostgreSQL only; ${what} has no schemas (leave schema out)`);
 }
 
 /** Import a client package, or say which one to install. Its CommonJS export is the default. */

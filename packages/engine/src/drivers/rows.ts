@@ -51,6 +51,8 @@ export interface ClaimedRow {
   max_attempts: number;
   timeout_ms: number | null;
   created_at: Time;
+  /** claim*.sql only. */
+  trace_context?: string | null;
 }
 
 /** admin_get_job.sql (with `errors`) and admin_list_by_*.sql (with `last_error` only). */
@@ -205,6 +207,7 @@ export function toClaimed(r: ClaimedRow): ClaimedJob {
     maxAttempts: r.max_attempts,
     timeoutMs: r.timeout_ms,
     createdAt: toDate(r.created_at),
+    traceContext: r.trace_context ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { JobContext, JobDefinition } from '../job.js';
 import type { Driver } from '../drivers/driver.js';
 import { jsonValueProblem } from '../payload.js';
 import type { AttemptError, AttemptErrorKind, ClaimedJob } from '../types.js';
+import type { Tracing } from '../tracing.js';
 import { ProgressReporter } from './progress.js';
 
 /** Default for `maxResultBytes`: a result is a summary (an id, a count, a URL), not a file. */
@@ -65,6 +66,8 @@ export interface ExecuteDeps {
   maxResultBytes?: number;
   /** Least time between two progress writes of one job. Default DEFAULT_PROGRESS_THROTTLE_MS. */
   progressThrottleMs?: number;
+  /** OpenTelemetry (tracing.ts): each attempt in a span of its own. Absent: not traced. */
+  tracing?: Tracing;
 }
 
 /**
@@ -110,7 +113,11 @@ export class Attempt {
  * Run one attempt of a claimed job and say how it ended. The handler races the attempt's abort,
  * so a handler that ignores its signal still frees its slot at the timeout or at shutdown.
  */
-export async function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = new Attempt()): Promise<Outcome> {
+export function executeJob(job: ClaimedJob, deps: ExecuteDeps, attempt = new Attempt()): Promise<Outcome> {
+  return deps.tracing ? deps.tracing.attempt(job, deps.workerId, () => runAttempt(job, deps, attempt)) : runAttempt(job, deps, attempt);
+}
+
+async function runAttempt(job: ClaimedJob, deps: ExecuteDeps, attempt: Attempt): Promise<Outcome> {
   const started = performance.now();
   const def = deps.registry.get(job.name);
   if (deps.events.listenerCount('job:start') > 0) {

@@ -1,3 +1,4 @@
+import type { Tracing } from '../tracing.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   maxResultBytes?: number;
   /** Least time between two progress writes of one job (createErrand's `progressThrottleMs`). */
   progressThrottleMs?: number;
+  /** OpenTelemetry, when its API is installed (tracing.ts). */
+  tracing?: Tracing;
   /** The Errand's schedules: run by this worker's maintenance (none: no scheduler at all). */
   schedules?: readonly ScheduleDefinition<any>[];
 }
@@ -110,7 +113,7 @@ export class Worker {
     };
     const execDeps = {
       registry: deps.registry, events: deps.events, logger: deps.logger, workerId: this.id,
-      driver: deps.driver, maxResultBytes: deps.maxResultBytes, progressThrottleMs: deps.progressThrottleMs,
+      driver: deps.driver, maxResultBytes: deps.maxResultBytes, progressThrottleMs: deps.progressThrottleMs, tracing: deps.tracing,
     };
     this.runners = Object.entries(this.queues).map(
       ([queue, concurrency]) =>

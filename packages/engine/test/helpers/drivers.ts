@@ -5,7 +5,7 @@ import { createTestDatabase, HAS_PG } from './pg.js';
 
 /** The drivers every conformance test runs against: memory, a SQLite file, PostgreSQL. */
 export interface DriverTarget {
-  name: 'memory' | 'sqlite' | 'postgres';
+  name: 'memory' | 'sqlite' | 'postgres' | 'postgres in a schema';
   enabled: boolean;
   /** A database URL for a fresh, empty database, and how to remove it. */
   setup(): Promise<{ url: string; teardown(): Promise<void> }>;
@@ -30,3 +30,18 @@ export const DRIVERS: DriverTarget[] = [
     },
   },
 ];
+
+/**
+ * PostgreSQL with the jobs tables in a schema of their own (`?schema=` in the URL), and nothing in
+ * the default place: the conformance suite runs against it too, so every query file is proven to
+ * name its schema's tables — an unqualified name finds no table and fails the test.
+ * (test/schema.test.ts covers two installs side by side.)
+ */
+export const PG_IN_SCHEMA: DriverTarget = {
+  name: 'postgres in a schema',
+  enabled: HAS_PG,
+  setup: async () => {
+    const db = await createTestDatabase();
+    return { url: `${db.url}?schema=errand_conformance`, teardown: () => db.drop() };
+  },
+};

@@ -2,7 +2,7 @@
 -- its worker learns it at its next heartbeat (find_cancelled), aborts ctx.signal and writes
 -- nothing (its completion's guard, state = 'running', no longer matches). locked_by is kept, so
 -- the worker that held it can tell "cancelled" from "lease lost".
-UPDATE errand_jobs
+UPDATE {schema}.errand_jobs
 SET state = 'cancelled', finished_at = now(), lease_expires_at = NULL,
     errors = errors || jsonb_build_array(jsonb_build_object(
       'attempt', attempt, 'at', now(), 'kind', 'cancelled', 'message', $2::text))

@@ -1,2 +1,2 @@
 -- Delete jobs that are not running (a running job finishes or is rescued first).
-DELETE FROM errand_jobs WHERE id = ANY($1::bigint[]) AND state <> 'running' RETURNING id
+DELETE FROM {schema}.errand_jobs WHERE id = ANY($1::bigint[]) AND state <> 'running' RETURNING id

@@ -9,7 +9,7 @@ SELECT id, queue, name, payload, state, priority, run_at, attempt, max_attempts,
        unique_key, locked_by, lease_expires_at, created_at, attempted_at, finished_at,
        errors -> -1 AS last_error
 FROM (
-  SELECT * FROM errand_jobs
+  SELECT * FROM {schema}.errand_jobs
   WHERE state = $1 AND ($5::bigint IS NULL OR id < $5)
   ORDER BY id DESC
   LIMIT $7

@@ -8,7 +8,7 @@ SELECT id, queue, name, payload, state, priority, run_at, attempt, max_attempts,
        errors -> -1 AS last_error,
        (extract(epoch FROM run_at) * 1000000)::bigint AS cursor_us
 FROM (
-  SELECT * FROM errand_jobs
+  SELECT * FROM {schema}.errand_jobs
   WHERE state = $1
     AND ($5::bigint IS NULL OR (run_at, id) > (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::bigint))
   ORDER BY run_at, id

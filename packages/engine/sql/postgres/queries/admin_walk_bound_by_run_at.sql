@@ -4,7 +4,7 @@ SELECT (extract(epoch FROM max(run_at)) * 1000000)::bigint AS last_us,
        (array_agg(id ORDER BY run_at DESC, id DESC))[1] AS last_id,
        count(*)::int AS n
 FROM (
-  SELECT id, run_at FROM errand_jobs
+  SELECT id, run_at FROM {schema}.errand_jobs
   WHERE state = $1
     AND ($2::bigint IS NULL OR (run_at, id) > (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::bigint))
   ORDER BY run_at, id

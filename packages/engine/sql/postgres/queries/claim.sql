@@ -11,15 +11,15 @@
 -- and enqueues stay synchronous, and WAL is sequential, so a flushed completion always carries
 -- its claim with it.
 WITH next AS (
-  SELECT id FROM errand_jobs
+  SELECT id FROM {schema}.errand_jobs
   WHERE queue = $1 AND state IN ('available', 'scheduled', 'retryable') AND run_at <= now()
-    AND NOT EXISTS (SELECT 1 FROM errand_queues q WHERE q.name = $1 AND q.paused)
+    AND NOT EXISTS (SELECT 1 FROM {schema}.errand_queues q WHERE q.name = $1 AND q.paused)
     AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
   ORDER BY priority, run_at, id
   LIMIT $2
   FOR UPDATE SKIP LOCKED
 )
-UPDATE errand_jobs j
+UPDATE {schema}.errand_jobs j
 SET state = 'running', attempt = j.attempt + 1, locked_by = $3, attempted_at = now(),
     lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
 FROM next
@@ -27,4 +27,5 @@ WHERE j.id = next.id
 -- Times as epoch milliseconds (float8 arrives as a JS number): parsing timestamptz text cost
 -- the worker more per job than running a no-op job.
 RETURNING j.id, j.queue, j.name, j.payload, j.priority, (extract(epoch FROM j.run_at) * 1000)::float8 AS run_at,
-          j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at
+          j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at,
+          j.trace_context

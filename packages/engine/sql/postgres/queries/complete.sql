@@ -6,13 +6,13 @@ WITH done AS (
   -- Joined to unnest(): the planner either probes the primary key per id or, while few jobs are
   -- running, hashes the running ones (errand_jobs_lease). ("id = ANY($1)" once walked the
   -- (state, id) index that migration 0004 dropped.)
-  UPDATE errand_jobs j
+  UPDATE {schema}.errand_jobs j
   SET state = 'completed', finished_at = now(), lease_expires_at = NULL
   FROM unnest($1::bigint[]) AS d(id)
   WHERE j.id = d.id AND j.locked_by = $2 AND j.state = 'running'
   RETURNING j.queue
 )
-INSERT INTO errand_stats (minute, queue, worker_id, processed)
+INSERT INTO {schema}.errand_stats (minute, queue, worker_id, processed)
 SELECT date_trunc('minute', now()), queue, $2, count(*) FROM done GROUP BY queue
 ON CONFLICT (minute, queue, worker_id)
-DO UPDATE SET processed = errand_stats.processed + EXCLUDED.processed
+DO UPDATE SET processed = {schema}.errand_stats.processed + EXCLUDED.processed

@@ -1,1 +1,1 @@
-DELETE FROM errand_workers WHERE id = $1
+DELETE FROM {schema}.errand_workers WHERE id = $1

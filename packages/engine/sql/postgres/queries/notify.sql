@@ -1,2 +1,2 @@
 -- Wake the workers of queue $1 (delivered at commit of the surrounding transaction, if any).
-SELECT pg_notify('errand_jobs', $1)
+SELECT pg_notify({channel}, $1)

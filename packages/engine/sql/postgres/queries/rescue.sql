@@ -4,7 +4,7 @@
 -- the job is dead: a job that kills its worker cannot take the fleet down forever.
 -- SKIP LOCKED so two maintainers never fight over one row; the lease index makes this a small
 -- scan of running rows only.
-UPDATE errand_jobs
+UPDATE {schema}.errand_jobs
 SET state = CASE WHEN attempt > max_attempts THEN 'dead' ELSE 'available' END,
     finished_at = CASE WHEN attempt > max_attempts THEN now() END,
     run_at = now(),
@@ -13,7 +13,7 @@ SET state = CASE WHEN attempt > max_attempts THEN 'dead' ELSE 'available' END,
       'attempt', attempt, 'at', now(), 'kind', 'lease_expired',
       'message', 'lease expired: worker ' || coalesce(locked_by, '?') || ' stopped renewing it'))
 WHERE id IN (
-  SELECT id FROM errand_jobs
+  SELECT id FROM {schema}.errand_jobs
   WHERE state = 'running' AND lease_expires_at < now()
   LIMIT 1000
   FOR UPDATE SKIP LOCKED

@@ -3,5 +3,5 @@
 -- deciding this schedule right now, this one leaves it to it instead of queueing behind it.
 SELECT (extract(epoch FROM last_tick) * 1000)::float8 AS last_tick, paused,
        (extract(epoch FROM now()) * 1000)::float8 AS now
-FROM errand_schedules WHERE name = $1
+FROM {schema}.errand_schedules WHERE name = $1
 FOR UPDATE SKIP LOCKED

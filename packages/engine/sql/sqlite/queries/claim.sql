@@ -12,4 +12,4 @@ WHERE id IN (
   ORDER BY priority, run_at, id
   LIMIT @limit
 )
-RETURNING id, queue, name, payload, priority, run_at, attempt, max_attempts, timeout_ms, created_at
+RETURNING id, queue, name, payload, priority, run_at, attempt, max_attempts, timeout_ms, created_at, trace_context

@@ -10,7 +10,9 @@ import {
   pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow, stateCounts,
   type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
+import { listenChannel } from './listen.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
+import { fillPlaceholders, type PgNames, pgNames } from './schema.js';
 
 const QUERIES = [
   'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
@@ -18,12 +20,11 @@ const QUERIES = [
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
-  'schedule_upsert', 'schedule_lock', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
+  'legacy_tables', 'schedule_upsert', 'schedule_lock', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
-const SQL = loadQueries('postgres', QUERIES);
-const CHANNEL = 'errand_jobs';
-const MIGRATION_LOCK = 7_245_901_113; // pg_advisory_lock key: "errand migrations"
+/** The query files as written: `{schema}.` and `{channel}` are filled in per driver (schema.ts). */
+const SQL_FILES = loadQueries('postgres', QUERIES);
 
 /** The dedicated LISTEN connection: a pg `Client`. */
 interface PgListenClient {
@@ -55,6 +56,13 @@ export interface PostgresDriverOptions {
    * statements (PgBouncer in transaction mode before 1.21).
    */
   preparedStatements?: boolean;
+  /**
+   * The schema this install's tables live in (checked by schema.ts). Undefined: the default place,
+   * today's unqualified names.
+   */
+  schema?: string;
+  /** Told what a migration left alone (the default place's tables, when migrating a schema). */
+  onNotice?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /** json and jsonb: left as text by JSON_AS_TEXT. */
@@ -72,6 +80,11 @@ export class PostgresDriver implements Driver {
   private readonly owned: boolean;
   private readonly config: object;
   private readonly prepared: boolean;
+  /** Where this install lives, and the names derived from it. */
+  readonly names: PgNames;
+  readonly schema: string | null;
+  private readonly sql: Record<QueryName, string>;
+  private readonly onNotice?: PostgresDriverOptions['onNotice'];
   /**
    * json and jsonb come back as text, parsed by the shared row converters exactly as SQLite's are
    * (pg's default parser would decode them, and a top-level string payload would then be decoded
@@ -84,6 +97,11 @@ export class PostgresDriver implements Driver {
     this.pool = options.pool;
     this.owned = options.owned;
     this.prepared = options.preparedStatements ?? true;
+    this.names = pgNames(options.schema);
+    this.schema = this.names.schema;
+    this.onNotice = options.onNotice;
+    const names = this.names;
+    this.sql = Object.fromEntries(QUERIES.map((q) => [q, fillPlaceholders(SQL_FILES[q], names, `${q}.sql`)])) as Record<QueryName, string>;
     this.config = options.pool.options ?? {};
     const parsers = options.pg.types;
     this.types = { getTypeParser: (oid, format) => (JSON_OIDS.has(oid) ? (v: string) => v : parsers.getTypeParser(oid, format ?? 'text')) };
@@ -93,17 +111,38 @@ export class PostgresDriver implements Driver {
 
   /** Rows of a query file, typed by the caller (the file's columns). */
   private async q<R>(name: QueryName, values: unknown[], db: PgQueryable = this.pool): Promise<{ rows: R[]; rowCount: number }> {
-    const res = await db.query({ name: this.prepared ? `errand_${name}` : undefined, text: SQL[name], values, types: this.types });
+    // Statement names carry the schema's prefix: two installs sharing a connection (one pgPool)
+    // would otherwise prepare two texts under one name.
+    const res = await db.query({ name: this.prepared ? `${this.names.statementPrefix}${name}` : undefined, text: this.sql[name], values, types: this.types });
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   }
 
   async migrate(): Promise<string[]> {
-    return runPostgresMigrations(this.pool, { directory: migrationsDirectory('postgres'), table: 'errand_migrations', lockKey: MIGRATION_LOCK });
+    const { schema, lockKey } = this.names;
+    const names = this.names;
+    const applied = await runPostgresMigrations(
+      this.pool,
+      { directory: migrationsDirectory('postgres'), table: 'errand_migrations', lockKey, schema: schema ?? undefined },
+      { fill: (sql, file) => fillPlaceholders(sql, names, file) },
+    );
+    // Nothing moves by itself: when this run created a schema's tables while an install is still
+    // in the default place, say so, and where.
+    if (schema !== null && applied.some((m) => m.startsWith('0001_'))) {
+      const { rows } = await this.q<{ schema: string }>('legacy_tables', [schema]);
+      if (rows[0]) {
+        const old = `${rows[0].schema}.errand_jobs`;
+        this.onNotice?.(
+          `errand: created the jobs tables in schema "${schema}"; the tables in the default place (${old} and the other errand_* tables) were left where they are, with their jobs: nothing was moved. To move them by hand, see "A schema of its own" in docs/engine.md`,
+          { schema, leftBehind: old },
+        );
+      }
+    }
+    return applied;
   }
 
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     const db = tx === undefined ? this.pool : asClient(tx);
-    const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const j of jobs) {
       cols[0].push(j.queue);
       cols[1].push(j.name);
@@ -113,6 +152,7 @@ export class PostgresDriver implements Driver {
       cols[5].push(j.maxAttempts);
       cols[6].push(j.timeoutMs);
       cols[7].push(j.uniqueKey);
+      cols[8].push(j.traceContext);
     }
     // Each returned row carries `ord`, its job's position in the input (insert_jobs.sql).
     const { rows } = await this.q<InsertedRow>('insert_jobs', cols, db);
@@ -133,7 +173,7 @@ export class PostgresDriver implements Driver {
     const col = <T>(f: (j: RelayedJob) => T) => jobs.map(f);
     const { rows } = await this.q<IdRow>('insert_relayed', [
       col((j) => j.id), col((j) => j.queue), col((j) => j.name), col((j) => j.payload), col((j) => j.priority),
-      col((j) => j.runAt), col((j) => j.maxAttempts), col((j) => j.timeoutMs), col((j) => j.uniqueKey),
+      col((j) => j.runAt), col((j) => j.maxAttempts), col((j) => j.timeoutMs), col((j) => j.uniqueKey), col((j) => j.traceContext),
     ]);
     return toIds(rows);
   }
@@ -227,45 +267,7 @@ export class PostgresDriver implements Driver {
    * sent while we were away is lost, so workers must look for themselves.
    */
   async listen(onWake: (queue: string) => void, onError: (err: unknown) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>> {
-    let client: PgListenClient | null = null;
-    let stopped = false;
-    let delay = 100;
-    const connect = async (): Promise<void> => {
-      if (stopped) return;
-      const c = new this.pg.Client(this.config);
-      c.on('notification', (msg) => onWake(msg.payload ?? ''));
-      c.on('error', (err) => {
-        onError(err);
-        reconnect(c);
-      });
-      c.on('end', () => reconnect(c));
-      try {
-        await c.connect();
-        await c.query(`LISTEN ${CHANNEL}`);
-        client = c;
-        delay = 100;
-        onState?.(true);
-        onWake('*');
-      } catch (err) {
-        onError(err);
-        c.end().catch(() => {});
-        if (!stopped) setTimeout(connect, (delay = Math.min(delay * 2, 5000))).unref();
-      }
-    };
-    const reconnect = (c: PgListenClient) => {
-      if (client !== c || stopped) return;
-      client = null;
-      onState?.(false);
-      c.end().catch(() => {});
-      setTimeout(connect, delay).unref();
-    };
-    await connect();
-    return async () => {
-      stopped = true;
-      const c = client;
-      client = null;
-      await c?.end().catch(() => {});
-    };
+    return listenChannel(this.pg, this.config, `"${this.names.channel}"`, onWake, onError, onState);
   }
 
   async ping(): Promise<void> {

@@ -105,7 +105,7 @@ export class SqliteDriver implements Driver {
         const row = this.get<EnqueuedRow>('insert_job', {
           queue: j.queue, name: j.name, payload: j.payload, priority: j.priority,
           run_at: j.runAt ? j.runAt.getTime() : now, now, max_attempts: j.maxAttempts,
-          timeout_ms: j.timeoutMs, unique_key: j.uniqueKey,
+          timeout_ms: j.timeoutMs, unique_key: j.uniqueKey, trace_context: j.traceContext,
         }, db);
         // One statement per job: its position is the loop's.
         if (row) returned.push({ ...row, ord: i + 1 });

@@ -13,6 +13,7 @@ import type { JobDefinition, JobRequest } from './job.js';
 import { defaultLogger, logEvents } from './logger.js';
 import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
+import { checkRateKey, type RateLimitOptions, toStoredRateLimits } from './rate-limits.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
 import { redact } from './url.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_PROGRESS_THROTTLE_MS, type ExecuteDeps, executeJob } from './worker/execute.js';
@@ -60,6 +61,14 @@ export interface ErrandOptions {
    * jobs are registered as if given in `jobs`.
    */
   schedules?: (ScheduleDefinition<any> | ScheduleInput<any>)[];
+  /**
+   * Rate limits per queue, shared by every process through the database: queue name →
+   * `{ limit, intervalMs, perKey? }` (at most `limit` job starts per `intervalMs`, per job key
+   * when `perKey`). Stored at connect; the last declaration wins, and every worker on the
+   * database enforces the stored limit whether it declared one or not (remove one with
+   * `admin.removeRateLimit(queue)`). A job held back waits without using an attempt.
+   */
+  rateLimits?: Record<string, RateLimitOptions>;
 }
 
 /** @internal For tests: load the database client packages another way. */
@@ -89,6 +98,7 @@ export function createErrand(options: ErrandOptions & { pgPool: PgPool }): Promi
 export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
+  const rateLimits = toStoredRateLimits(options.rateLimits);
   const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
   const errand = new Errand(driver, options, logger);
   if (options.migrate !== false) {
@@ -98,6 +108,14 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
       await driver.close().catch(() => {});
       const where = options.databaseUrl ? ` at ${redact(options.databaseUrl)}` : '';
       throw new ErrandError('ERRAND_MIGRATION_FAILED', `errand: cannot migrate the database${where}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (rateLimits.length) {
+    try {
+      await driver.declareRateLimits(rateLimits);
+    } catch (err) {
+      await driver.close().catch(() => {});
+      throw err;
     }
   }
   return errand;
@@ -441,7 +459,15 @@ function toNewJob(r: JobRequest<any>, where: string): NewJob {
     const problem = textProblem(uniqueKey);
     if (problem) bad(where, 'uniqueKey', problem);
   }
-  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey };
+  let rateKey: unknown = o.rateLimitKey;
+  if (rateKey === undefined && job.rateLimitKey) {
+    try {
+      rateKey = job.rateLimitKey(payload);
+    } catch (err) {
+      bad(where, 'rateLimitKey', `of job ${job.name} threw: ${(err as Error)?.message ?? err}`);
+    }
+  }
+  return { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, rateKey: checkRateKey(rateKey, where) };
 }
 
 function bad(where: string, field: string, why: string): never {

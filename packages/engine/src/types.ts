@@ -40,6 +40,8 @@ export interface EnqueueOptions {
    * same key returns the existing job instead of adding one.
    */
   uniqueKey?: string;
+  /** The job's key for a per-key rate limit on its queue (overrides the definition's `rateLimitKey`). */
+  rateLimitKey?: string;
 }
 
 /** A job as it is stored, in the engine's terms. */

@@ -803,6 +803,25 @@ for (const target of DRIVERS) {
       }
     });
 
+    it('rate limit per key: a schedule’s jobs carry the key of their definition’s rateLimitKey', async () => {
+      const j = job<{ customer: string }>(() => {}, { rateLimitKey: (p: { customer: string }) => p.customer } as any);
+      const q = j.queue!;
+      const d = driverOf(errand);
+      await errand.admin.setRateLimit(q, { limit: 1, intervalMs: 3_600_000, perKey: true });
+      const def = defineSchedule({ name: uniq('keyed'), cron: '0 9 * * *', job: j, payload: { customer: 'K' }, catchUp: { backfill: 2 } });
+      const row = storedSchedule(def);
+      expect(row.job.rateKey).toBe('K');
+      await d.registerSchedules([row]);
+      const plan = (_cursor: Date, now: Date) => planTicks(def.pattern, new Date(now.getTime() - 5 * 86_400_000), now, def.catchUp);
+      expect(await d.advanceSchedule(row, plan)).toHaveLength(2);
+      await errand.enqueue(j, { customer: 'other' });
+      // Both ticks' jobs are of key K: one fits, the other waits; the other customer's job fits.
+      const claim = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+      expect(claim.jobs.map((x) => (x.payload as { customer: string }).customer).sort()).toEqual(['K', 'other']);
+      expect(claim.held).toBe('keys');
+      await errand.admin.removeRateLimit(q);
+    });
+
     it('a queue without a rate limit never takes the limited claim', async () => {
       const j = job<{ n: number }>(() => {});
       const d = driverOf(errand);

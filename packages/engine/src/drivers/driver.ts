@@ -153,7 +153,7 @@ export interface StoredSchedule {
   cron: string;
   timezone: string | null;
   /** The job each tick makes, with every default applied. */
-  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null };
+  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null; rateKey: string | null };
   /** 'skip' | 'once' | 'backfill:N' */
   catchUp: string;
 }

@@ -405,7 +405,7 @@ export class PostgresDriver implements Driver {
       const made: { id: number; tick: Date }[] = [];
       for (const tick of decided.ticks) {
         const r = await this.q<IdRow>('insert_schedule_job', [
-          sc.name, tick.getTime(), sc.job.queue, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs,
+          sc.name, tick.getTime(), sc.job.queue, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs, sc.job.rateKey,
         ], client);
         if (r.rows[0]) made.push({ id: Number(r.rows[0].id), tick });
       }

@@ -402,7 +402,7 @@ export class SqliteDriver implements Driver {
       for (const tick of decided.ticks) {
         const r = this.get<IdRow>('insert_schedule_job', {
           queue: sc.job.queue, name: sc.job.name, payload: sc.job.payload, priority: sc.job.priority, max_attempts: sc.job.maxAttempts,
-          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name,
+          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name, rate_key: sc.job.rateKey,
         });
         if (r) made.push({ id: Number(r.id), tick });
       }

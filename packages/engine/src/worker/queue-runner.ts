@@ -108,10 +108,6 @@ export class QueueRunner {
     if (!this.stopped) this.wake();
   }
 
-  get isLimited(): boolean {
-    return this.limited;
-  }
-
   /** The completer wrote a batch: claim again if a claim was held back for it. */
   resume(): void {
     if (!this.heldByCompleter || this.stopped) return;

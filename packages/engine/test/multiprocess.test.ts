@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
 import { createErrand, type Errand } from '../src/index.js';
 import { recordJob, slowJob, startedJob } from './fixtures/jobs.js';
 import { DRIVERS } from './helpers/drivers.js';
-import { workerPool } from './helpers/processes.js';
+import { ERRAND_CLI, workerPool } from './helpers/processes.js';
 import { eventually } from './helpers/signals.js';
 
 const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
@@ -83,6 +84,11 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       expect(span).toBeGreaterThan(4000);
       expect(span).toBeLessThan(8000);
       expect(perWindow.size).toBeLessThanOrEqual(8);
+      // `errand stats` lists the limit (JSON and table).
+      const stats = (...flags: string[]) =>
+        execFileSync(process.execPath, [...ERRAND_CLI, 'stats', '--database-url', url, ...flags], { env: { ...process.env, ERRAND_LOG_LEVEL: 'warn' } }).toString();
+      expect(JSON.parse(stats('--json')).rateLimits).toEqual([expect.objectContaining({ queue: 'limited', limit: 20, intervalMs: 1000, perKey: false })]);
+      expect(stats()).toMatch(/^limited +20 per 1000 ms +\d+\/20 /m);
       await errand.admin.removeRateLimit('limited');
     }, 90_000);
 

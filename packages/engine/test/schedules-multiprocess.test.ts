@@ -14,7 +14,7 @@ import type { PostgresDriver } from '../src/drivers/postgres/driver.js';
 import type { SqliteDriver } from '../src/drivers/sqlite/driver.js';
 import { createErrand, type Errand } from '../src/index.js';
 import { DRIVERS } from './helpers/drivers.js';
-import { workerPool } from './helpers/processes.js';
+import { startWorkerProcess, workerPool } from './helpers/processes.js';
 import { eventually } from './helpers/signals.js';
 
 const SCHEDULES_MODULE = join(import.meta.dirname, 'fixtures', 'schedules.ts');
@@ -58,21 +58,21 @@ describe.concurrent('a 1-second schedule on several worker processes', () => {
         }));
         try {
           await sql(errand, 'CREATE TABLE mp_done (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, attempt INTEGER NOT NULL)');
-          await Promise.all([start(), start(), start()]);
+          // The victim runs each tick job for 5 s, so whenever it holds one, it holds it when killed.
+          const victim = await startWorkerProcess(
+            ['--jobs', SCHEDULES_MODULE, '--database-url', db.url, '--queue', 'ticks=5', '--lease', '2000'],
+            { DATABASE_URL: db.url, TICK_JOB_MS: '5000' },
+          );
+          procs.push(victim);
+          await Promise.all([start(), start()]);
           const startedAt = Date.now();
 
-          // Mid-run, SIGKILL the process running a tick's job (each runs 300 ms of every second).
+          // Mid-run, SIGKILL the victim while it runs a tick's job.
           await sleep(RUN_MS / 2);
-          const found = await eventually(async () => {
+          const victimJob = (await eventually(async () => {
             const running = await errand.admin.listJobs({ state: 'running', queue: 'ticks', limit: 10 });
-            for (const j of running.jobs) {
-              const pid = Number(j.lockedBy?.split(':').at(-2));
-              const p = procs.find((x) => x.child.pid === pid);
-              if (p) return { victimJob: j.id, victim: p };
-            }
-            return null;
-          }, 10_000, 'a tick job running');
-          const { victimJob, victim } = found!;
+            return running.jobs.find((j) => Number(j.lockedBy?.split(':').at(-2)) === victim.child.pid)?.id ?? null;
+          }, 10_000, 'a tick job running on the victim'))!;
           victim.child.kill('SIGKILL');
           const killedAt = Date.now();
           expect(await victim.exited).toBe('SIGKILL');

@@ -338,6 +338,34 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect((await errand.admin.queues()).find((q) => q.queue === 'mail')?.paused).toBe(false);
     });
 
+    it('queues: each rate limit and how full its window is, keys escaped', async () => {
+      expect((await s.get('/queues')).body).not.toContain('id="rate-limits"'); // no limit, no card
+      await errand.admin.setRateLimit('limited-q', { limit: 3, intervalMs: 60_000, perKey: true });
+      await errand.admin.setRateLimit('flat-q', { limit: 20, intervalMs: 1000 });
+      await errand.enqueueMany([
+        noop.with({ n: 1 }, { queue: 'limited-q', rateLimitKey: XSS_SCRIPT }),
+        noop.with({ n: 2 }, { queue: 'limited-q', rateLimitKey: XSS_SCRIPT }),
+        noop.with({ n: 3 }, { queue: 'limited-q', rateLimitKey: 'cust_2' }),
+      ]);
+      const w = errand.worker({ queues: { 'limited-q': 2 } });
+      await w.start();
+      await eventually(async () => (await errand.admin.rateLimits()).find((l) => l.queue === 'limited-q')?.used === 3, 10_000, 'three starts counted');
+      await w.stop();
+      const page = (await s.get('/queues')).body;
+      const row = page.slice(page.indexOf('data-rate-limit="limited-q"'), page.indexOf('</tr>', page.indexOf('data-rate-limit="limited-q"')));
+      expect(row).toContain('3 per minute');
+      expect(row).toContain('per key');
+      expect(row).toContain('3 starts over 2 keys');
+      expect(row).toContain('<meter min="0" max="3" value="2"');
+      expect(row).toContain('&lt;script&gt;alert(1)&lt;/script&gt;</span> 2');
+      expect(page).not.toContain(XSS_SCRIPT);
+      expect(page).toContain('data-rate-limit="flat-q"');
+      expect(page).toContain('20 per second');
+      expect(page).toContain('0 / 20');
+      await errand.admin.removeRateLimit('limited-q');
+      await errand.admin.removeRateLimit('flat-q');
+    });
+
     it('workers: shows the live worker, its queues and running job; the job page names its worker', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));

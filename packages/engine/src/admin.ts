@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Driver, JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo } from './drivers/driver.js';
 import { ErrandError } from './errors.js';
 import type { ErrandEmitter } from './events.js';
+import { type RateLimitOptions, toStoredRateLimits } from './rate-limits.js';
 import { JOB_STATES, type JobRecord, type JobState } from './types.js';
 
 export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, ThroughputPoint, WorkerInfo };
@@ -10,6 +11,30 @@ export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleRecord, T
 export interface ScheduleInfo extends ScheduleRecord {
   /** The next tick after now (null while paused). */
   nextRunAt: Date | null;
+}
+
+/** A queue's rate limit and how full its current window is (by the database's clock). */
+export interface RateLimitInfo {
+  queue: string;
+  /** Job starts allowed per window. */
+  limit: number;
+  intervalMs: number;
+  /** Counted per job key (`rateLimitKey`) rather than for the whole queue. */
+  perKey: boolean;
+  /** The current fixed window: [windowStart, windowEnd). */
+  windowStart: Date;
+  windowEnd: Date;
+  /**
+   * Job starts counted in the current window: for a queue-wide limit, out of `limit`; for a
+   * per-key limit, summed over the keys (each key has `limit` of its own).
+   */
+  used: number;
+  /** Per-key limits: keys that started jobs in the current window. */
+  activeKeys: number;
+  /** Per-key limits: the fullest keys of the current window (at most 10), fullest first. */
+  topKeys: { key: string; used: number }[];
+  /** When the limit was last declared. */
+  updatedAt: Date;
 }
 
 /** Bulk actions touch at most this many jobs per call (call again for more). */
@@ -122,6 +147,34 @@ export class Admin {
   /** The latest jobs a schedule made (default 50, at most 500), newest tick first. */
   scheduleJobs(name: string, limit = 50): Promise<JobRecord[]> {
     return this.driver.scheduleJobs(name, Math.min(Math.max(1, Math.floor(limit)), 500));
+  }
+
+  /** Every queue's rate limit, with how full its current window is. */
+  async rateLimits(): Promise<RateLimitInfo[]> {
+    const [limits, windows] = await Promise.all([this.driver.rateLimits(), this.driver.rateWindows()]);
+    const usage = new Map(windows.map((w) => [w.queue, w]));
+    return limits.map((l) => {
+      const now = l.now.getTime();
+      const start = now - (now % l.intervalMs);
+      const u = usage.get(l.queue);
+      return {
+        queue: l.queue, limit: l.limit, intervalMs: l.intervalMs, perKey: l.perKey,
+        windowStart: new Date(start), windowEnd: new Date(start + l.intervalMs),
+        used: u?.used ?? 0, activeKeys: l.perKey ? (u?.keys ?? 0) : 0, topKeys: l.perKey ? (u?.top ?? []) : [],
+        updatedAt: l.updatedAt,
+      };
+    });
+  }
+
+  /** Set (or replace) a queue's rate limit, as `createErrand({ rateLimits: { [queue]: options } })` does. */
+  async setRateLimit(queue: string, options: RateLimitOptions): Promise<void> {
+    await this.driver.declareRateLimits(toStoredRateLimits({ [queue]: options }));
+  }
+
+  /** Remove a queue's rate limit (workers stop applying it within a heartbeat). False when it had none. */
+  removeRateLimit(queue: string): Promise<boolean> {
+    assertQueue(queue);
+    return this.driver.removeRateLimit(queue);
   }
 
   /** Workers heard from within `aliveWithinMs` (default 60 s). */

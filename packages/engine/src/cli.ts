@@ -19,7 +19,7 @@ Usage: errand <command> [options]
 Commands:
   worker    run jobs from a module of job definitions
   migrate   apply pending migrations and exit
-  stats     print job counts by queue and state
+  stats     print job counts by queue and state, and the rate limits
 
 Every command takes --database-url (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL}) and, on
 PostgreSQL, --schema <name> (the schema of the jobs tables; or ?schema=<name> in the URL).
@@ -49,7 +49,7 @@ Usage: errand migrate [--database-url <url>] [--schema <name>]
 
 On PostgreSQL with a schema, the tables are created in it; tables of an install in the default
 place are left where they are (it says so): nothing is moved.`,
-  stats: `errand stats — job counts by queue and state
+  stats: `errand stats — job counts by queue and state, and each rate limit with its current window
 
 Usage: errand stats [--database-url <url>] [--schema <name>] [--json]`,
 };
@@ -170,14 +170,23 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'stats') {
     const o = parse(command, rest, { json: { type: 'boolean' } });
     const errand = await createErrand({ databaseUrl: databaseUrl(o['database-url']), schema: o.schema as string | undefined });
-    const [totals, queues] = await Promise.all([errand.admin.stateCounts(), errand.admin.queues()]);
+    const [totals, queues, rateLimits] = await Promise.all([errand.admin.stateCounts(), errand.admin.queues(), errand.admin.rateLimits()]);
     await errand.close();
     if (o.json) {
-      console.log(JSON.stringify({ totals, queues }, null, 2));
+      console.log(JSON.stringify({ totals, queues, rateLimits }, null, 2));
       return;
     }
     const rows = queues.map((q) => [q.queue, q.scheduled, q.available, q.running, q.retryable, `${q.latencyMs} ms`, q.paused ? 'paused' : '']);
     console.log(table(['queue', 'scheduled', 'available', 'running', 'retryable', 'latency', ''], rows));
+    if (rateLimits.length) {
+      console.log();
+      const limitRows = rateLimits.map((l) => [
+        l.queue, `${l.limit} per ${l.intervalMs} ms${l.perKey ? ' per key' : ''}`,
+        l.perKey ? `${l.used} over ${l.activeKeys} keys (fullest ${l.topKeys[0]?.used ?? 0})` : `${l.used}/${l.limit}`,
+        `${Math.max(0, l.windowEnd.getTime() - Date.now())} ms`,
+      ]);
+      console.log(table(['rate-limited queue', 'limit', 'current window', 'ends in'], limitRows));
+    }
     console.log();
     console.log(table([...JOB_STATES], [JOB_STATES.map((s) => totals[s])]));
     return;

@@ -16,6 +16,7 @@ import { IdPool, OutboxRelay, relayTarget } from './outbox/relay.js';
 import type { OutboxStore } from './outbox/store.js';
 import { defineSchedule, type ScheduleDefinition, type ScheduleInput } from './schedules/schedule.js';
 import { assertJsonPayload, textProblem } from './payload.js';
+import { checkRateKey, type RateLimitOptions, toStoredRateLimits } from './rate-limits.js';
 import { type EnqueuedJob, type EnqueueOptions, FINISHED_STATES, type JobRecord } from './types.js';
 import { loadOtel, type OtelLoader, Tracing } from './tracing.js';
 import { redact } from './url.js';
@@ -83,6 +84,14 @@ export interface ErrandOptions {
    * optional peer dependency; the app registers the SDK). Default true; false turns them off.
    */
   tracing?: boolean;
+  /**
+   * Rate limits per queue, shared by every process through the database: queue name →
+   * `{ limit, intervalMs, perKey? }` (at most `limit` job starts per `intervalMs`, per job key
+   * when `perKey`). Stored at connect; the last declaration wins, and every worker on the
+   * database enforces the stored limit whether it declared one or not (remove one with
+   * `admin.removeRateLimit(queue)`). A job held back waits without using an attempt.
+   */
+  rateLimits?: Record<string, RateLimitOptions>;
 }
 
 /** @internal For tests: load the database client packages another way. */
@@ -113,6 +122,7 @@ export function createErrand(options: ErrandOptions & { pgPool: PgPool }): Promi
 export function createErrand(options?: ErrandOptions): Promise<Errand>;
 export async function createErrand(options: ErrandOptions = {}): Promise<Errand> {
   const logger = options.logger ?? defaultLogger();
+  const rateLimits = toStoredRateLimits(options.rateLimits);
   const driver = await openDriver({ ...options, logger, load: (options as InternalErrandOptions).loadClient });
   let outbox: OutboxStore | undefined;
   try {
@@ -131,6 +141,7 @@ export async function createErrand(options: ErrandOptions = {}): Promise<Errand>
     }
     const otel = options.tracing === false ? null : await loadOtel((options as InternalErrandOptions).loadOtel);
     const errand = new Errand(driver, options, logger, outbox, otel ? new Tracing(otel) : null);
+    if (rateLimits.length) await driver.declareRateLimits(rateLimits);
     await errand['ids']?.fill();
     return errand;
   } catch (err) {
@@ -588,7 +599,17 @@ function toNewJob(r: JobRequest<any>, where: string): NewJob {
     const problem = textProblem(uniqueKey);
     if (problem) bad(where, 'uniqueKey', problem);
   }
-  const row: NewJob = { queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null };
+  let rateKey: unknown = o.rateLimitKey;
+  if (rateKey === undefined && job.rateLimitKey) {
+    try {
+      rateKey = job.rateLimitKey(payload);
+    } catch (err) {
+      bad(where, 'rateLimitKey', `of job ${job.name} threw: ${(err as Error)?.message ?? err}`);
+    }
+  }
+  const row: NewJob = {
+    queue, name: job.name, payload: JSON.stringify(payload), priority, runAt, maxAttempts, timeoutMs, uniqueKey, traceContext: null, rateKey: checkRateKey(rateKey, where),
+  };
   if (o.traceContext !== undefined) row.traceParent = checkCarrier(o.traceContext, where);
   return row;
 }

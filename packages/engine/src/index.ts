@@ -4,7 +4,7 @@
  * The driver seam (drivers/driver.ts) is deliberately not exported: see the comment there.
  */
 export { Admin, BULK_LIMIT } from './admin.js';
-export type { JobFilter, JobPage, JobPageRequest, QueueCounts, ScheduleInfo, ScheduleRecord, ThroughputPoint, WorkerInfo } from './admin.js';
+export type { JobFilter, JobPage, JobPageRequest, QueueCounts, RateLimitInfo, ScheduleInfo, ScheduleRecord, ThroughputPoint, WorkerInfo } from './admin.js';
 export { DEFAULT_MAX_ATTEMPTS, defaultBackoff } from './backoff.js';
 export { createErrand, Errand } from './client.js';
 export type { DrainResult, EnqueueInTxOptions, ErrandOptions } from './client.js';
@@ -33,4 +33,5 @@ export { parseQueues, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker.js';
 export { defineSchedule, ON_TIME_MS } from './schedules/schedule.js';
 export type { CatchUp, ScheduleDefinition, ScheduleInput } from './schedules/schedule.js';
+export type { RateLimitOptions } from './rate-limits.js';
 export { stopOnSignals } from './signals.js';

@@ -46,6 +46,12 @@ export interface JobDefinitionInput<P> {
   timeoutMs?: number;
   /** Delay in ms before retry number `attempt` (1-based). Default: Sidekiq-like exponential with jitter. */
   backoff?: (attempt: number) => number;
+  /**
+   * The job's key for a per-key rate limit on its queue (`createErrand({ rateLimits: { q: { …,
+   * perKey: true } } })`), computed from the payload at enqueue and stored with the job, e.g.
+   * `(p) => p.customerId`. Return undefined for none. The `rateLimitKey` enqueue option overrides it.
+   */
+  rateLimitKey?: (payload: P) => string | undefined;
 }
 
 export interface JobDefinition<P = unknown> extends Readonly<JobDefinitionInput<P>> {

@@ -48,6 +48,8 @@ export interface EnqueueOptions {
    * span — and so its attempts — joins its own request's trace. Ignored without tracing.
    */
   traceContext?: TraceCarrier;
+  /** The job's key for a per-key rate limit on its queue (overrides the definition's `rateLimitKey`). */
+  rateLimitKey?: string;
 }
 
 /** A W3C trace context as text headers: `{ traceparent, tracestate? }`. */

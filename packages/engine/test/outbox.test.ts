@@ -105,7 +105,7 @@ describe.runIf(HAS_PG)('outbox', () => {
       const jobs = await Promise.all(ids.map((id) => errand.getJob(id)));
       expect(jobs.map((j) => j?.state)).toEqual(['available', 'available', 'available']);
       expect(await errand.admin.stateCounts(100)).toMatchObject({ available: 3 });
-      expect(await driver.insertRelayed!(jobs.map((j) => ({ id: j!.id, queue: 'default', name: 'outbox.sale', payload: '{}', priority: 0, runAt: null, maxAttempts: 3, timeoutMs: null, uniqueKey: null, traceContext: null })))).toEqual([]);
+      expect(await driver.insertRelayed!(jobs.map((j) => ({ id: j!.id, queue: 'default', name: 'outbox.sale', payload: '{}', priority: 0, runAt: null, maxAttempts: 3, timeoutMs: null, uniqueKey: null, traceContext: null, rateKey: null })))).toEqual([]);
     } finally {
       await errand.close();
       db.close();

@@ -99,7 +99,7 @@ describe.runIf(HAS_PG)('the schema option on PostgreSQL', () => {
     const b = await connect({ databaseUrl: db.url, schema: 'errand_b', jobs: [job] });
     expect([home.schema, a.schema, b.schema]).toEqual([null, 'errand_a', 'errand_b']);
     for (const s of ['errand_a', 'errand_b']) {
-      expect(await tablesIn(s)).toEqual(['errand_jobs', 'errand_migrations', 'errand_queues', 'errand_schedules', 'errand_stats', 'errand_workers']);
+      expect(await tablesIn(s)).toEqual(['errand_jobs', 'errand_migrations', 'errand_queues', 'errand_rate_limits', 'errand_rate_windows', 'errand_schedules', 'errand_stats', 'errand_workers']);
     }
     expect(await tablesIn('public')).toContain('errand_jobs');
 

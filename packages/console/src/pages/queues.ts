@@ -1,10 +1,15 @@
+import type { RateLimitInfo } from 'errand';
 import type { Deps } from '../deps.js';
 import { duration, num } from '../format.js';
 import { type Html, html, qs } from '../html.js';
 import { csrfField, layout, type PageContext } from '../layout.js';
 
 export async function queuesPage(deps: Deps, ctx: PageContext, notice: Html | null): Promise<Html> {
-  const [queues, day] = await Promise.all([deps.queues.get(), deps.errand.admin.throughputByQueue(24 * 3_600_000)]);
+  const [queues, day, limits] = await Promise.all([
+    deps.queues.get(),
+    deps.errand.admin.throughputByQueue(24 * 3_600_000),
+    deps.errand.admin.rateLimits(),
+  ]);
   const done = new Map(day.map((d) => [d.queue, d]));
   const names = [...new Set([...queues.map((q) => q.queue), ...day.map((d) => d.queue)])].sort();
   const byName = new Map(queues.map((q) => [q.queue, q]));
@@ -40,6 +45,44 @@ ${
       })}</tbody></table>`
 }
 <p class="help">Counts by state are exact for unfinished jobs. Processed and failed are the last 24 hours of the workers' counters. Latency is the age of the oldest job that could run now. Concurrency is the sum over live workers serving the queue. A paused queue keeps its jobs; workers take none until it is resumed.</p>
-</section>`;
+</section>
+${limits.length ? rateLimitsCard(ctx, limits) : html``}`;
   return layout(ctx, 'queues', 'Queues', body, notice);
+}
+
+/** A window's length as words: "second", "minute", "hour", "day", or "1 min 30 s". */
+function per(ms: number): string {
+  const names = new Map([[1000, 'second'], [60_000, 'minute'], [3_600_000, 'hour'], [86_400_000, 'day']]);
+  return names.get(ms) ?? duration(ms);
+}
+
+/** Each queue's rate limit and how full its current window is (shown only when a queue has one). */
+function rateLimitsCard(ctx: PageContext, limits: RateLimitInfo[]): Html {
+  return html`<section class="card" id="rate-limits">
+<div class="card-head"><h2>Rate limits</h2><span class="muted small">shared by every worker, counted in the database</span></div>
+<table class="grid">
+<thead><tr><th>Queue</th><th>Limit</th><th class="n">Current window</th><th></th><th class="n">Window ends in</th><th>Fullest keys</th></tr></thead>
+<tbody>${limits.map((l) => {
+    // Per key, the window that matters is the fullest key's: each key has `limit` of its own.
+    const fullest = l.perKey ? (l.topKeys[0]?.used ?? 0) : l.used;
+    const left = Math.max(0, l.windowEnd.getTime() - Date.now());
+    return html`<tr data-rate-limit="${l.queue}">
+<th scope="row"><a href="${ctx.base}/jobs${qs({ state: 'available', queue: l.queue })}">${l.queue}</a></th>
+<td>${num(l.limit)} per ${per(l.intervalMs)}${l.perKey ? html` <span class="badge">per key</span>` : html``}</td>
+<td class="n${fullest >= l.limit ? ' warn' : ''}">${
+      l.perKey
+        ? html`${num(l.used)} starts over ${num(l.activeKeys)} ${l.activeKeys === 1 ? 'key' : 'keys'}`
+        : html`${num(l.used)} / ${num(l.limit)}`
+    }</td>
+<td><meter min="0" max="${l.limit}" value="${Math.min(fullest, l.limit)}" high="${Math.ceil(l.limit * 0.8)}" title="${num(fullest)} of ${num(l.limit)}${l.perKey ? ' (fullest key)' : ''}"></meter></td>
+<td class="n">${duration(left)}</td>
+<td>${
+      l.perKey && l.topKeys.length
+        ? html`${l.topKeys.slice(0, 5).map((k, i) => html`${i ? ', ' : ''}<span class="mono">${k.key === '' ? '(no key)' : k.key}</span> ${num(k.used)}`)}`
+        : html`<span class="muted">—</span>`
+    }</td>
+</tr>`;
+  })}</tbody></table>
+<p class="help">At most the limit of job starts per window, for the whole queue or per key (per customer, say). Windows are fixed, by the database's clock; a job held back by a limit waits without using an attempt. Declared by <code>createErrand({ rateLimits })</code>; the last declaration wins.</p>
+</section>`;
 }

@@ -42,7 +42,51 @@ export interface NewJob {
   traceContext: string | null;
   /** The enqueue option `traceContext` (checked): the parent of this job's enqueue span. */
   traceParent?: Record<string, string>;
+  /** The job's rate-limit key (from the job definition's `rateLimitKey` or the enqueue option), or null. */
+  rateKey: string | null;
 }
+
+/** A queue's rate limit as stored (rate-limits.ts validates it): at most `limit` starts per fixed window of `intervalMs`. */
+export interface StoredRateLimit {
+  queue: string;
+  limit: number;
+  intervalMs: number;
+  /** Counted per job rate key (jobs without one share the key ''). */
+  perKey: boolean;
+}
+
+/** A stored limit with when it was last declared, and the database's clock when it was read. */
+export interface RateLimitRecord extends StoredRateLimit {
+  updatedAt: Date;
+  /** The database's clock at the read (current windows are computed from it). */
+  now: Date;
+}
+
+/** Job starts counted in the current windows of a limited queue (admin API). */
+export interface RateWindowUsage {
+  queue: string;
+  /** Starts in the current window, summed over the queue's keys. */
+  used: number;
+  /** Keys with starts in the current window ('' for a queue-wide limit). */
+  keys: number;
+  /** The fullest keys of the current window (at most 10), fullest first. */
+  top: { key: string; used: number }[];
+}
+
+/**
+ * What a claim on a rate-limited queue did. `held`: due jobs the limit kept back — 'queue' (the
+ * queue-wide window is full: no claim can take anything before it ends), 'keys' (some keys'
+ * windows are full; others may still have room), or null. `windowLeftMs`: until the current
+ * window ends, by the database's clock. `limited` is false when the queue has no limit (any
+ * more): the claim was the plain one.
+ */
+export interface LimitedClaim {
+  jobs: ClaimedJob[];
+  held: 'queue' | 'keys' | null;
+  windowLeftMs: number;
+  limited: boolean;
+}
+
 
 /** A job an outbox relays: its id was reserved (reserveIds) when it was written to the outbox. */
 export interface RelayedJob extends NewJob {
@@ -119,7 +163,7 @@ export interface StoredSchedule {
   cron: string;
   timezone: string | null;
   /** The job each tick makes, with every default applied. */
-  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null };
+  job: { name: string; queue: string; payload: string; priority: number; maxAttempts: number; timeoutMs: number | null; rateKey: string | null };
   /** 'skip' | 'once' | 'backfill:N' */
   catchUp: string;
 }
@@ -189,6 +233,22 @@ export interface Driver {
   insertRelayed?(jobs: RelayedJob[]): Promise<number[]>;
   /** Claim up to `limit` due jobs of `queue` (null = any queue) for `workerId`. */
   claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
+  /**
+   * Claim on a rate-limited queue: in one transaction that serialises the queue's limited claims
+   * across processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: the limit's row locked), take at most
+   * `limit` due jobs that fit the room left in their key's current window, and count them there.
+   * Jobs that do not fit are left as they are (no attempt used). `scan`: how many due jobs, in
+   * claim order, are looked at for room (per-key limits). Without a stored limit, the plain claim.
+   */
+  claimRateLimited(queue: string, limit: number, workerId: string, leaseMs: number, scan: number): Promise<LimitedClaim>;
+  /** Declare rate limits: insert or replace each queue's (the last declaration wins). */
+  declareRateLimits(limits: StoredRateLimit[]): Promise<void>;
+  /** Remove a queue's limit and its counts; false when it had none. */
+  removeRateLimit(queue: string): Promise<boolean>;
+  /** Every stored limit (workers read it at start and each heartbeat). */
+  rateLimits(): Promise<RateLimitRecord[]>;
+  /** How full each limited queue's current window is. */
+  rateWindows(): Promise<RateWindowUsage[]>;
   /**
    * Mark jobs completed. `results`, when given, is aligned with `ids`: each job's result as JSON
    * text, or null for none. Without it (no handler of the batch returned a value) the statement

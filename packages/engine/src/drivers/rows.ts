@@ -3,6 +3,8 @@ import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json }
 import { JOB_STATES } from '../types.js';
 import {
   type CancelledJob,
+  type RateLimitRecord,
+  type RateWindowUsage,
   type ScheduleRecord,
   type JobPage, type JobPageRequest, type NewJob, type QueueCounts, type RescuedJob, type ThroughputPoint, WALK_LIMIT, type WorkerInfo,
 } from './driver.js';
@@ -40,6 +42,42 @@ export interface InsertedRow extends EnqueuedRow {
 }
 
 /** `RETURNING` of claim.sql / claim_any.sql. */
+export interface RateLimitRow {
+  queue: string;
+  max_starts: number;
+  interval_ms: number;
+  per_key: number | boolean;
+  updated_at: Time;
+  /** PostgreSQL: the server's clock; SQLite: absent (the process's clock is the database's). */
+  now?: Time;
+}
+
+export interface RateWindowRow {
+  queue: string;
+  rate_key: string;
+  starts: number;
+  total: number;
+  keys: number;
+}
+
+export function toRateLimit(r: RateLimitRow, now: Date): RateLimitRecord {
+  return {
+    queue: r.queue, limit: Number(r.max_starts), intervalMs: Number(r.interval_ms), perKey: Boolean(r.per_key),
+    updatedAt: toDate(r.updated_at), now: r.now === undefined ? now : toDate(r.now),
+  };
+}
+
+/** admin_rate_windows.sql rows (the ten fullest keys of each queue, each with the queue's totals), by queue. */
+export function toRateWindows(rows: RateWindowRow[]): RateWindowUsage[] {
+  const byQueue = new Map<string, RateWindowUsage>();
+  for (const r of rows) {
+    let u = byQueue.get(r.queue);
+    if (!u) byQueue.set(r.queue, (u = { queue: r.queue, used: Number(r.total), keys: Number(r.keys), top: [] }));
+    u.top.push({ key: r.rate_key, used: Number(r.starts) });
+  }
+  return [...byQueue.values()];
+}
+
 export interface ClaimedRow {
   id: Int;
   queue: string;

@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_ATTEMPTS } from '../backoff.js';
 import type { Driver, StoredSchedule } from '../drivers/driver.js';
+import { ErrandError } from '../errors.js';
 import type { ErrandEmitter } from '../events.js';
+import { checkRateKey } from '../rate-limits.js';
 import { catchUpText, type ScheduleDefinition } from './schedule.js';
 import { planTicks } from './ticks.js';
 
@@ -21,8 +23,20 @@ export function storedSchedule(s: ScheduleDefinition<any>): StoredSchedule {
       priority: s.job.priority ?? 0,
       maxAttempts: s.job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       timeoutMs: s.job.timeoutMs ?? null,
+      rateKey: scheduleRateKey(s),
     },
   };
+}
+
+/** The rate-limit key of a schedule's jobs: its job definition's `rateLimitKey` of its payload. */
+function scheduleRateKey(s: ScheduleDefinition<any>): string | null {
+  let key: unknown;
+  try {
+    key = s.job.rateLimitKey?.(s.payload);
+  } catch (err) {
+    throw new ErrandError('ERRAND_BAD_OPTION', `schedule ${s.name}: rateLimitKey of job ${s.job.name} threw: ${(err as Error)?.message ?? err}`);
+  }
+  return checkRateKey(key, `schedule ${s.name}: `);
 }
 
 /**

@@ -29,6 +29,12 @@ interface Running {
 const MAX_INFLIGHT = 2;
 
 /**
+ * A claim on a per-key rate-limited queue looks at this many due jobs (in claim order) for ones
+ * whose key has room: jobs of a full key further back than that wait for the next window.
+ */
+export const RATE_SCAN = 1000;
+
+/**
  * Serves one queue: claims jobs in batches into a small local buffer and runs them with a fixed
  * concurrency. One claim is in flight at a time; a claim that came back full is followed at once
  * by another (there is more), one that came back short waits for a wake-up or the poll.
@@ -58,6 +64,14 @@ export class QueueRunner {
   private claimsSettled: (() => void) | undefined;
   /** Jobs claims brought back after stopFetching began, handed back at once. */
   private releasedLate = 0;
+  /**
+   * The queue has a rate limit (stored in the database): claims go through claimRateLimited,
+   * only for free slots (a claimed job counts as started, so it must not wait in a buffer).
+   */
+  private limited = false;
+  /** performance.now() until which the queue's window is full: no claim before (wake-ups wait). */
+  private holdUntil = 0;
+  private windowTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly opts: QueueRunnerOptions,
@@ -85,6 +99,15 @@ export class QueueRunner {
     this.tryFetch();
   }
 
+  /** Whether the queue has a rate limit (the worker reads the stored limits at start and each heartbeat). */
+  setLimited(limited: boolean): void {
+    if (limited === this.limited) return;
+    this.limited = limited;
+    this.holdUntil = 0;
+    clearTimeout(this.windowTimer);
+    if (!this.stopped) this.wake();
+  }
+
   /** The completer wrote a batch: claim again if a claim was held back for it. */
   resume(): void {
     if (!this.heldByCompleter || this.stopped) return;
@@ -97,8 +120,23 @@ export class QueueRunner {
     void this.fetch();
   }
 
+  /** Jobs claimed ahead of free slots: none on a rate-limited queue. */
+  private get ahead(): number {
+    return this.limited ? 0 : this.prefetch;
+  }
+
   private room(): number {
-    return this.opts.concurrency + this.prefetch - this.running.size - this.buffer.length - this.inflightWant;
+    return this.opts.concurrency + this.ahead - this.running.size - this.buffer.length - this.inflightWant;
+  }
+
+  /** Wake when the current window ends (the database said how long it has left). */
+  private wakeAtWindowEnd(ms: number): void {
+    clearTimeout(this.windowTimer);
+    if (this.stopped) return;
+    this.windowTimer = setTimeout(() => {
+      this.holdUntil = 0;
+      this.wake();
+    }, Math.max(1, Math.ceil(ms)));
   }
 
   private async fetch(): Promise<void> {
@@ -106,9 +144,11 @@ export class QueueRunner {
       this.heldByCompleter = true; // resumed by the completer's next write
       return;
     }
+    // A full window: nothing can be claimed before it ends (its timer wakes us; wake-ups wait).
+    if (this.limited && this.holdUntil > performance.now()) return;
     const want = this.room();
     // Wait for a worthwhile batch unless slots sit idle (a pending wake-up stays pending).
-    if (want <= 0 || (want < Math.ceil(this.prefetch / 2) && this.buffer.length + this.inflightWant > 0)) return;
+    if (want <= 0 || (want < Math.ceil(this.ahead / 2) && this.buffer.length + this.inflightWant > 0)) return;
     this.inflight++;
     this.inflightWant += want;
     this.pendingWake = false;
@@ -124,7 +164,7 @@ export class QueueRunner {
       const started = performance.now();
       const hot = this.lastClaimFull && started - this.lastClaimStart < Math.max(5, 10 * this.lastClaimMs);
       this.lastClaimStart = started;
-      const jobs = await this.driver.claimJobs(this.opts.queue, want, this.deps.workerId, this.opts.leaseMs);
+      const jobs = this.limited ? await this.claimLimited(want) : await this.driver.claimJobs(this.opts.queue, want, this.deps.workerId, this.opts.leaseMs);
       got = jobs.length;
       this.lastClaimMs = performance.now() - started;
       this.errorDelay = 0;
@@ -137,7 +177,7 @@ export class QueueRunner {
       // (fast jobs); when the queue runs dry, start over (slow or sparse jobs).
       this.lastClaimFull = got === want;
       if (got < want) this.prefetch = this.opts.prefetch;
-      else if (hot) this.prefetch = Math.min(this.prefetch * 2, this.opts.maxPrefetch);
+      else if (hot && !this.limited) this.prefetch = Math.min(this.prefetch * 2, this.opts.maxPrefetch);
       this.buffer.push(...jobs);
       this.dispatch();
     } catch (error) {
@@ -152,6 +192,23 @@ export class QueueRunner {
       if (this.inflight === 0) this.claimsSettled?.();
     }
     if (got === want || this.pendingWake) this.tryFetch();
+  }
+
+  /**
+   * A claim within the queue's rate limit. When the limit held jobs back, wake at the window's
+   * end (never a busy loop); a full queue-wide window also holds every claim until then.
+   */
+  private async claimLimited(want: number): Promise<ClaimedJob[]> {
+    const res = await this.driver.claimRateLimited(this.opts.queue, want, this.deps.workerId, this.opts.leaseMs, RATE_SCAN);
+    if (!res.limited) {
+      this.limited = false; // the limit was removed: the plain claim from now on
+      return res.jobs;
+    }
+    if (res.held) {
+      if (res.held === 'queue') this.holdUntil = performance.now() + res.windowLeftMs;
+      this.wakeAtWindowEnd(res.windowLeftMs);
+    }
+    return res.jobs;
   }
 
   private dispatch(): void {
@@ -202,6 +259,7 @@ export class QueueRunner {
   async stopFetching(): Promise<number> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.windowTimer);
     const ids = this.buffer.map((j) => j.id);
     this.buffer = [];
     if (ids.length) await this.driver.releaseJobs(ids, this.deps.workerId, true, null);

@@ -203,9 +203,20 @@ export class Worker {
     this.beating = true;
     try {
       await this.renewLeases();
+      if (this.state === 'running') await this.readRateLimits();
     } finally {
       this.beating = false;
     }
+  }
+
+  /**
+   * Which of this worker's queues have a rate limit, as stored in the database (whoever declared
+   * it): read at start and at each heartbeat, so a limit declared or removed elsewhere applies
+   * here within a heartbeat. The limit's numbers are read by each claim itself.
+   */
+  private async readRateLimits(): Promise<void> {
+    const limited = new Set((await this.deps.driver.rateLimits()).map((l) => l.queue));
+    for (const r of this.runners) r.setLimited(limited.has(r.queue));
   }
 
   private async renewLeases(): Promise<void> {

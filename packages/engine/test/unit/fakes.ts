@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { vi } from 'vitest';
-import type { Driver } from '../../src/drivers/driver.js';
+import type { Driver, LimitedClaim } from '../../src/drivers/driver.js';
 import { ErrandEmitter, type ErrandEvents } from '../../src/events.js';
 import { defineJob, type JobDefinition } from '../../src/job.js';
 import type { AttemptError, ClaimedJob } from '../../src/types.js';
@@ -86,6 +86,13 @@ export class FakeDriver {
 
   readonly claimJobs = vi.fn((_queue: string | null, limit: number, _workerId: string, _leaseMs: number): Promise<ClaimedJob[]> =>
     Promise.resolve(this.queued.splice(0, limit)),
+  );
+  /** Rate-limited claims: take from `queued` and report `limitedHeld` with `limitedWindowLeftMs`. */
+  limitedHeld: 'queue' | 'keys' | null = null;
+  limitedWindowLeftMs = 0;
+  readonly claimRateLimited = vi.fn(
+    (_queue: string, limit: number, _workerId: string, _leaseMs: number, _scan: number): Promise<LimitedClaim> =>
+      Promise.resolve({ jobs: this.queued.splice(0, limit), held: this.limitedHeld, windowLeftMs: this.limitedWindowLeftMs, limited: true }),
   );
   readonly completeJobs = vi.fn((_ids: number[], _workerId: string): Promise<void> => Promise.resolve());
   readonly failJob = vi.fn(

@@ -436,3 +436,48 @@ describe('QueueRunner: database errors', () => {
     expect(dbErrors).toEqual([{ workerId: WORKER_ID, operation: 'release', error: down }]);
   });
 });
+
+/** Wait (real time) until `check` holds, or fail after `ms`. */
+async function within(ms: number, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('QueueRunner: a rate-limited queue', () => {
+  it('claims only for free slots, and makes no claim while the window is full, however often it is woken', async () => {
+    const { driver, gates, runner } = setup({ concurrency: 3, prefetch: 10 });
+    driver.queued.push(...claimedMany(10));
+    driver.limitedHeld = 'queue';
+    driver.limitedWindowLeftMs = 150;
+    driver.claimRateLimited.mockImplementationOnce(() => Promise.resolve({ jobs: driver.queued.splice(0, 2), held: 'queue', windowLeftMs: 150, limited: true }));
+    runner.setLimited(true);
+    await until(() => gates.started.length === 2, '2 jobs started');
+    expect(driver.claimRateLimited.mock.calls[0][1]).toBe(3); // free slots, no prefetch
+    for (let i = 0; i < 10; i++) runner.wake();
+    gates.finish(gates.started[0]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(driver.claimRateLimited).toHaveBeenCalledTimes(1);
+    expect(driver.claimJobs).not.toHaveBeenCalled();
+    // The window's end wakes it: one claim, for the free slots.
+    await within(1000, () => driver.claimRateLimited.mock.calls.length === 2);
+    expect(driver.claimRateLimited.mock.calls[1][1]).toBe(2);
+    await runner.stopFetching();
+  });
+
+  it('per key: wake-ups still claim (other keys may have room), and the window end wakes it too', async () => {
+    const { driver, runner } = setup({ concurrency: 3, prefetch: 3 });
+    driver.limitedHeld = 'keys';
+    driver.limitedWindowLeftMs = 100;
+    runner.setLimited(true);
+    await until(() => driver.claimRateLimited.mock.calls.length === 1, 'the first claim');
+    runner.wake();
+    await until(() => driver.claimRateLimited.mock.calls.length === 2, 'a claim on wake-up');
+    driver.limitedHeld = null;
+    expect(driver.claimRateLimited).toHaveBeenCalledTimes(2);
+    await within(1000, () => driver.claimRateLimited.mock.calls.length === 3);
+    await runner.stopFetching();
+  });
+});

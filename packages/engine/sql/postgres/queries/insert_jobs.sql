@@ -13,12 +13,12 @@
 -- another job's id.
 WITH input AS MATERIALIZED (
   SELECT nextval('{schema}.errand_jobs_id_seq') AS id, x.*
-  FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[])
-    WITH ORDINALITY AS x(q, n, p, pr, r, ma, t, u, tc, ord)
+  FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[], $10::text[])
+    WITH ORDINALITY AS x(q, n, p, pr, r, ma, t, u, tc, rk, ord)
   ORDER BY x.ord
 ), inserted AS (
-  INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, max_attempts, timeout_ms, unique_key, trace_context)
-  SELECT id, q, n, p, CASE WHEN coalesce(r, now()) > now() THEN 'scheduled' ELSE 'available' END, pr, coalesce(r, now()), ma, t, u, tc
+  INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, max_attempts, timeout_ms, unique_key, trace_context, rate_key)
+  SELECT id, q, n, p, CASE WHEN coalesce(r, now()) > now() THEN 'scheduled' ELSE 'available' END, pr, coalesce(r, now()), ma, t, u, tc, rk
   FROM input
   ORDER BY ord
   ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'cancelled') DO NOTHING

@@ -3,10 +3,10 @@
 -- rows) finds the id taken and inserts nothing: DO NOTHING on any conflict, the primary key's
 -- or the unique key's (a job whose unique_key an unfinished job holds is dropped, as enqueue
 -- would have returned the holder). Returns the ids inserted now.
-INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, max_attempts, timeout_ms, unique_key, trace_context)
-SELECT id, q, n, p, CASE WHEN coalesce(r, now()) > now() THEN 'scheduled' ELSE 'available' END, pr, coalesce(r, now()), ma, t, u, tc
-FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[])
-  AS x(id, q, n, p, pr, r, ma, t, u, tc)
+INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, max_attempts, timeout_ms, unique_key, trace_context, rate_key)
+SELECT id, q, n, p, CASE WHEN coalesce(r, now()) > now() THEN 'scheduled' ELSE 'available' END, pr, coalesce(r, now()), ma, t, u, tc, rk
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[])
+  AS x(id, q, n, p, pr, r, ma, t, u, tc, rk)
 ORDER BY id
 ON CONFLICT DO NOTHING
 RETURNING id

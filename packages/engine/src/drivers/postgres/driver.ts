@@ -3,10 +3,10 @@ import { runPostgresMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { PgClient, PgPool, PgQueryable } from '../connections.js';
 import type {
-  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RelayedJob, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RelayedJob, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type RateLimitRow, type RateWindowRow, toRateLimit, toRateWindows, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow, stateCounts,
   type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
@@ -21,6 +21,7 @@ const QUERIES = [
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
   'legacy_tables', 'schedule_upsert', 'schedule_lock', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
+  'rate_limit_upsert', 'rate_limit_delete', 'rate_limits', 'rate_limit_lock', 'claim_limited', 'admin_rate_windows', 'prune_rate_windows',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
 /** The query files as written: `{schema}.` and `{channel}` are filled in per driver (schema.ts). */
@@ -142,7 +143,7 @@ export class PostgresDriver implements Driver {
 
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     const db = tx === undefined ? this.pool : asClient(tx);
-    const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
     for (const j of jobs) {
       cols[0].push(j.queue);
       cols[1].push(j.name);
@@ -153,6 +154,7 @@ export class PostgresDriver implements Driver {
       cols[6].push(j.timeoutMs);
       cols[7].push(j.uniqueKey);
       cols[8].push(j.traceContext);
+      cols[9].push(j.rateKey);
     }
     // Each returned row carries `ord`, its job's position in the input (insert_jobs.sql).
     const { rows } = await this.q<InsertedRow>('insert_jobs', cols, db);
@@ -173,7 +175,7 @@ export class PostgresDriver implements Driver {
     const col = <T>(f: (j: RelayedJob) => T) => jobs.map(f);
     const { rows } = await this.q<IdRow>('insert_relayed', [
       col((j) => j.id), col((j) => j.queue), col((j) => j.name), col((j) => j.payload), col((j) => j.priority),
-      col((j) => j.runAt), col((j) => j.maxAttempts), col((j) => j.timeoutMs), col((j) => j.uniqueKey), col((j) => j.traceContext),
+      col((j) => j.runAt), col((j) => j.maxAttempts), col((j) => j.timeoutMs), col((j) => j.uniqueKey), col((j) => j.traceContext), col((j) => j.rateKey),
     ]);
     return toIds(rows);
   }
@@ -190,6 +192,52 @@ export class PostgresDriver implements Driver {
         ? await this.q<ClaimedRow>('claim_any', [limit, workerId, leaseMs])
         : await this.q<ClaimedRow>('claim', [queue, limit, workerId, leaseMs]);
     return rows.map(toClaimed).sort(byClaimOrder);
+  }
+
+  async claimRateLimited(queue: string, limit: number, workerId: string, leaseMs: number, scan: number): Promise<LimitedClaim> {
+    // Three statements on one connection: lock the queue's limit row (limited claims of this
+    // queue take turns, across processes), claim and count in one statement whose snapshot
+    // follows the lock, commit (synchronously: a count lost in a crash would let a window overfill).
+    const client = await this.pool.connect();
+    try {
+      await client.query({ text: 'BEGIN' });
+      const lim = (await this.q<{ max_starts: number; interval_ms: number; per_key: boolean }>('rate_limit_lock', [queue], client)).rows[0];
+      if (!lim) {
+        await client.query({ text: 'ROLLBACK' });
+        return { jobs: await this.claimJobs(queue, limit, workerId, leaseMs), held: null, windowLeftMs: 0, limited: false };
+      }
+      const { rows } = await this.q<Partial<ClaimedRow> & { held: number; window_left_ms: number }>(
+        'claim_limited',
+        [queue, limit, workerId, leaseMs, lim.per_key ? scan : limit, lim.max_starts, lim.interval_ms, lim.per_key],
+        client,
+      );
+      await client.query({ text: 'COMMIT' });
+      const first = rows[0];
+      const jobs = rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toClaimed(r as ClaimedRow)).sort(byClaimOrder);
+      return { jobs, held: !first?.held ? null : lim.per_key ? 'keys' : 'queue', windowLeftMs: Math.max(0, Number(first?.window_left_ms ?? 0)), limited: true };
+    } catch (err) {
+      await client.query({ text: 'ROLLBACK' }).catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async declareRateLimits(limits: StoredRateLimit[]): Promise<void> {
+    for (const l of limits) await this.q('rate_limit_upsert', [l.queue, l.limit, l.intervalMs, l.perKey]);
+  }
+
+  async removeRateLimit(queue: string): Promise<boolean> {
+    return (await this.q('rate_limit_delete', [queue])).rowCount > 0;
+  }
+
+  async rateLimits(): Promise<RateLimitRecord[]> {
+    const now = new Date();
+    return (await this.q<RateLimitRow>('rate_limits', [])).rows.map((r) => toRateLimit(r, now));
+  }
+
+  async rateWindows(): Promise<RateWindowUsage[]> {
+    return toRateWindows((await this.q<RateWindowRow>('admin_rate_windows', [])).rows);
   }
 
   async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
@@ -249,6 +297,7 @@ export class PostgresDriver implements Driver {
       if (rowCount < 5000) break;
     }
     await this.q('prune_meta', []);
+    await this.q('prune_rate_windows', []);
     return total;
   }
 
@@ -372,7 +421,7 @@ export class PostgresDriver implements Driver {
       const made: { id: number; tick: Date }[] = [];
       for (const tick of decided.ticks) {
         const r = await this.q<IdRow>('insert_schedule_job', [
-          sc.name, tick.getTime(), sc.job.queue, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs,
+          sc.name, tick.getTime(), sc.job.queue, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs, sc.job.rateKey,
         ], client);
         if (r.rows[0]) made.push({ id: Number(r.rows[0].id), tick });
       }

@@ -3,10 +3,10 @@ import { runSqliteMigrations } from '../../migrations.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import type { SqliteDatabase, SqliteStatement } from '../connections.js';
 import type {
-  CancelledJob, Driver, DriverCapabilities, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
+  CancelledJob, Driver, DriverCapabilities, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import {
-  byClaimOrder, type CancelledRow, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
+  byClaimOrder, type CancelledRow, type RateLimitRow, type RateWindowRow, toRateLimit, toRateWindows, type ScheduleRow, toSchedule, type ClaimedRow, distinctQueues, type EnqueuedRow, type IdRow, type InsertedRow, type JobRow, matchInserted, mergeQueueCounts,
   type PagePlan, pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow,
   stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
@@ -20,6 +20,8 @@ const QUERIES = [
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
   'schedule_upsert', 'schedule_get', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
+  'rate_limit_upsert', 'rate_limit_delete', 'rate_windows_delete', 'rate_limits', 'rate_limit_get', 'claim_limited_candidates', 'claim_ids', 'rate_count',
+  'admin_rate_windows', 'prune_rate_windows',
 ] as const;
 type QueryName = (typeof QUERIES)[number];
 type Params = Record<string, unknown>;
@@ -105,7 +107,7 @@ export class SqliteDriver implements Driver {
         const row = this.get<EnqueuedRow>('insert_job', {
           queue: j.queue, name: j.name, payload: j.payload, priority: j.priority,
           run_at: j.runAt ? j.runAt.getTime() : now, now, max_attempts: j.maxAttempts,
-          timeout_ms: j.timeoutMs, unique_key: j.uniqueKey, trace_context: j.traceContext,
+          timeout_ms: j.timeoutMs, unique_key: j.uniqueKey, trace_context: j.traceContext, rate_key: j.rateKey,
         }, db);
         // One statement per job: its position is the loop's.
         if (row) returned.push({ ...row, ord: i + 1 });
@@ -137,6 +139,66 @@ export class SqliteDriver implements Driver {
     const params = { queue, limit, worker: workerId, now: Date.now(), lease_ms: leaseMs };
     const rows = this.db.transaction(() => this.all<ClaimedRow>(queue === null ? 'claim_any' : 'claim', params)).immediate();
     return rows.map(toClaimed).sort(byClaimOrder);
+  }
+
+  async claimRateLimited(queue: string, limit: number, workerId: string, leaseMs: number, scan: number): Promise<LimitedClaim> {
+    // BEGIN IMMEDIATE: the write lock is held from reading the windows to counting the claim, so
+    // limited claims of every process on this file take turns. Several statements, no round trips.
+    const result = this.db.transaction((): LimitedClaim => {
+      const now = Date.now();
+      const lim = this.get<{ max_starts: number; interval_ms: number; per_key: number }>('rate_limit_get', { queue });
+      if (!lim) {
+        const rows = this.all<ClaimedRow>('claim', { queue, limit, worker: workerId, now, lease_ms: leaseMs });
+        return { jobs: rows.map(toClaimed), held: null, windowLeftMs: 0, limited: false };
+      }
+      const interval = Number(lim.interval_ms);
+      const window = now - (now % interval);
+      const perKey = Boolean(lim.per_key);
+      const candidates = this.all<{ id: number; k: string; rn: number; room: number }>('claim_limited_candidates', {
+        queue, max_starts: lim.max_starts, per_key: perKey ? 1 : 0, window, now, scan: perKey ? scan : limit,
+      });
+      const chosen: number[] = [];
+      let held = 0;
+      for (const c of candidates) {
+        if (c.rn > c.room) held++;
+        else if (chosen.length < limit) chosen.push(Number(c.id));
+      }
+      const rows = chosen.length
+        ? this.all<ClaimedRow & { rate_key: string | null }>('claim_ids', { ids: JSON.stringify(chosen), worker: workerId, now, lease_ms: leaseMs })
+        : [];
+      const perKeyCount = new Map<string, number>();
+      for (const r of rows) {
+        const k = perKey ? (r.rate_key ?? '') : '';
+        perKeyCount.set(k, (perKeyCount.get(k) ?? 0) + 1);
+      }
+      for (const [k, n] of perKeyCount) this.run('rate_count', { queue, rate_key: k, window, starts: n });
+      return { jobs: rows.map(toClaimed), held: held === 0 ? null : perKey ? 'keys' : 'queue', windowLeftMs: window + interval - now, limited: true };
+    }).immediate();
+    result.jobs.sort(byClaimOrder);
+    return result;
+  }
+
+  async declareRateLimits(limits: StoredRateLimit[]): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const l of limits) this.run('rate_limit_upsert', { queue: l.queue, max_starts: l.limit, interval_ms: l.intervalMs, per_key: l.perKey ? 1 : 0, now });
+    }).immediate();
+  }
+
+  async removeRateLimit(queue: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.run('rate_windows_delete', { queue });
+      return this.all('rate_limit_delete', { queue }).length > 0;
+    }).immediate();
+  }
+
+  async rateLimits(): Promise<RateLimitRecord[]> {
+    const now = new Date();
+    return this.all<RateLimitRow>('rate_limits').map((r) => toRateLimit(r, now));
+  }
+
+  async rateWindows(): Promise<RateWindowUsage[]> {
+    return toRateWindows(this.all<RateWindowRow>('admin_rate_windows', { now: Date.now() }));
   }
 
   async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
@@ -223,6 +285,7 @@ export class SqliteDriver implements Driver {
     }
     this.run('prune_stats', { before: now - 2 * 24 * 3600_000 });
     this.run('prune_workers', { before: now - 10 * MINUTE });
+    this.run('prune_rate_windows', { now });
     return total;
   }
 
@@ -339,7 +402,7 @@ export class SqliteDriver implements Driver {
       for (const tick of decided.ticks) {
         const r = this.get<IdRow>('insert_schedule_job', {
           queue: sc.job.queue, name: sc.job.name, payload: sc.job.payload, priority: sc.job.priority, max_attempts: sc.job.maxAttempts,
-          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name,
+          timeout_ms: sc.job.timeoutMs, tick: tick.getTime(), now, schedule: sc.name, rate_key: sc.job.rateKey,
         });
         if (r) made.push({ id: Number(r.id), tick });
       }

@@ -6,7 +6,10 @@ export function summaryTable(results: ChaosResult[]): string {
     ['purchases sent', (r) => `${r.purchases} at ${r.rate}/s`],
     ['web answers', (r) => Object.entries(r.answers).map(([k, n]) => `${k}: ${n}`).join(', ')],
     ['sales (finished / errored / refunded)', (r) => `${r.sales.total} (${r.sales.finished} / ${r.sales.errored} / ${r.sales.refunded})`],
-    ['3-D Secure purchases (completed / failed / abandoned)', (r) => `${r.threeDS.purchases} (${r.threeDS.completed} / ${r.threeDS.failed} / ${r.threeDS.abandoned})`],
+    [
+      '3-D Secure purchases (completed / failed / abandoned / answered too late)',
+      (r) => `${r.threeDS.purchases} (${r.threeDS.completed} / ${r.threeDS.failed} / ${r.threeDS.abandoned} / ${r.threeDS.tooLate})`,
+    ],
     ['dashboard refunds / disputes (sales flagged)', (r) => `${r.dashboard.refunds} / ${r.dashboard.disputes} (${r.sales.disputed})`],
     ['charges (succeeded / failed)', (r) => `${r.charges.total} (${r.charges.succeeded} / ${r.charges.failed})`],
     ['worker processes', (r) => String(r.workers)],

@@ -7,10 +7,14 @@
  *
  * For each database: the web process (WORKERS=0) and worker processes, the local gateway failing
  * on purpose (10% 500s, 5% 429s, 5% hangs, 5% resets, 5% lost responses, plus decline cards),
- * purchases through POST /buy at a steady rate, a worker SIGKILLed every few seconds and started
- * again, PostgreSQL (a private cluster, never the shared one) restarted once in the middle. Then
- * it waits for every sale to settle, checks the sales against the gateway's ledger, scans the
- * logs for secrets, prints the figures, and runs `npm audit --omit=dev` (./audit.ts).
+ * purchases through POST /buy at a steady rate, 20% of them with 3-D Secure cards (3184, 3155,
+ * 3178) whose challenges are completed, failed or abandoned through the gateway's control route,
+ * signed webhooks to the shop with delivery faults (duplicate, reorder, delay, drop then
+ * redeliver), refunds and disputes opened "from the dashboard" meanwhile, a worker SIGKILLed
+ * every few seconds and started again, PostgreSQL (a private cluster, never the shared one)
+ * restarted once in the middle. Then it waits for every sale to settle, checks the sales against
+ * the gateway's ledger and events (checks.ts), scans the logs for secrets, prints the figures,
+ * and runs `npm audit --omit=dev` (./audit.ts).
  * Exit status: 0 when every invariant held, 1 on any violation, 2 on bad flags.
  */
 import { writeFileSync } from 'node:fs';

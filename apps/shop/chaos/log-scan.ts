@@ -7,6 +7,8 @@
  *   also searched for literally. The start-up banner's public test cards are allowed (see BANNER).
  * - card token: `tok_` followed by its id (Stripe's and the local gateway's token ids).
  * - API key: `sk_test_…`, `sk_live_…`, `rk_test_…`, `rk_live_…`.
+ * - secret: a PaymentIntent's client secret (`pi_…_secret_…`, which lets Stripe.js confirm it) or
+ *   a webhook signing secret (`whsec_…`).
  */
 import { readFileSync } from 'node:fs';
 import { luhnValid } from '@errand/gateway';
@@ -14,7 +16,7 @@ import { luhnValid } from '@errand/gateway';
 export interface Leak {
   file: string;
   line: number;
-  kind: 'card' | 'token' | 'key';
+  kind: 'card' | 'token' | 'key' | 'secret';
   /** The match, masked (first 4 and last 2 characters) so the report does not leak it either. */
   masked: string;
 }
@@ -46,6 +48,7 @@ const CARD_GROUPED = /(?<![0-9A-Za-z.-])[0-9]{4}(?:[ -][0-9]{4}){2}[ -][0-9]{1,7
 const BANNER = /^\s*(Test|Decline) card:\s+[0-9 ]+(,[^0-9]*)?$/;
 const TOKEN = /tok_[A-Za-z0-9]{6,}/g;
 const KEY = /\b[sr]k_(?:test|live)_[A-Za-z0-9_]+/g;
+const SECRET = /_secret_[A-Za-z0-9]{6,}|\bwhsec_[A-Za-z0-9]{6,}/g;
 
 /** Leaks in one text (a log line or a whole file). */
 export function scanText(text: string, file: string, knownCards: string[] = []): Leak[] {
@@ -66,6 +69,7 @@ export function scanText(text: string, file: string, knownCards: string[] = []):
     }
     for (const m of line.matchAll(TOKEN)) leaks.push({ ...at, kind: 'token', masked: mask(m[0]) });
     for (const m of line.matchAll(KEY)) leaks.push({ ...at, kind: 'key', masked: mask(m[0]) });
+    for (const m of line.matchAll(SECRET)) leaks.push({ ...at, kind: 'secret', masked: mask(m[0]) });
   });
   return leaks;
 }

@@ -1,16 +1,21 @@
 /**
  * One chaos round: the shop's web process and N worker processes on one database, the local
- * gateway (in this process) failing on purpose, purchases at a steady rate, workers killed with
- * SIGKILL and started again, PostgreSQL (a private cluster) restarted once in the middle; then
- * wait for everything to settle and check the sales against the gateway's ledger.
+ * gateway (in this process) failing on purpose, purchases at a steady rate — good cards, decline
+ * cards and 3-D Secure cards whose "customers" complete, fail or abandon the challenge through
+ * the gateway's control route — signed webhooks to the shop with delivery faults (duplicate,
+ * reorder, delay, drop-then-redeliver), refunds and disputes opened "from the dashboard" (the
+ * gateway's control routes) meanwhile, workers killed with SIGKILL and started again, PostgreSQL
+ * (a private cluster) restarted once in the middle; then wait for everything to settle and check
+ * the sales against the gateway's ledger and event log.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestToken, type Faults, type Gateway, startGateway } from '@errand/gateway';
+import { createTestToken, type EventLogEntry, type Faults, type Gateway, startGateway } from '@errand/gateway';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type JobRow, type SaleRow, checkInvariants, isNextReconcileTick } from './checks.js';
+import { type Expectation, type JobRow, type SaleRow, checkInvariants, isNextReconcileTick } from './checks.js';
 import { scanFiles, type ScanResult } from './log-scan.js';
 import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 import { type ShopProcess, startWeb, startWorker } from './processes.js';
@@ -40,6 +45,17 @@ export interface ChaosOptions {
   faults?: Partial<Faults>;
   /** Share of purchases made with a decline card. Default 0.15. */
   declineShare?: number;
+  /** Share of purchases made with a 3-D Secure card (3184, 3155, 3178 in turn). Default 0.2. */
+  threeDSShare?: number;
+  /** Of the 3-D Secure purchases: shares whose customer fails, or never answers, the challenge (the rest complete it). Default 0.2 and 0.05. */
+  challengeFailShare?: number;
+  challengeAbandonShare?: number;
+  /** CHALLENGE_WINDOW_MS: an unanswered challenge is abandoned after this long. Default 10 s. */
+  challengeWindowMs?: number;
+  /** Webhook delivery faults. Default: 10% duplicated, 10% reordered, 10% dropped then redelivered, the rest delayed U[0, 1.5 s). */
+  webhookFaults?: Partial<Faults>;
+  /** Per purchase, the chance that the "dashboard" refunds or disputes (3:2) a succeeded charge meanwhile. Default 0.05. */
+  dashboardShare?: number;
   /** Where the children's logs go. Default: a new temp directory (kept: its path is in the result). */
   logDir?: string;
   /** Progress lines. Default: none. */
@@ -47,8 +63,23 @@ export interface ChaosOptions {
 }
 
 export const DEFAULT_FAULTS: Partial<Faults> = { error500: 0.1, error429: 0.05, hang: 0.05, reset: 0.05, lostResponse: 0.05 };
+export const DEFAULT_WEBHOOK_FAULTS: Partial<Faults> = { webhookDuplicate: 0.1, webhookReorder: 0.1, webhookDrop: 0.1, webhookDelayMs: 1500 };
 const OK_CARD = '4242424242424242';
 const DECLINE_CARDS = ['4000000000000002', '4000000000009995', '4000000000000341'];
+/** Always authenticate, authentication required, authenticates then insufficient funds. */
+const THREE_DS_CARDS = ['4000002760003184', '4000002500003155', '4000008260003178'];
+const DECLINED_AFTER_AUTH = '4000008260003178';
+
+type Answer = 'complete' | 'fail' | 'abandon';
+
+/** One purchase of the plan: its card, how it reaches the shop, its customer's answer, what it must end as. */
+interface Purchase {
+  card: string;
+  /** A PaymentMethod (the checkout page's way) or a card token (the seed's form). */
+  via: 'pm' | 'token';
+  answer: Answer | null;
+  expect: Expectation;
+}
 const PRODUCTS = ['field-guide', 'retry-poster', 'idempotency-stickers'];
 
 export interface ChaosResult {
@@ -59,7 +90,13 @@ export interface ChaosResult {
   workers: number;
   /** Web answers to POST /buy: by status, or `error` (no answer: connection refused, timeout). */
   answers: Record<string, number>;
-  sales: { total: number; finished: number; errored: number; other: number };
+  sales: { total: number; finished: number; errored: number; refunded: number; disputed: number; other: number };
+  /** 3-D Secure purchases, and what their customers did with the challenge (through POST /_control/3ds/:pi/…). */
+  threeDS: { purchases: number; completed: number; failed: number; abandoned: number; tooLate: number };
+  /** Refunds and disputes opened "from the dashboard" (POST /_control/refunds, /_control/disputes) during the run. */
+  dashboard: { refunds: number; disputes: number };
+  /** Webhook events the gateway sent the shop, their delivery attempts, and the delivery faults met. */
+  webhooks: { events: number; attempts: number; faults: Record<string, number> };
   charges: { succeeded: number; failed: number; total: number };
   kills: number;
   workerStarts: number;
@@ -94,18 +131,66 @@ function rng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A card's PaymentMethod, made as Stripe.js makes it (POST /v1/payment_methods with the publishable key). */
+async function createPaymentMethod(gatewayUrl: string, card: string): Promise<string> {
+  const body = new URLSearchParams({
+    type: 'card',
+    'card[number]': card,
+    'card[exp_month]': '12',
+    'card[exp_year]': String(new Date().getUTCFullYear() + 3),
+    'card[cvc]': '123',
+  });
+  const res = await fetch(`${gatewayUrl}/v1/payment_methods`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer pk_test_errand', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: body.toString(),
+  });
+  const json = (await res.json()) as { id?: string; error?: { message: string } };
+  if (!res.ok || !json.id) throw new Error(`createPaymentMethod failed (${res.status}): ${json.error?.message ?? ''}`);
+  return json.id;
+}
+
+/** The purchase plan, drawn from the seeded source. */
+function planPurchases(o: ChaosOptions, random: () => number): Purchase[] {
+  const declineShare = o.declineShare ?? 0.15;
+  const threeDSShare = o.threeDSShare ?? 0.2;
+  const failShare = o.challengeFailShare ?? 0.2;
+  const abandonShare = o.challengeAbandonShare ?? 0.05;
+  let nextThreeDS = 0;
+  return Array.from({ length: o.purchases }, (): Purchase => {
+    const r = random();
+    const via: Purchase['via'] = random() < 0.5 ? 'pm' : 'token';
+    if (r < declineShare) {
+      const card = DECLINE_CARDS[Math.floor(random() * DECLINE_CARDS.length)];
+      return { card, via, answer: null, expect: { state: 'errored', threeDSecure: null, why: `${card}, a decline` } };
+    }
+    if (r < declineShare + threeDSShare) {
+      const card = THREE_DS_CARDS[nextThreeDS++ % THREE_DS_CARDS.length];
+      const a = random();
+      const answer: Answer = a < failShare ? 'fail' : a < failShare + abandonShare ? 'abandon' : 'complete';
+      const why = `${card} + ${answer}`;
+      if (answer === 'fail') return { card, via: 'pm', answer, expect: { state: 'errored', threeDSecure: 'failed', why } };
+      if (answer === 'abandon') return { card, via: 'pm', answer, expect: { state: 'errored', threeDSecure: 'abandoned', why } };
+      return { card, via: 'pm', answer, expect: { state: card === DECLINED_AFTER_AUTH ? 'errored' : 'finished', threeDSecure: 'authenticated', why } };
+    }
+    return { card: OK_CARD, via, answer: null, expect: { state: 'finished', threeDSecure: null, why: `${OK_CARD}` } };
+  });
+}
+
 interface Db {
   sales(): Promise<SaleRow[]>;
   jobs(): Promise<JobRow[]>;
   close(): Promise<void>;
 }
 
+const SALES_QUERY = 'SELECT guid, state, charge_id, amount, error_code, three_d_secure, disputed FROM sales';
+
 function openReader(kind: ChaosDb, url: string): Db {
   if (kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     pool.on('error', () => {});
     return {
-      sales: async () => (await pool.query('SELECT guid, state, charge_id, amount FROM sales')).rows.map((r) => ({ ...r, amount: Number(r.amount) })),
+      sales: async () => (await pool.query(SALES_QUERY)).rows.map((r) => ({ ...r, amount: Number(r.amount), disputed: r.disputed === true })),
       jobs: async () => (await pool.query('SELECT id, name, state, attempt, errors, payload FROM errand_jobs')).rows.map((r) => ({ ...r, id: Number(r.id) })),
       close: () => pool.end(),
     };
@@ -114,7 +199,7 @@ function openReader(kind: ChaosDb, url: string): Db {
   const db = new Database(file, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   return {
-    sales: async () => db.prepare('SELECT guid, state, charge_id, amount FROM sales').all() as SaleRow[],
+    sales: async () => (db.prepare(SALES_QUERY).all() as (Omit<SaleRow, 'disputed'> & { disputed: number })[]).map((r) => ({ ...r, disputed: r.disputed === 1 })),
     jobs: async () =>
       (db.prepare('SELECT id, name, state, attempt, errors, payload FROM errand_jobs').all() as any[]).map((r) => ({
         ...r,
@@ -125,6 +210,22 @@ function openReader(kind: ChaosDb, url: string): Db {
       db.close();
     },
   };
+}
+
+function webhookFigures(events: EventLogEntry[]): ChaosResult['webhooks'] {
+  const faults: Record<string, number> = {};
+  let attempts = 0;
+  for (const e of events) {
+    const seen = new Set<string>();
+    for (const d of e.deliveries) {
+      attempts++;
+      if (d.fault && !seen.has(d.fault)) {
+        seen.add(d.fault);
+        faults[d.fault] = (faults[d.fault] ?? 0) + 1;
+      }
+    }
+  }
+  return { events: events.filter((e) => e.url !== null).length, attempts, faults };
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
@@ -162,6 +263,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     gateway = await startGateway({
       port: 0,
       seed: o.seed,
+      // Webhook retries start at 250 ms (doubling): a delivery refused during the PostgreSQL restart comes back soon.
+      webhookRetryMs: 250,
       log: (line) => {
         const fault = / fault:([a-z0-9-]+)/.exec(line);
         if (fault) faultsInjected[fault[1]] = (faultsInjected[fault[1]] ?? 0) + 1;
@@ -169,14 +272,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       },
     });
 
-    // 3. Card tokens for every purchase, made before any fault is on.
-    say(`creating ${o.purchases} card tokens…`);
-    const declineShare = o.declineShare ?? 0.15;
-    const cards = Array.from({ length: o.purchases }, () => (random() < declineShare ? DECLINE_CARDS[Math.floor(random() * DECLINE_CARDS.length)] : OK_CARD));
-    const tokens: string[] = new Array(o.purchases);
+    // 3. A PaymentMethod or a card token for every purchase, made before any fault is on.
+    const plan = planPurchases(o, random);
+    say(`creating ${o.purchases} PaymentMethods and card tokens…`);
+    const sources: string[] = new Array(o.purchases);
     for (let i = 0; i < o.purchases; i += 50) {
-      await Promise.all(cards.slice(i, i + 50).map(async (card, j) => (tokens[i + j] = await createTestToken(gateway!.url, card))));
+      await Promise.all(
+        plan.slice(i, i + 50).map(async (p, j) => {
+          sources[i + j] = p.via === 'pm' ? await createPaymentMethod(gateway!.url, p.card) : await createTestToken(gateway!.url, p.card);
+        }),
+      );
     }
+    const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
 
     // 4. The processes: web (migrates, seeds the products), then the workers.
     const env: Record<string, string> = {
@@ -188,11 +295,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       RATE_LIMIT_PER_MINUTE: '0',
       ERRAND_CONSOLE_PASSWORD: 'chaos-console-password',
       WORKER_QUEUES: `payments=${o.concurrency ?? 10}`,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      CHALLENGE_WINDOW_MS: String(o.challengeWindowMs ?? 10_000),
     };
     say('starting the web process…');
     const started = await startWeb(env, join(logDir, 'web.log'));
     web = started.web;
     const webUrl = started.url;
+    gateway.setWebhook(`${webUrl}/webhooks/stripe`, webhookSecret);
     let workerStarts = 0;
     const spawnWorker = async (slot: number): Promise<ShopProcess> => {
       // A worker started while PostgreSQL restarts fails to migrate and exits: try again.
@@ -210,8 +320,73 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     say(`starting ${o.workers} worker processes…`);
     workers.push(...(await Promise.all(Array.from({ length: o.workers }, (_, i) => spawnWorker(i)))));
 
-    // 5. Faults on; purchases at a steady rate; kills and the PostgreSQL restart meanwhile.
-    gateway.setFaults({ ...(o.faults ?? DEFAULT_FAULTS), seed: o.seed });
+    // 5. Faults on; purchases at a steady rate; challenges answered, dashboard refunds and
+    //    disputes, kills and the PostgreSQL restart meanwhile.
+    gateway.setFaults({ ...(o.faults ?? DEFAULT_FAULTS), ...(o.webhookFaults ?? DEFAULT_WEBHOOK_FAULTS), seed: o.seed });
+    const gatewayUrl = gateway.url;
+    const expected = new Map<string, Expectation>();
+    const threeDS = { purchases: 0, completed: 0, failed: 0, abandoned: 0, tooLate: 0 };
+    const dashboard = { refunds: 0, disputes: 0 };
+    const customers: Promise<void>[] = [];
+    const control = (path: string, body: unknown) =>
+      fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+
+    // The customer of a 3-D Secure purchase: polls GET /status/:guid as the checkout page does;
+    // when it shows requires_action, answers the challenge at the gateway (as its buttons do) or walks away.
+    const customer = async (i: number, guid: string): Promise<void> => {
+      const p = plan[i];
+      const giveUp = Date.now() + 120_000;
+      while (Date.now() < giveUp && !stopping) {
+        type Status = { status?: string; clientSecret?: string };
+        let s: Status | null = null;
+        try {
+          const res = await fetch(`${webUrl}/status/${guid}`, { signal: AbortSignal.timeout(5_000) });
+          if (res.ok) s = (await res.json()) as Status;
+        } catch {
+          // a blip (the PostgreSQL restart): poll again
+        }
+        if (s?.status === 'requires_action' && s.clientSecret) {
+          if (p.answer === 'abandon') {
+            threeDS.abandoned++;
+            return;
+          }
+          await sleep(100 + Math.floor(random() * 900)); // reading the bank's page
+          const paymentIntent = s.clientSecret.slice(0, s.clientSecret.indexOf('_secret_'));
+          const res = await control(`/_control/3ds/${paymentIntent}/${p.answer}`, {});
+          if (res.ok) {
+            threeDS[p.answer === 'complete' ? 'completed' : 'failed']++;
+            return;
+          }
+          const text = await res.text();
+          if (res.status === 409 && /\(status canceled\)/.test(text)) {
+            // The customer saw the challenge only after CHALLENGE_WINDOW_MS (a loaded machine's slow
+            // polls): the shop had already abandoned it, as it must. That is what this sale must show.
+            threeDS.tooLate++;
+            expected.set(guid, { state: 'errored', threeDSecure: 'abandoned', why: `${p.expect.why}, answered after the challenge window` });
+            return;
+          }
+          violations.push(`purchase ${i} (${p.expect.why}): answering the challenge of ${paymentIntent} got ${res.status} ${text}`);
+          return;
+        }
+        if (s?.status === 'finished' || s?.status === 'error') return; // no challenge shown: the checks say whether that was right
+        await sleep(300);
+      }
+    };
+
+    // The merchant in the dashboard: refunds or disputes a succeeded charge it has not touched yet.
+    const touched = new Set<string>();
+    const fromDashboard = async (): Promise<void> => {
+      const candidates = gateway!.ledger().filter((c) => c.status === 'succeeded' && c.amountRefunded === 0 && !c.disputed && !touched.has(c.id));
+      if (candidates.length === 0) return;
+      const charge = candidates[Math.floor(random() * candidates.length)];
+      touched.add(charge.id);
+      const refund = random() < 0.6;
+      const res = await control(refund ? '/_control/refunds' : '/_control/disputes', { charge: charge.id });
+      if (res.ok) dashboard[refund ? 'refunds' : 'disputes']++;
+      else violations.push(`the dashboard's ${refund ? 'refund' : 'dispute'} of ${charge.id} got ${res.status} ${await res.text()}`);
+    };
+    const dashboardShare = o.dashboardShare ?? 0.05;
+
     const answers: Record<string, number> = {};
     const okGuids: string[] = [];
     let purchasesDone = false;
@@ -225,14 +400,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const res = await fetch(`${webUrl}/buy/${PRODUCTS[i % PRODUCTS.length]}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ stripeToken: tokens[i], email: `chaos+${i}@example.com` }),
+          body: JSON.stringify({ [plan[i].via === 'pm' ? 'paymentMethod' : 'stripeToken']: sources[i], email: `chaos+${i}@example.com` }),
           signal: AbortSignal.timeout(20_000),
         });
         key = String(res.status);
         const body = (await res.json().catch(() => ({}))) as { guid?: string };
         if (res.status === 200) {
-          if (typeof body.guid === 'string') okGuids.push(body.guid);
-          else violations.push(`purchase ${i}: 200 without a guid`);
+          if (typeof body.guid === 'string') {
+            okGuids.push(body.guid);
+            expected.set(body.guid, plan[i].expect);
+            if (plan[i].answer) {
+              threeDS.purchases++;
+              customers.push(customer(i, body.guid));
+            }
+          } else violations.push(`purchase ${i}: 200 without a guid`);
         }
       } catch {
         key = 'error';
@@ -275,6 +456,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait);
       inFlight.push(buy(i));
+      if (random() < dashboardShare) inFlight.push(fromDashboard());
       if (restartPg && i === Math.floor(o.purchases / 2)) {
         say('restarting PostgreSQL (pg_ctl stop -m fast, start)…');
         pgRestart = privatePg!.restart().then(() => {
@@ -284,20 +466,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
     }
     await Promise.all(inFlight);
+    await Promise.all(customers);
     await pgRestart;
     purchasesDone = true;
     await killer;
     const purchasesEnd = lastAnswerAt || Date.now();
     say(`purchases answered: ${JSON.stringify(answers)}; waiting for every sale to settle…`);
 
-    // 6. Wait until every sale is finished or errored and no job waits or runs.
+    // 6. Wait until every sale is finished, errored or refunded, every webhook event is
+    //    delivered and no job waits or runs — seen twice in a row, 500 ms apart (a job that just
+    //    ended may have made the gateway send one more event).
     reader = openReader(o.db, databaseUrl);
     const drainDeadline = Date.now() + (o.drainTimeoutMs ?? 240_000);
     let sales: SaleRow[] = [];
     let jobs: JobRow[] = [];
     let settledAt = 0;
     let lastReport = 0;
+    let quietPolls = 0;
+    const undelivered = () => gateway!.events().filter((e) => e.url !== null && !e.delivered).length;
     for (;;) {
+      const eventsBefore = undelivered();
       try {
         sales = await reader.sales();
         jobs = await reader.jobs();
@@ -305,19 +493,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         await sleep(250);
         continue;
       }
-      const openSales = sales.filter((s) => s.state !== 'finished' && s.state !== 'errored').length;
+      const openSales = sales.filter((s) => s.state !== 'finished' && s.state !== 'errored' && s.state !== 'refunded').length;
       const openJobs = jobs.filter((j) => j.state !== 'completed' && j.state !== 'dead' && !isNextReconcileTick(j)).length;
-      if (openSales === 0 && openJobs === 0) {
-        settledAt = Date.now();
-        break;
+      const openEvents = Math.max(eventsBefore, undelivered());
+      if (openSales === 0 && openJobs === 0 && openEvents === 0) {
+        if (++quietPolls === 1) settledAt = Date.now();
+        if (quietPolls >= 2) break;
+        await sleep(500);
+        continue;
       }
+      quietPolls = 0;
       if (Date.now() > drainDeadline) {
-        violations.push(`not settled after ${o.drainTimeoutMs ?? 240_000} ms: ${openSales} sales not finished/errored, ${openJobs} jobs not completed/dead`);
+        settledAt = 0;
+        violations.push(
+          `not settled after ${o.drainTimeoutMs ?? 240_000} ms: ${openSales} sales not finished/errored/refunded, ${openJobs} jobs not completed/dead, ${openEvents} webhook events not delivered`,
+        );
         break;
       }
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
-        say(`  ${openSales} sales and ${openJobs} jobs still open`);
+        say(`  ${openSales} sales, ${openJobs} jobs and ${openEvents} webhook events still open`);
       }
       await sleep(250);
     }
@@ -325,7 +520,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     // 7. The checks.
     const ledger = gateway.ledger();
-    violations.push(...checkInvariants({ sales, jobs, ledger, okGuids }));
+    const events = gateway.events();
+    violations.push(...checkInvariants({ sales, jobs, ledger, okGuids, expected, events }));
 
     // 8. Graceful stop of every process: SIGTERM, exit code 0 expected.
     stopping = true;
@@ -346,7 +542,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const logFiles = readdirSync(logDir)
       .filter((f) => f.endsWith('.log'))
       .map((f) => join(logDir, f));
-    const scan: ScanResult = scanFiles(logFiles, [OK_CARD, ...DECLINE_CARDS]);
+    const scan: ScanResult = scanFiles(logFiles, [OK_CARD, ...DECLINE_CARDS, ...THREE_DS_CARDS]);
     for (const leak of scan.leaks.slice(0, 20)) violations.push(`secret in a log: ${leak.kind} ${leak.masked} at ${leak.file}:${leak.line}`);
     if (scan.leaks.length > 20) violations.push(`… and ${scan.leaks.length - 20} more secrets in the logs`);
 
@@ -362,8 +558,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         total: sales.length,
         finished: sales.filter((s) => s.state === 'finished').length,
         errored: sales.filter((s) => s.state === 'errored').length,
-        other: sales.filter((s) => s.state !== 'finished' && s.state !== 'errored').length,
+        refunded: sales.filter((s) => s.state === 'refunded').length,
+        disputed: sales.filter((s) => s.disputed).length,
+        other: sales.filter((s) => s.state !== 'finished' && s.state !== 'errored' && s.state !== 'refunded').length,
       },
+      threeDS,
+      dashboard,
+      webhooks: webhookFigures(events),
       charges: { succeeded, failed: ledger.length - succeeded, total: ledger.length },
       kills,
       workerStarts,

@@ -18,6 +18,7 @@ import { checkoutRoutes } from './routes/checkout.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { pickupRoutes } from './routes/pickup.js';
+import { returnRoutes } from './routes/return.js';
 import { statusRoutes } from './routes/status.js';
 import { randomCookieSecret, registerCsrf } from './security/csrf.js';
 import { clientErrorHandler, frameworkErrors, securityHeaders } from './security/framework-errors.js';
@@ -110,6 +111,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(statusRoutes, { store: o.store });
   await app.register(pickupRoutes, { store: o.store });
+  await app.register(returnRoutes, { store: o.store });
   await app.register(healthRoutes, { store: o.store });
   await app.register(webhookRoutes, { store: o.store, errand: o.errand, job: o.jobs.webhook, secret: o.webhookSecret ?? null });
   return app;

@@ -58,12 +58,21 @@ function requestLine(req: { method?: string; url?: string; host?: string; ip?: s
   return { method: req.method, url: String(req.url ?? '').split('?')[0], host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
+/**
+ * `err`: an Error through pino's serializer, masked. Callers also log `{ err: error.message }`
+ * (a string): that stays the string, masked (spreading it would log one key per character).
+ */
+function serializeErr(e: unknown): unknown {
+  if (e instanceof Error) return redactDeep({ ...pino.stdSerializers.err(e) });
+  return redactDeep(e);
+}
+
 export function createLogger(level = 'info', options: { pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
   const opts: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { app: 'shop', pid: process.pid },
-    serializers: { req: requestLine, err: (e: Error) => redactDeep({ ...pino.stdSerializers.err(e) }) as ReturnType<typeof pino.stdSerializers.err> },
+    serializers: { req: requestLine, err: serializeErr },
     formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {

@@ -2,7 +2,9 @@
  * 3-D Secure end to end in headless Chromium, on the started app (npm start's entry point, SQLite,
  * the in-process gateway delivering signed webhooks to the shop, workers in process): the page
  * makes a PaymentMethod, the worker's PaymentIntent asks for authentication, the page shows the
- * gateway's challenge in Stripe.js's modal, and the answer reaches the sale.
+ * gateway's challenge in Stripe.js's modal, and the answer reaches the sale. The modal is laid
+ * out under the shop's real CSP (no inline styles) with nothing blocked. When the page may not
+ * frame the gateway, the redirect flow: to the gateway's page, back through /return/:guid, pickup.
  * Screenshots: the challenge, and each outcome (test-results/screenshots/, or UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,34 +20,43 @@ const CHALLENGE = 'iframe[title="3D Secure authentication"]';
 describe('3-D Secure checkout in a real browser (SQLite, in-process gateway, webhooks and workers)', () => {
   let shop: Child & { url: string; gatewayUrl: string | null };
   let browser: Browser;
+  /** For the pages whose answer the test rewrites (withoutFrames). */
+  let lnaOff: Browser;
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shop-e2e-3ds-'));
-    [shop, browser] = await Promise.all([startShop({ DATABASE_URL: `sqlite:${join(dir, 'shop.db')}`, CHARGE_BACKOFF_MS: '100' }), launchBrowser()]);
+    [shop, browser, lnaOff] = await Promise.all([
+      startShop({ DATABASE_URL: `sqlite:${join(dir, 'shop.db')}`, CHARGE_BACKOFF_MS: '100' }),
+      launchBrowser(),
+      launchBrowser(['--disable-features=LocalNetworkAccessChecks']),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
+    await lnaOff?.close();
     expect(await shop?.stop()).toBe(0);
     // Card numbers, PaymentMethods, client secrets and webhook secrets never appear in the logs.
     expect(shop.output()).not.toMatch(/4000002760003184|4000008260003178|_secret_[A-Za-z0-9]{6}|whsec_[A-Za-z0-9]{6}/);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function newPage(): Promise<Page & { jsErrors: string[]; challengeRequests: string[] }> {
-    const page = (await browser.newPage({ viewport: { width: 900, height: 900 } })) as Page & { jsErrors: string[]; challengeRequests: string[] };
+  type TestPage = Page & { jsErrors: string[]; challengeRequests: string[]; documents: string[] };
+
+  async function newPage(using: Browser = browser): Promise<TestPage> {
+    const page = (await using.newPage({ viewport: { width: 900, height: 900 } })) as TestPage;
     page.jsErrors = [];
     page.challengeRequests = [];
+    page.documents = [];
     page.on('pageerror', (e) => page.jsErrors.push(e.message));
+    // Every console error counts, CSP reports included: the shop's CSP (style-src 'self', no
+    // inline anything) must not block a thing the page or the gateway's Stripe.js stand-in does.
     page.on('console', (m) => {
-      // The local gateway's Stripe.js stand-in lays its modal out with style attributes, which our
-      // CSP (style-src 'self') blocks and reports; shop.css gives the modal the same layout.
-      if (m.type() === 'error' && !/^Applying inline style violates the following Content Security Policy directive 'style-src 'self''/.test(m.text())) {
-        page.jsErrors.push(m.text());
-      }
+      if (m.type() === 'error') page.jsErrors.push(m.text());
     });
     page.on('request', (r) => {
       if (r.url().includes('/3ds/')) page.challengeRequests.push(r.url());
+      if (r.resourceType() === 'document') page.documents.push(new URL(r.url()).pathname);
     });
     return page;
   }
@@ -66,7 +77,7 @@ describe('3-D Secure checkout in a real browser (SQLite, in-process gateway, web
 
   async function buy(page: Page, product: string, email: string, card: string) {
     await page.goto(`${shop.url}/buy/${product}`);
-    await expect.poll(() => page.getByRole('button', { name: /Buy for/ }).isEnabled()).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: /Buy for/ }).isEnabled(), { message: `the Buy button stays disabled: ${(page as TestPage).jsErrors?.join('\n')}` }).toBe(true);
     await fillCheckout(page, email, card);
     await page.getByRole('button', { name: /Buy for/ }).click();
   }
@@ -77,6 +88,14 @@ describe('3-D Secure checkout in a real browser (SQLite, in-process gateway, web
     await dialog.waitFor({ state: 'visible', timeout: 15_000 });
     const frame = page.frameLocator(CHALLENGE);
     await frame.getByRole('button', { name: button }).waitFor({ timeout: 10_000 });
+    // Laid out by the stand-in itself, under the shop's CSP: a fixed, dimmed overlay with the frame centered.
+    const layout = await page.evaluate((selector) => {
+      const overlay = document.querySelector('[role="dialog"]') as HTMLElement;
+      const box = (document.querySelector(selector) as HTMLElement).getBoundingClientRect();
+      const o = getComputedStyle(overlay);
+      return { position: o.position, display: o.display, background: o.backgroundColor, width: box.width, height: box.height, top: box.top, left: box.left };
+    }, CHALLENGE);
+    expect(layout).toEqual({ position: 'fixed', display: 'flex', background: 'rgba(0, 0, 0, 0.45)', width: 420, height: 480, top: 210, left: 240 });
     if (shot) {
       // The viewport, not the full page: Chromium leaves a cross-site frame blank in a full-page capture.
       mkdirSync(SCREENSHOTS, { recursive: true });
@@ -136,6 +155,66 @@ describe('3-D Secure checkout in a real browser (SQLite, in-process gateway, web
     expect(await page.getByRole('button', { name: /Buy for/ }).isEnabled()).toBe(true);
     await screenshot(page, '3ds-3178-insufficient-funds');
     expect(salesFor('e2e-3178@example.com')).toMatchObject([{ state: 'errored', three_d_secure: 'authenticated' }]);
+  });
+
+  /**
+   * A page whose CSP refuses to frame the gateway (as a stricter shop, or an extension, could): the
+   * modal cannot be shown. The checkout page's answer is rewritten by Playwright; Chromium then sees
+   * a page from no address space loading the gateway on 127.0.0.1, which its Local Network Access
+   * checks refuse, so these pages live in a browser started without those checks.
+   */
+  async function withoutFrames(page: TestPage): Promise<void> {
+    await page.route(`${shop.url}/buy/**`, async (route) => {
+      if (route.request().resourceType() !== 'document') return route.continue();
+      const response = await route.fetch();
+      const headers = response.headers();
+      headers['content-security-policy'] = headers['content-security-policy'].replace(/frame-src [^;]*/, "frame-src 'none'");
+      return route.fulfill({ response, headers });
+    });
+  }
+  /** The browser's own report of the frame it refused (expected in the redirect tests, and only that). */
+  const refusedFrame = (e: string) => /^Framing '.*' violates the following Content Security Policy directive: "frame-src 'none'"/.test(e);
+
+  it("redirect flow: the page may not frame the gateway → 3184 on the gateway's page, Complete → back through /return/:guid → pickup", async () => {
+    const page = await newPage(lnaOff);
+    await withoutFrames(page);
+    await buy(page, 'field-guide', 'e2e-redirect@example.com', '4000002760003184');
+    await page.waitForURL(/\/3ds\/3ds_[A-Za-z0-9]+$/, { timeout: 15_000 });
+    expect(new URL(page.url()).origin).toBe(shop.gatewayUrl);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('3D Secure authentication');
+    await screenshot(page, '3ds-redirect-challenge');
+    await page.getByRole('button', { name: 'Complete authentication' }).click();
+    await page.waitForURL(/\/pickup\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your purchase');
+    await screenshot(page, '3ds-redirect-pickup');
+    const [sale] = salesFor('e2e-redirect@example.com');
+    expect(sale).toMatchObject({ state: 'finished', three_d_secure: 'authenticated' });
+    // Checkout, the bank's page, /return/:guid, then the checkout page again or pickup straight away.
+    const shopDocs = page.documents.filter((d) => !d.startsWith('/3ds/'));
+    expect(shopDocs[0]).toBe('/buy/field-guide');
+    expect(shopDocs).toContain(`/return/${sale.guid}`);
+    expect(shopDocs.at(-1)).toBe(`/pickup/${sale.guid}`);
+    expect(page.jsErrors.filter((e) => !refusedFrame(e))).toEqual([]);
+    expect(page.jsErrors.filter(refusedFrame).length).toBeGreaterThan(0); // the modal really was refused
+  });
+
+  it('redirect flow, Fail authentication → back on the checkout page with the message; the form works again', async () => {
+    const page = await newPage(lnaOff);
+    await withoutFrames(page);
+    await buy(page, 'retry-poster', 'e2e-redirect-fail@example.com', '4000002760003184');
+    await page.waitForURL(/\/3ds\//, { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Fail authentication' }).click();
+    await page.waitForURL(`${shop.url}/buy/retry-poster`, { timeout: 15_000 }); // ?sale=… is dropped once read
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toBe('Your card could not be authenticated, and it was not charged. Try again, or use another card.');
+    expect(await page.getByRole('button', { name: /Buy for/ }).isEnabled()).toBe(true);
+    await screenshot(page, '3ds-redirect-fail-message');
+    expect(salesFor('e2e-redirect-fail@example.com')).toMatchObject([{ state: 'errored', three_d_secure: 'failed' }]);
+    await fillCheckout(page, 'e2e-redirect-fail@example.com', '4242424242424242');
+    await page.getByRole('button', { name: /Buy for/ }).click();
+    await page.waitForURL(/\/pickup\//, { timeout: 15_000 });
+    expect(salesFor('e2e-redirect-fail@example.com').map((s) => s.state)).toEqual(['errored', 'finished']);
+    expect(page.jsErrors.filter((e) => !refusedFrame(e))).toEqual([]);
   });
 
   it('4242 4242 4242 4242 never shows a challenge', async () => {

@@ -96,6 +96,32 @@ describe.each(cases)('PaymentIntents on %s', (dialect) => {
     expect(s.clientSecret).toBeUndefined();
   });
 
+  it('GET /return/:guid (the redirect flow\'s return_url): back to the checkout page to poll, or to pickup once paid; the query is never echoed', async () => {
+    const guid = await buy({ paymentMethod: await paymentMethod('4000002760003184') });
+    await eventually(async () => (await status(guid)).status === 'requires_action', 10_000, 'requires_action');
+    const sale = (await shop.store.getSale(guid))!;
+    // As the gateway sends the customer back: Stripe's three parameters, the client secret among them.
+    const query = `?payment_intent=${sale.paymentIntentId}&payment_intent_client_secret=${sale.clientSecret}&redirect_status=succeeded`;
+    const waiting = await shop.app.inject({ method: 'GET', url: `/return/${guid}${query}` });
+    expect(waiting.statusCode).toBe(303);
+    expect(waiting.headers.location).toBe(`/buy/field-guide?sale=${guid}`);
+    expect(waiting.headers['cache-control']).toBe('no-store');
+    expect(waiting.body).toBe('');
+    // The URL says nothing the shop believes: redirect_status=succeeded moved nothing.
+    expect((await shop.store.getSale(guid))!.state).toBe('processing');
+    gateway.authenticate(sale.paymentIntentId!, 'complete');
+    await settled(guid, 'finished');
+    const paid = await shop.app.inject({ method: 'GET', url: `/return/${guid}${query}` });
+    expect(paid.statusCode).toBe(303);
+    expect(paid.headers.location).toBe(`/pickup/${guid}`);
+    for (const url of [`/return/${newGuid()}`, '/return/not-a-guid', `/return/${guid.toUpperCase()}`]) {
+      const res = await shop.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.body).toContain('There is no purchase with this reference.');
+    }
+  });
+
   it('a challenge nobody answers is abandoned after the window: the PaymentIntent canceled, the sale errored', async () => {
     const guid = await buy({ paymentMethod: await paymentMethod('4000002760003184') });
     await eventually(async () => (await status(guid)).status === 'requires_action', 10_000, 'requires_action');

@@ -233,6 +233,23 @@ describe('config', () => {
     expect(wantsPretty({ LOG_FORMAT: 'pretty' }, false)).toBe(true);
   });
 
+  it('err as a message string is logged as that string, masked (not one key per character); an Error keeps its fields', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger('info', { pretty: false, destination });
+    logger.warn({ err: 'terminating connection due to administrator command (tok_1AbCdEfGh)' }, 'database unavailable');
+    logger.error({ err: new Error('refused tok_1AbCdEfGh') }, 'request failed');
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first.err).toBe('terminating connection due to administrator command (tok_[redacted])');
+    expect(second.err).toMatchObject({ type: 'Error', message: 'refused tok_[redacted]' });
+    expect(second.err.stack).toMatch(/^Error: refused tok_\[redacted\]/);
+  });
+
   it('a pretty logger still redacts tokens and keys', () => {
     const lines: string[] = [];
     const destination = new Writable({

@@ -7,7 +7,12 @@
  * stripe.handleNextAction({ clientSecret }) → { paymentIntent } or { error }, and
  * stripe.retrievePaymentIntent(clientSecret) → { paymentIntent }.
  * 3-D Secure: `use_stripe_sdk` opens the gateway's challenge page in a modal frame; the page
- * posts a message back when answered. `redirect_to_url` sends the whole page there.
+ * posts a message back when answered. If the page may not frame the gateway (its CSP's frame-src
+ * refuses it: a `securitypolicyviolation`), the modal closes and the call answers
+ * { error: { type: 'invalid_request_error', code: 'authentication_frame_blocked' } } (no
+ * payment_intent: nothing happened to the payment), so the page can take the redirect instead.
+ * `redirect_to_url` sends the whole page there. confirmCardPayment(secret, { return_url },
+ * { handleActions: false }) asks for that redirect (it does not send use_stripe_sdk).
  * Everything goes to <gateway origin>/v1/…, the origin this script was loaded from.
  * Plain DOM: labelled inputs with autocomplete cc-number, cc-exp, cc-csc.
  */
@@ -363,7 +368,12 @@
     return json.error ? { error: jsError(json.error) } : { paymentIntent: json };
   };
 
-  /** Shows the challenge page in a modal frame; resolves when it reports an answer. */
+  /** Sets inline styles one property at a time (CSSOM), which a strict style-src allows. */
+  const setStyles = (el, styles) => {
+    for (const [k, v] of Object.entries(styles)) el.style[k] = v;
+  };
+
+  /** Shows the challenge page in a modal frame; resolves with its answer, or 'blocked' when the page may not frame it. */
   function challengeModal(url, paymentIntentId) {
     return new Promise((resolve) => {
       const overlay = document.createElement('div');
@@ -371,22 +381,45 @@
       overlay.setAttribute('role', 'dialog');
       overlay.setAttribute('aria-modal', 'true');
       overlay.setAttribute('aria-label', '3D Secure authentication');
-      overlay.setAttribute('style', 'position:fixed;inset:0;z-index:2147483647;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center');
+      // Styles through the CSSOM (element.style), never a style attribute or a <style> element:
+      // a page whose CSP has no 'unsafe-inline' in style-src blocks those, but not these.
+      setStyles(overlay, {
+        position: 'fixed',
+        top: '0',
+        right: '0',
+        bottom: '0',
+        left: '0',
+        zIndex: '2147483647',
+        background: 'rgba(0, 0, 0, 0.45)',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+      });
       const frame = document.createElement('iframe');
       frame.setAttribute('title', '3D Secure authentication');
       frame.setAttribute('name', 'errand-3ds-challenge');
-      frame.setAttribute('style', 'width:min(420px,95vw);height:min(480px,90vh);border:0;border-radius:8px;background:#fff');
+      setStyles(frame, { width: 'min(420px, 95vw)', height: 'min(480px, 90vh)', border: '0', borderRadius: '8px', background: '#fff', boxShadow: '0 8px 32px rgba(0, 0, 0, 0.35)' });
       frame.src = url;
       overlay.appendChild(frame);
+      const done = (outcome) => {
+        window.removeEventListener('message', onMessage);
+        document.removeEventListener('securitypolicyviolation', onViolation);
+        overlay.parentNode?.removeChild(overlay);
+        resolve(outcome);
+      };
       const onMessage = (event) => {
         if (event.origin !== gatewayOrigin) return;
         const data = event.data;
         if (data?.type !== 'errand-gateway:3ds-done' || data.paymentIntent !== paymentIntentId) return;
-        window.removeEventListener('message', onMessage);
-        overlay.parentNode?.removeChild(overlay);
-        resolve(data.outcome);
+        done(data.outcome);
+      };
+      // The page's CSP refuses to frame the gateway: the frame would stay blank for good.
+      const onViolation = (event) => {
+        const directive = event.effectiveDirective || event.violatedDirective || '';
+        if (/^(frame-src|child-src|default-src)/.test(directive) && String(event.blockedURI || '').startsWith(gatewayOrigin)) done('blocked');
       };
       window.addEventListener('message', onMessage);
+      document.addEventListener('securitypolicyviolation', onViolation);
       document.body.appendChild(overlay);
     });
   }
@@ -410,7 +443,16 @@
     if (action.type !== 'use_stripe_sdk') {
       return { error: { type: 'invalid_request_error', message: `This Stripe.js stand-in cannot handle next_action ${action.type}.` } };
     }
-    await challengeModal(action.use_stripe_sdk.stripe_js, pi.id);
+    const outcome = await challengeModal(action.use_stripe_sdk.stripe_js, pi.id);
+    if (outcome === 'blocked') {
+      return {
+        error: {
+          type: 'invalid_request_error',
+          code: 'authentication_frame_blocked',
+          message: "The 3D Secure authentication could not be shown on this page (its Content-Security-Policy refuses the payment processor's frame).",
+        },
+      };
+    }
     const after = await stripe.retrievePaymentIntent(clientSecret);
     return after.error ? after : intentResult(after.paymentIntent);
   }
@@ -424,7 +466,10 @@
 
   Stripe.prototype.confirmCardPayment = async function confirmCardPayment(clientSecret, data, options) {
     const id = intentId(clientSecret);
-    const params = { client_secret: clientSecret, use_stripe_sdk: 'true', payment_user_agent: 'errand-gateway-shim/v3' };
+    // Stripe.js runs the next action itself (use_stripe_sdk) unless the page handles it, with a return_url to come back to.
+    const selfHandled = options?.handleActions === false && data?.return_url;
+    const params = { client_secret: clientSecret, payment_user_agent: 'errand-gateway-shim/v3' };
+    if (!selfHandled) params.use_stripe_sdk = 'true';
     const pm = data?.payment_method;
     if (typeof pm === 'string') params.payment_method = pm;
     else if (pm && pm.card instanceof CardElement) {

@@ -33,7 +33,7 @@ export interface Faults {
   webhookReorder: number;
   /** Share of webhook events whose first attempt is dropped; the retry redelivers them. */
   webhookDrop: number;
-  /** Each event's first delivery waits a random time in [0, webhookDelayMs) ms. */
+  /** The first delivery of each event not held back by webhookReorder waits a random time in [0, webhookDelayMs) ms. */
   webhookDelayMs: number;
   /** Seed of the fault random source. Always set in what faults() returns. */
   seed?: number;

@@ -156,15 +156,16 @@ describe('lost responses', () => {
 
 describe('latency and the seeded random source', () => {
   it('delays every /v1 route by latency + jitter', async () => {
-    gw.setFaults({ latencyMs: 120, jitterMs: 30 });
+    gw.setFaults({ latencyMs: 400, jitterMs: 30 });
     const t0 = performance.now();
     await stripe.charges.list({ limit: 1 });
     const elapsed = performance.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(119);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeGreaterThanOrEqual(399);
+    expect(elapsed).toBeLessThan(2000);
+    // Control routes are never delayed (the margin is wide: a loaded 2-core machine took 107 ms here once).
     const t1 = performance.now();
     await fetch(`${gw.url}/_control/ledger`);
-    expect(performance.now() - t1).toBeLessThan(100);
+    expect(performance.now() - t1).toBeLessThan(300);
   });
 
   it('reproduces the same faults for the same seed', async () => {

@@ -25,6 +25,22 @@ describe.runIf(existsSync(CHROMIUM))('Stripe.js stand-in in a real browser', () 
     gw = await start();
     stripe = sdk(gw);
     shop = createServer((req, res) => {
+      // /strict and /no-frames: a shop page under a CSP with no inline anything (and, for
+      // /no-frames, no frame allowed), its script from /app.js.
+      const csp = (frames: string) =>
+        `default-src 'self'; script-src 'self' ${gw.url}; connect-src ${gw.url}; frame-src ${frames}; style-src 'self'; img-src 'self' data:`;
+      if (req.url === '/app.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(
+          "window.violations = []; document.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective + ' ' + e.blockedURI)); window.stripe = Stripe('pk_test_shop');",
+        );
+        return;
+      }
+      if (req.url === '/strict' || req.url === '/no-frames') {
+        res
+          .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp(req.url === '/strict' ? gw.url : "'none'") })
+          .end(`<!doctype html><html><head><title>Strict</title><script src="${gw.url}/v3"></script><script src="/app.js"></script></head><body><h1>Strict shop</h1></body></html>`);
+        return;
+      }
       const body = req.url?.startsWith('/return')
         ? '<!doctype html><title>Returned</title><h1>Back at the shop</h1>'
         : `<!doctype html><html><head><title>Checkout</title><script src="${gw.url}/v3"></script></head>
@@ -104,6 +120,46 @@ describe.runIf(existsSync(CHROMIUM))('Stripe.js stand-in in a real browser', () 
     const after = await result;
     // 4000 0082 6000 3178 authenticates, then is declined.
     expect(after.error).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
+  });
+
+  it("under a strict CSP (style-src 'self', no inline): the modal is laid out through the CSSOM and nothing is blocked", async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    await page.goto(`${shopUrl}/strict`);
+    const result = page.evaluate((secret) => (window as any).stripe.handleNextAction({ clientSecret: secret }), pi.client_secret);
+    await challenge().getByRole('button', { name: 'Complete authentication' }).waitFor();
+    const layout = await page.evaluate(() => {
+      const overlay = document.querySelector('[role="dialog"]') as HTMLElement;
+      const frame = overlay.querySelector('iframe') as HTMLIFrameElement;
+      const o = getComputedStyle(overlay);
+      const box = frame.getBoundingClientRect();
+      return { position: o.position, display: o.display, zIndex: o.zIndex, background: o.backgroundColor, width: box.width, height: box.height, left: box.left, right: innerWidth - box.right, violations: (window as any).violations };
+    });
+    expect(layout).toMatchObject({ position: 'fixed', display: 'flex', zIndex: '2147483647', background: 'rgba(0, 0, 0, 0.45)', width: 420, height: 480, violations: [] });
+    expect(Math.abs(layout.left - layout.right)).toBeLessThanOrEqual(1); // centered
+    await challenge().getByRole('button', { name: 'Complete authentication' }).click();
+    expect((await result).paymentIntent).toMatchObject({ id: pi.id, status: 'succeeded' });
+    expect(await page.evaluate(() => (window as any).violations)).toEqual([]);
+  });
+
+  it('a page whose CSP refuses the frame: { error: authentication_frame_blocked }, nothing charged, and the redirect still works', async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    await page.goto(`${shopUrl}/no-frames`);
+    const blocked = await page.evaluate((secret) => (window as any).stripe.handleNextAction({ clientSecret: secret }), pi.client_secret);
+    expect(blocked.error).toMatchObject({ type: 'invalid_request_error', code: 'authentication_frame_blocked' });
+    expect(blocked.error.payment_intent).toBeUndefined();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('requires_action');
+    // The page handles the next action itself: confirm again with a return_url, no use_stripe_sdk → redirect_to_url.
+    const again = await page.evaluate(
+      ([secret, returnUrl]) => (window as any).stripe.confirmCardPayment(secret, { return_url: returnUrl }, { handleActions: false }),
+      [pi.client_secret, `${shopUrl}/return?from=no-frames`],
+    );
+    expect(again.paymentIntent.next_action).toMatchObject({ type: 'redirect_to_url', redirect_to_url: { return_url: `${shopUrl}/return?from=no-frames` } });
+    await page.goto(again.paymentIntent.next_action.redirect_to_url.url);
+    await page.getByRole('button', { name: 'Complete authentication' }).click();
+    await page.waitForURL(/\/return\?from=no-frames&/);
+    expect(new URL(page.url()).searchParams.get('redirect_status')).toBe('succeeded');
+    expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
   });
 
   it('return_url: redirect_to_url takes the page to the challenge and back', async () => {

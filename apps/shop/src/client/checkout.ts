@@ -4,9 +4,15 @@
  * why not. A card that asks for 3-D Secure shows `requires_action`: the page runs the challenge
  * with Stripe.js (handleNextAction) and goes on polling. The poll budget (30 polls) is for waiting
  * on the worker: it starts again after the customer answers. Card numbers never reach our server.
+ *
+ * When Stripe.js cannot show its modal (it answers an error that is not about the payment — no
+ * payment_intent in it — or throws), the page takes the redirect instead: it confirms the
+ * PaymentIntent again with return_url /return/:guid and handles the next action itself, so the
+ * browser goes to the bank's (the gateway's) page and comes back to /return/:guid, which sends it
+ * here with ?sale=<guid>: the page then polls that sale as before it left.
  */
 import { fetchStatus, postPurchase } from './api.js';
-import type { CardElement, StripeJs } from './stripe-types.js';
+import type { CardElement, StripeError, StripeJs } from './stripe-types.js';
 
 const POLL_MS = 500;
 const MAX_POLLS = 30;
@@ -26,6 +32,40 @@ function newFormKey(): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The sale this page comes back to after the redirect flow (?sale=<guid>), removed from the address bar. */
+function returningSale(): string | null {
+  const url = new URL(window.location.href);
+  const guid = url.searchParams.get('sale');
+  if (guid === null) return null;
+  url.searchParams.delete('sale');
+  window.history.replaceState(null, '', `${url.pathname}${url.search}${url.hash}`);
+  return GUID.test(guid) ? guid : null;
+}
+
+/**
+ * Runs a PaymentIntent's challenge: in Stripe.js's modal, or, when that cannot be shown, by
+ * redirecting the whole page to the bank. Resolves with the challenge's error message (null when
+ * it went through); never resolves when the page is going away.
+ */
+async function runChallenge(stripe: StripeJs, clientSecret: string, guid: string): Promise<string | null> {
+  let error: StripeError | undefined;
+  try {
+    error = (await stripe.handleNextAction({ clientSecret })).error;
+  } catch (err) {
+    error = { message: (err as Error).message };
+  }
+  if (!error || error.payment_intent) return error?.message ?? null; // the customer answered
+  // Stripe.js could not run the action here: authenticate on the bank's page and come back.
+  const returnUrl = new URL(`/return/${encodeURIComponent(guid)}`, window.location.href).href;
+  const confirmed = await stripe.confirmCardPayment(clientSecret, { return_url: returnUrl }, { handleActions: false });
+  const redirect = confirmed.paymentIntent?.next_action?.redirect_to_url?.url;
+  if (!redirect) return confirmed.error?.message ?? error.message ?? null;
+  window.location.assign(redirect);
+  return new Promise(() => {});
+}
 
 function start(): void {
   const form = $('checkout') as HTMLFormElement;
@@ -108,7 +148,11 @@ function start(): void {
       fail((err as Error).message, 'button');
       return;
     }
+    await follow(guid);
+  });
 
+  /** Polls the sale until it is finished (→ pickup) or failed (→ the message; the form works again). */
+  async function follow(guid: string): Promise<void> {
     // The challenge shown for each client secret, once; its Stripe.js error, if it failed.
     let challenged: string | null = null;
     let challengeError: string | null = null;
@@ -124,8 +168,7 @@ function start(): void {
         challenged = s.clientSecret;
         setStatus('Your bank asks you to confirm this payment…');
         spinner.hidden = true;
-        const result = await stripe.handleNextAction({ clientSecret: s.clientSecret });
-        challengeError = result.error?.message ?? null;
+        challengeError = await runChallenge(stripe, s.clientSecret, guid);
         spinner.hidden = false;
         setStatus('Processing your payment…');
         polls = -1; // the customer answered: the worker's budget starts again
@@ -143,7 +186,16 @@ function start(): void {
         return;
       }
     }
-  });
+  }
+
+  // Back from the bank's page (the redirect flow): follow that sale again.
+  const returning = returningSale();
+  if (returning) {
+    busy = true;
+    setBusy(true);
+    setStatus('Checking your payment…');
+    void follow(returning);
+  }
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -7,7 +7,8 @@
  * - webhookDrop: the first attempt is not sent (recorded as `dropped`); the retry redelivers it;
  * - webhookDuplicate: once delivered, the event is delivered a second time;
  * - webhookReorder: the event is held back and sent after the next one (or after 500 ms);
- * - webhookDelayMs: the first attempt waits U[0, webhookDelayMs) ms, out of the ordered queue.
+ * - webhookDelayMs: the first attempt of an event not held back waits U[0, webhookDelayMs) ms,
+ *   out of the ordered queue.
  */
 import { mulberry32 } from '../faults.js';
 import { buildEvent, type EventObject, type EventRequest, type EventType } from '../objects/event.js';
@@ -126,11 +127,13 @@ export class Webhooks {
     };
     const reorder = this.random() < f.webhookReorder;
     const delay = Math.floor(this.random() * f.webhookDelayMs);
-    if (delay > 0) {
-      this.after(delay, () => this.attempt(job, 1, 'delay'));
-    } else if (reorder && this.held === null) {
+    // A reorder first: with webhookDelayMs set every event draws some delay, so a delay first
+    // would leave no event to reorder when both faults are on (as in the chaos run).
+    if (reorder && this.held === null) {
       this.held = job;
       this.after(REORDER_HOLD_MS, () => this.releaseHeld());
+    } else if (delay > 0) {
+      this.after(delay, () => this.attempt(job, 1, 'delay'));
     } else {
       this.queue.push(job);
       void this.pump();

@@ -210,6 +210,20 @@ for (const target of DRIVERS) {
 
     it('enqueues inside the caller’s transaction: rolled back → no job, committed → job', async () => {
       const j = job<{ t: string }>(() => {});
+      const driver = driverOf(errand);
+      if (!driver.capabilities.transactional) {
+        // Redis: `{ tx }` fails loudly, naming what to use instead, and enqueues nothing (never
+        // a job written outside the caller's transaction).
+        const err = await errand.enqueue(j, { t: 'x' }, { tx: {} as any }).catch((e) => e);
+        expect(err).toBeInstanceOf(ErrandError);
+        expect(err.code).toBe('ERRAND_NOT_SUPPORTED');
+        expect(err.message).toContain('cannot enqueue inside your transaction');
+        expect(driver.transactionalHint).toBeTruthy();
+        expect(err.message).toContain(driver.transactionalHint);
+        await expect(errand.enqueueMany([j.with({ t: 'y' })], { tx: {} as any })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED' });
+        await refuteEnqueued(errand, j);
+        return;
+      }
       if (driverOf(errand).dialect === 'sqlite') {
         const db = (driverOf(errand) as SqliteDriver).db;
         db.exec('CREATE TABLE IF NOT EXISTS tx_sales (id INTEGER PRIMARY KEY, note TEXT)');

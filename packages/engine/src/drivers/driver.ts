@@ -144,6 +144,11 @@ export interface Driver {
   /** Which database this is ('sqlite', 'postgres', …): for logs and tests, never for branching. */
   readonly dialect: string;
   readonly capabilities: DriverCapabilities;
+  /**
+   * Optional: why `{ tx }` cannot work on this driver and what to use instead, appended to the
+   * ERRAND_NOT_SUPPORTED error when `capabilities.transactional` is false.
+   */
+  readonly transactionalHint?: string;
   /** Apply pending migrations (under a lock; safe from several processes at once). */
   migrate(): Promise<string[]>;
   /**

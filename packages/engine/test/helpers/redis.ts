@@ -36,6 +36,13 @@ export async function redisAvailable(): Promise<boolean> {
 /** Whether Redis suites run: top-level await in a test file, then describe.runIf(HAS_REDIS). */
 export const HAS_REDIS = await redisAvailable();
 
+/** A client on the test server, for a test's own reads (error events ignored; disconnect it). */
+export function createTestRedisClient(): Redis {
+  const c = new Redis(REDIS_TEST_URL);
+  c.on('error', () => {});
+  return c;
+}
+
 export interface TestRedis {
   url: string;
   prefix: string;

@@ -154,6 +154,24 @@ describe.runIf(HAS_REDIS)('the Redis driver', () => {
     expect(await errand.admin.getJob(claimed.id)).toMatchObject({ state: 'available', attempt: 0, leaseExpiresAt: null });
   });
 
+  it('prunes finished jobs past the cutoff with every trace of them, and keeps unfinished ones', async () => {
+    const j = defineJob<null>({ name: 'prune.job', queue: 'prune-q', handler: () => {} });
+    errand.register(j);
+    const [a, b] = await errand.enqueueMany([j.with(null), j.with(null, { delayMs: 60_000 })]);
+    await errand.drain({ queue: 'prune-q' });
+    const driver = driverOf(errand);
+    expect(await driver.prune(3600_000)).toBe(0); // finished just now: kept
+    expect(await errand.admin.getJob(a.id)).toMatchObject({ state: 'completed' });
+    await new Promise((res) => setTimeout(res, 20));
+    expect(await driver.prune(10)).toBeGreaterThanOrEqual(1);
+    expect(await errand.admin.getJob(a.id)).toBeNull();
+    expect(await redis.exists(`${r.prefix}:{prune-q}:job:${a.id}`)).toBe(0);
+    expect(await redis.hget(`${r.prefix}:jobq`, String(a.id))).toBeNull();
+    expect(await redis.zscore(`${r.prefix}:{prune-q}:completed`, String(a.id).padStart(16, '0'))).toBeNull();
+    expect(await redis.zcard(`${r.prefix}:{prune-q}:finished`)).toBe(0);
+    expect(await errand.admin.getJob(b.id)).toMatchObject({ state: 'scheduled' });
+  });
+
   it('has no migrations: migrate loads the scripts and applies nothing', async () => {
     expect(await driverOf(errand).migrate()).toEqual([]);
     expect(REDIS_TEST_URL).toMatch(/^rediss?:\/\//);

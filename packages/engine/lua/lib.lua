@@ -99,8 +99,10 @@ local function promote(base, now, max)
     for _, m in ipairs(due) do
       local id = tostring(tonumber(m))
       redis.call('ZREM', base .. state, m)
-      make_available(base, base .. 'job:' .. id, id)
-      moved = moved + 1
+      if redis.call('EXISTS', base .. 'job:' .. id) == 1 then
+        make_available(base, base .. 'job:' .. id, id)
+        moved = moved + 1
+      end
     end
   end
   return moved

@@ -13,18 +13,20 @@ for _, m in ipairs(expired) do
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'name', 'locked_by', 'attempt', 'max_attempts')
   redis.call('ZREM', base .. 'running', m)
-  append_error(jk, engine_error(s[3], now, 'lease_expired', 'lease expired: worker ' .. (s[2] or '?') .. ' stopped renewing it'))
-  redis.call('HSET', jk, 'run_at', int(now))
-  local state = 'available'
-  if tonumber(s[3]) > tonumber(s[4]) then
-    state = 'dead'
-    finish(base, jk, id, 'dead', now)
-  else
-    redis.call('HDEL', jk, 'lease_expires_at')
-    make_available(base, jk, id)
-    wake = true
+  if s[1] then
+    append_error(jk, engine_error(s[3], now, 'lease_expired', 'lease expired: worker ' .. (s[2] or '?') .. ' stopped renewing it'))
+    redis.call('HSET', jk, 'run_at', int(now))
+    local state = 'available'
+    if tonumber(s[3]) > tonumber(s[4]) then
+      state = 'dead'
+      finish(base, jk, id, 'dead', now)
+    else
+      redis.call('HDEL', jk, 'lease_expires_at')
+      make_available(base, jk, id)
+      wake = true
+    end
+    for _, v in ipairs({ id, s[1], state, s[2] }) do table.insert(out, v) end
   end
-  for _, v in ipairs({ id, s[1], state, s[2] }) do table.insert(out, v) end
 end
 if wake then redis.call('PUBLISH', channel, queue) end
 return out

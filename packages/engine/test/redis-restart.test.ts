@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrand, defineJob, type Errand } from '../src/index.js';
-import { eventually, waitForEvent } from './helpers/signals.js';
+import { eventually } from './helpers/signals.js';
 
 function hasRedisServer(): boolean {
   try {

@@ -12,7 +12,7 @@ for i = 2, #ARGV do
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'state', 'attempt', 'name')
   if s[1] and unfinished[s[1]] then
-    unindex(base, id, s[1])
+    unindex(base, jk, id, s[1])
     append_error(jk, engine_error(s[2], now, 'cancelled', message))
     finish(base, jk, id, 'cancelled', now)
     table.insert(out, id)

@@ -18,7 +18,7 @@ for _, s in ipairs({ 'scheduled', 'retryable' }) do
   end
 end
 for _, m in ipairs(redis.call('ZRANGE', base .. 'available', 0, 99)) do
-  local t = tonumber(redis.call('HGET', base .. 'job:' .. tostring(tonumber(m)), 'run_at'))
+  local t = tonumber(redis.call('HGET', base .. 'job:' .. member_id(m), 'run_at'))
   if t and (not oldest or t < oldest) then oldest = t end
 end
 table.insert(out, oldest and int(oldest) or false)

@@ -8,7 +8,7 @@ for i = 1, #ARGV do
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'state', 'unique_key', 'schedule_name', 'schedule_tick')
   if s[1] and s[1] ~= 'running' then
-    unindex(base, id, s[1])
+    unindex(base, jk, id, s[1])
     redis.call('ZREM', base .. 'finished', pad(id))
     if s[2] and redis.call('HGET', base .. 'unique', s[2]) == id then redis.call('HDEL', base .. 'unique', s[2]) end
     if s[3] then redis.call('ZREM', base .. 'ticks:' .. s[3], pad(id)) end

@@ -37,7 +37,7 @@ for i = 3, #ARGV, 8 do
     if state == 'scheduled' then
       redis.call('ZADD', base .. 'scheduled', t, pad(id))
     else
-      redis.call('ZADD', base .. 'available', prio, pad(id))
+      redis.call('ZADD', base .. 'available', prio, avail_member(t, id))
       wake = true
     end
     for _, v in ipairs({ 1, id, name, state, prio, int(t), int(now), max_attempts }) do table.insert(out, v) end

@@ -4,7 +4,7 @@
 -- Every script gets KEYS[1] = the queue's key prefix `<prefix>:{<queue>}:`; every key it touches
 -- is that prefix plus a suffix, so all of them hash to the queue's slot (Redis Cluster):
 --   job:<id>   hash, one per job (fields as the SQL columns: id queue name payload state …)
---   scheduled, retryable   zsets by run_at (ms)       available   zset by priority
+--   scheduled, retryable   zsets by run_at (ms)       available   zset by priority, then run_at
 --   running    zset by lease expiry (ms)             completed, dead, cancelled   zsets by id
 --   finished   zset of every finished job by finished_at (ms), for prune
 --   unique     hash unique key -> id of the unfinished job holding it
@@ -12,7 +12,8 @@
 --   stats      hash: 'p:<minute ms>' / 'f:<minute ms>' -> jobs processed / failed that minute
 --   schedule:<name>   hash, a cron schedule whose jobs go to this queue
 --   ticks:<name>      zset tick (ms) -> id: the jobs a schedule made, one per tick
--- Every zset member is the job id zero-padded to 16 digits, so equal scores sort by id.
+-- Every zset member is the job id zero-padded to 16 digits, so equal scores sort by id; in
+-- `available`, the job's run_at (15 digits) comes first (avail_member).
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -26,6 +27,18 @@ end
 local function pad(id)
   local s = tostring(id)
   return string.rep('0', 16 - #s) .. s
+end
+
+-- A job's member in `available`: its run_at (ms, 15 digits) then its id (16 digits), so that
+-- within one priority (the score) jobs sort by run_at, then id — the SQL drivers' claim order.
+local function avail_member(run_at, id)
+  local t = int(tonumber(run_at))
+  return string.rep('0', 15 - #t) .. t .. pad(id)
+end
+
+-- The job id of a zset member (the last 16 digits of every member).
+local function member_id(m)
+  return tostring(tonumber(string.sub(m, -16)))
 end
 
 -- Epoch milliseconds as ISO 8601 (UTC), as Date.prototype.toISOString writes it. (Redis' Lua
@@ -64,15 +77,19 @@ local function engine_error(attempt, at, kind, message)
   return cjson.encode({ attempt = tonumber(attempt) or 0, at = iso(at), kind = kind, message = message })
 end
 
--- Take a job out of the zset of its state (whatever it is).
-local function unindex(base, id, state)
-  redis.call('ZREM', base .. state, pad(id))
+-- Take a job out of the zset of its state (whatever it is), before its run_at changes.
+local function unindex(base, jk, id, state)
+  if state == 'available' then
+    redis.call('ZREM', base .. 'available', avail_member(redis.call('HGET', jk, 'run_at'), id))
+  else
+    redis.call('ZREM', base .. state, pad(id))
+  end
 end
 
--- A job becomes available now (priority order).
+-- A job becomes available (claim order: priority, run_at, id), once its run_at is set.
 local function make_available(base, jk, id)
-  local prio = redis.call('HGET', jk, 'priority')
-  redis.call('ZADD', base .. 'available', prio, pad(id))
+  local s = redis.call('HMGET', jk, 'priority', 'run_at')
+  redis.call('ZADD', base .. 'available', s[1], avail_member(s[2], id))
   redis.call('HSET', jk, 'state', 'available')
 end
 
@@ -97,7 +114,7 @@ local function promote(base, now, max)
   for _, state in ipairs({ 'scheduled', 'retryable' }) do
     local due = redis.call('ZRANGEBYSCORE', base .. state, '-inf', now, 'LIMIT', 0, max)
     for _, m in ipairs(due) do
-      local id = tostring(tonumber(m))
+      local id = member_id(m)
       redis.call('ZREM', base .. state, m)
       if redis.call('EXISTS', base .. 'job:' .. id) == 1 then
         make_available(base, base .. 'job:' .. id, id)

@@ -8,7 +8,7 @@ local now = now_ms()
 local old = redis.call('ZRANGEBYSCORE', base .. 'finished', '-inf', '(' .. int(now - older), 'LIMIT', 0, limit)
 local out = {}
 for _, m in ipairs(old) do
-  local id = tostring(tonumber(m))
+  local id = member_id(m)
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'state', 'schedule_name')
   if s[1] then redis.call('ZREM', base .. s[1], m) end

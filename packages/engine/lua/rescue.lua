@@ -9,7 +9,7 @@ local expired = redis.call('ZRANGEBYSCORE', base .. 'running', '-inf', '(' .. in
 local out = {}
 local wake = false
 for _, m in ipairs(expired) do
-  local id = tostring(tonumber(m))
+  local id = member_id(m)
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'name', 'locked_by', 'attempt', 'max_attempts')
   redis.call('ZREM', base .. 'running', m)

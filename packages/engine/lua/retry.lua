@@ -11,7 +11,7 @@ for i = 3, #ARGV do
   local jk = base .. 'job:' .. id
   local s = redis.call('HMGET', jk, 'state', 'attempt', 'max_attempts', 'unique_key')
   if s[1] and s[1] ~= 'running' then
-    unindex(base, id, s[1])
+    unindex(base, jk, id, s[1])
     redis.call('ZREM', base .. 'finished', pad(id))
     redis.call('HSET', jk, 'run_at', int(now), 'max_attempts', math.max(tonumber(s[3]), tonumber(s[2]) + 1))
     redis.call('HDEL', jk, 'finished_at', 'lease_expires_at')

@@ -29,7 +29,7 @@ for i = 11, #ARGV, 2 do
     if state == 'scheduled' then
       redis.call('ZADD', base .. 'scheduled', tick, pad(id))
     else
-      redis.call('ZADD', base .. 'available', ARGV[8], pad(id))
+      redis.call('ZADD', base .. 'available', ARGV[8], avail_member(tick, id))
       wake = true
     end
     redis.call('ZADD', tk, tick, pad(id))

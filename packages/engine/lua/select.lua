@@ -12,7 +12,7 @@ while #out < limit do
   if #got == 0 then break end
   pos = pos + #got
   for _, m in ipairs(got) do
-    local id = tostring(tonumber(m))
+    local id = member_id(m)
     local ok = true
     if name ~= '' or search ~= '' then
       local r = redis.call('HMGET', base .. 'job:' .. id, 'name', 'payload')

@@ -4,10 +4,10 @@
 -- filters. It reads at most `walk` jobs and stops at `limit` matches, so a rare filter never
 -- reads a whole backlog: the caller continues from where it stopped.
 -- KEYS[1]  the queue's key prefix
--- ARGV[1]  state;  ARGV[2]  cursor score ('' = from the start);  ARGV[3]  cursor member (padded id)
+-- ARGV[1]  state;  ARGV[2]  cursor score ('' = from the start);  ARGV[3]  cursor member (as walk.lua replied it)
 -- ARGV[4]  walk;  ARGV[5]  limit;  ARGV[6]  job name ('' = any);  ARGV[7]  lower-case payload substring ('' = any)
--- Reply: n read, last score read, last member read, then 20 per matching job: its score and the
---        19 fields of lib.lua's ROW (result and progress left out: nil).
+-- Reply: n read, last score read, last member read, then 21 per matching job: its score, its
+--        member and the 19 fields of lib.lua's ROW (result and progress left out: nil).
 -- To find where a cursor falls when its job has left the state, the script adds the cursor's
 -- member at its score for a moment and reads its rank: a write, undone before the script ends.
 local base, state, after_score, after_member = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
@@ -36,7 +36,7 @@ while n < walk and found < limit do
   for i = 1, #got, 2 do
     n = n + 1
     out[2], out[3] = got[i + 1], got[i]
-    local jk = base .. 'job:' .. tostring(tonumber(got[i]))
+    local jk = base .. 'job:' .. member_id(got[i])
     local r = redis.call('HMGET', jk, unpack(ROW))
     local ok = r[1] ~= false
     if ok and name ~= '' and r[3] ~= name then ok = false end
@@ -44,6 +44,7 @@ while n < walk and found < limit do
     if ok then
       found = found + 1
       table.insert(out, got[i + 1])
+      table.insert(out, got[i])
       for j = 1, 17 do table.insert(out, r[j]) end
       table.insert(out, false)
       table.insert(out, false)

@@ -93,6 +93,17 @@ for (const target of DRIVERS) {
       expect(order).toEqual([-1, 0, 2, 5]);
     });
 
+    it('claims by run_at before id within a priority: an older job due later waits its turn', async () => {
+      const j = job<{ n: string }>(() => {});
+      const late = await errand.enqueue(j, { n: 'late' }, { delayMs: 300 });
+      const now = await errand.enqueue(j, { n: 'now' });
+      expect(now.id).toBeGreaterThan(late.id);
+      await new Promise((r) => setTimeout(r, 400));
+      const claimed = await driverOf(errand).claimJobs(j.queue!, 2, 'w-order', 10_000);
+      expect(claimed.map((c) => c.id)).toEqual([now.id, late.id]);
+      await driverOf(errand).completeJobs(claimed.map((c) => c.id), 'w-order');
+    });
+
     it('retries with backoff and keeps each failed attempt with its message and stack', async () => {
       let calls = 0;
       const j = job<null>(

@@ -7,7 +7,7 @@ import type {
 } from '../driver.js';
 import { WALK_LIMIT } from '../driver.js';
 import { byClaimOrder } from '../rows.js';
-import { CLAIM_WIDTH, INSERT_WIDTH, pad, ROW_FIELDS, ROW_WIDTH, toClaimed, toEnqueued, toRecord } from './rows.js';
+import { CLAIM_WIDTH, INSERT_WIDTH, ROW_FIELDS, ROW_WIDTH, toClaimed, toEnqueued, toRecord } from './rows.js';
 import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
 
 /**
@@ -553,32 +553,36 @@ export class RedisDriver implements Driver {
     const filtered = Boolean(req.queue || req.name || req.search);
     const walk = filtered ? WALK_LIMIT : req.limit;
     const desc = FINISHED.includes(req.state);
-    const [cs, ci] = req.cursor ? req.cursor.split(':') : ['', ''];
+    // The cursor: `<score>:<member>` of the last job seen (members sort as strings: fixed width).
+    const at = req.cursor ? req.cursor.indexOf(':') : -1;
+    const cs = at > 0 ? req.cursor!.slice(0, at) : '';
+    const cm = at > 0 ? req.cursor!.slice(at + 1) : '';
     const queues = req.queue ? [req.queue] : await this.queues();
     const replies = await this.everyQueue(
       'walk',
-      () => [req.state, cs ?? '', ci ? pad(ci) : '', walk, req.limit, req.name ?? '', (req.search ?? '').toLowerCase()],
+      () => [req.state, cs, /^\d{16,31}$/.test(cm) ? cm : '', walk, req.limit, req.name ?? '', (req.search ?? '').toLowerCase()],
       queues,
     );
-    type Item = { score: number; id: number; job: JobRecord };
-    const cmp = (a: { score: number; id: number }, b: { score: number; id: number }) =>
-      desc ? b.score - a.score || b.id - a.id : a.score - b.score || a.id - b.id;
+    type Key = { score: number; member: string };
+    const byMember = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const cmp = (a: Key, b: Key) => (desc ? b.score - a.score || byMember(b.member, a.member) : a.score - b.score || byMember(a.member, b.member));
+    type Item = Key & { job: JobRecord };
     const items: Item[] = [];
-    let bound: { score: number; id: number } | null = null;
+    let bound: Key | null = null;
     for (const { reply } of replies) {
       const r = reply as Reply;
       const n = Number(r[0]);
       let found = 0;
-      for (let i = 3; i < r.length; i += ROW_WIDTH + 1) {
-        const job = toRecord(r, i + 1, true);
+      for (let i = 3; i < r.length; i += ROW_WIDTH + 2) {
+        const job = toRecord(r, i + 2, true);
         job.result = null;
         job.progress = null;
-        items.push({ score: Number(r[i]), id: job.id, job });
+        items.push({ score: Number(r[i]), member: String(r[i + 1]), job });
         found++;
       }
       // A walk that stopped early (page full or walk used up) saw its queue only up to there.
       if ((found >= req.limit || n >= walk) && r[2] !== null) {
-        const stop = { score: Number(r[1]), id: Number(r[2]) };
+        const stop = { score: Number(r[1]), member: String(r[2]) };
         if (!bound || cmp(stop, bound) < 0) bound = stop;
       }
     }
@@ -587,8 +591,8 @@ export class RedisDriver implements Driver {
     const seen = b ? items.filter((x) => cmp(x, b) <= 0) : items;
     const page = seen.slice(0, req.limit);
     const last = page[page.length - 1];
-    if (page.length === req.limit && last) return { jobs: page.map((x) => x.job), next: `${last.score}:${last.id}` };
-    return { jobs: page.map((x) => x.job), next: b ? `${b.score}:${b.id}` : null };
+    if (page.length === req.limit && last) return { jobs: page.map((x) => x.job), next: `${last.score}:${last.member}` };
+    return { jobs: page.map((x) => x.job), next: b ? `${b.score}:${b.member}` : null };
   }
 
   async getJob(id: number): Promise<JobRecord | null> {

@@ -84,8 +84,3 @@ export const ROW_FIELDS = [
   'id', 'queue', 'name', 'payload', 'state', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
   'unique_key', 'locked_by', 'lease_expires_at', 'created_at', 'attempted_at', 'finished_at', 'errors', 'result', 'progress',
 ] as const;
-
-/** A job id as every zset member holds it: zero-padded to 16 digits (lib.lua's pad). */
-export function pad(id: number | string): string {
-  return String(id).padStart(16, '0');
-}

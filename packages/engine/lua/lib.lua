@@ -38,7 +38,7 @@ end
 
 -- The job id of a zset member (the last 16 digits of every member).
 local function member_id(m)
-  return tostring(tonumber(string.sub(m, -16)))
+  return (string.gsub(string.sub(m, -16), '^0+', ''))
 end
 
 -- Epoch milliseconds as ISO 8601 (UTC), as Date.prototype.toISOString writes it. (Redis' Lua

@@ -1,6 +1,6 @@
 -- walk.lua: one queue's part of an admin page: the jobs of one state, in that state's order
--- (scheduled, retryable: next to run first; available: claim order; running: by lease expiry;
--- completed, dead, cancelled: newest id first), keyset-paged after a cursor, with optional
+-- (scheduled, retryable: next to run first; available: claim order; running, completed, dead,
+-- cancelled: newest id first), keyset-paged after a cursor, with optional
 -- filters. It reads at most `walk` jobs and stops at `limit` matches, so a rare filter never
 -- reads a whole backlog: the caller continues from where it stopped.
 -- KEYS[1]  the queue's key prefix
@@ -15,7 +15,16 @@ local walk, limit, name, search = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6],
 local key = base .. state
 local desc = state == 'completed' or state == 'dead' or state == 'cancelled'
 local start = 0
-if after_member ~= '' then
+-- Running jobs (few: at most the workers' concurrency) are listed newest id first, as on SQL:
+-- the whole set, sorted here (its zset is by lease expiry); each row's score is its id.
+local running = nil
+if state == 'running' then
+  running = redis.call('ZRANGE', key, 0, -1)
+  table.sort(running, function(a, b) return a > b end)
+  if after_member ~= '' then
+    while start < #running and running[start + 1] >= after_member do start = start + 1 end
+  end
+elseif after_member ~= '' then
   local added = false
   if not redis.call('ZSCORE', key, after_member) then
     redis.call('ZADD', key, after_score, after_member)
@@ -31,7 +40,18 @@ local chunk = 500
 while n < walk and found < limit do
   local want = math.min(chunk, walk - n)
   local stop = start + n + want - 1
-  local got = desc and redis.call('ZREVRANGE', key, start + n, stop, 'WITHSCORES') or redis.call('ZRANGE', key, start + n, stop, 'WITHSCORES')
+  local got
+  if running then
+    got = {}
+    for k = start + n + 1, math.min(stop + 1, #running) do
+      table.insert(got, running[k])
+      table.insert(got, member_id(running[k]))
+    end
+  elseif desc then
+    got = redis.call('ZREVRANGE', key, start + n, stop, 'WITHSCORES')
+  else
+    got = redis.call('ZRANGE', key, start + n, stop, 'WITHSCORES')
+  end
   if #got == 0 then break end
   for i = 1, #got, 2 do
     n = n + 1

@@ -104,6 +104,18 @@ for (const target of DRIVERS) {
       await driverOf(errand).completeJobs(claimed.map((c) => c.id), 'w-order');
     });
 
+    it('lists running jobs newest first, keyset-paged', async () => {
+      const j = job<null>(() => {});
+      const [a, b, c] = await errand.enqueueMany([j.with(null), j.with(null), j.with(null)]);
+      expect(await driverOf(errand).claimJobs(j.queue!, 3, 'w-list', 60_000)).toHaveLength(3);
+      const p1 = await errand.admin.listJobs({ state: 'running', name: j.name, limit: 2 });
+      expect(p1.jobs.map((x) => x.id)).toEqual([c.id, b.id]);
+      expect(p1.jobs[0]).toMatchObject({ state: 'running', lockedBy: 'w-list' });
+      const p2 = await errand.admin.listJobs({ state: 'running', name: j.name, limit: 2, cursor: p1.next });
+      expect(p2.jobs.map((x) => x.id)).toEqual([a.id]);
+      await driverOf(errand).completeJobs([a.id, b.id, c.id], 'w-list');
+    });
+
     it('retries with backoff and keeps each failed attempt with its message and stack', async () => {
       let calls = 0;
       const j = job<null>(

@@ -552,7 +552,7 @@ export class RedisDriver implements Driver {
   async listJobs(req: JobPageRequest): Promise<JobPage> {
     const filtered = Boolean(req.queue || req.name || req.search);
     const walk = filtered ? WALK_LIMIT : req.limit;
-    const desc = FINISHED.includes(req.state);
+    const desc = FINISHED.includes(req.state) || req.state === 'running';
     // The cursor: `<score>:<member>` of the last job seen (members sort as strings: fixed width).
     const at = req.cursor ? req.cursor.indexOf(':') : -1;
     const cs = at > 0 ? req.cursor!.slice(0, at) : '';

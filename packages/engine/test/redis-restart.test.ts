@@ -103,17 +103,22 @@ describe.runIf(HAS_REDIS_SERVER)('Redis killed and restarted under a running wor
     await other.enqueueMany(Array.from({ length: 50 }, (_, i) => job.with({ i: 50 + i })));
     await eventually(() => ran.size === 100, 15_000, 'jobs enqueued after the restart');
     expect(dbErrors).toContain('listen');
+    // And the renewed subscription carries wake-ups: one more job starts at once, not at the poll.
+    const t0 = Date.now();
+    await other.enqueue(job, { i: 999 });
+    await eventually(() => ran.has(999), 5000, 'a job after the subscription came back');
+    expect(Date.now() - t0).toBeLessThan(2000);
 
     // What was acknowledged before the kill is all there (replayed from the AOF).
     const counts = await other.admin.stateCounts();
     expect(counts.scheduled).toBe(20);
     expect((await other.admin.getJob(later[19].id))?.state).toBe('scheduled');
-    await eventually(async () => (await other.admin.stateCounts()).completed === 100, 10_000, '100 completed');
+    await eventually(async () => (await other.admin.stateCounts()).completed === 101, 10_000, '101 completed');
     off();
     expect(worker.isRunning).toBe(true);
     await other.close();
     await worker.stop();
     const after = await errand.admin.stateCounts();
-    expect(after).toMatchObject({ completed: 100, scheduled: 20, running: 0, available: 0, retryable: 0, dead: 0 });
+    expect(after).toMatchObject({ completed: 101, scheduled: 20, running: 0, available: 0, retryable: 0, dead: 0 });
   }, 60_000);
 });

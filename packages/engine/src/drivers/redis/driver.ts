@@ -383,13 +383,19 @@ export class RedisDriver implements Driver {
       }
     });
     sub.on('ready', () => {
-      if (stopped || up) return;
-      // A reconnect: ioredis has resubscribed (autoResubscribe) before 'ready'.
-      if (sub.status === 'ready' && subscribedOnce) {
-        up = true;
-        onState?.(true);
-        onWake('*');
-      }
+      if (stopped || up || !subscribedOnce) return;
+      // A reconnect. ioredis subscribes again by itself just after 'ready'; subscribing here too
+      // (harmless twice) tells us when it is done, and only then may workers look for what they
+      // missed: a job enqueued between their look and the subscription would wait for the poll.
+      sub.subscribe(this.channel).then(
+        () => {
+          if (stopped || up) return;
+          up = true;
+          onState?.(true);
+          onWake('*');
+        },
+        (err: unknown) => onError(err),
+      );
     });
     await sub.subscribe(this.channel);
     subscribedOnce = true;

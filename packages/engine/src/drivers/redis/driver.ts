@@ -405,7 +405,7 @@ export class RedisDriver implements Driver {
     return async () => {
       stopped = true;
       this.subscribers.delete(sub);
-      await sub.quit().catch(() => sub.disconnect());
+      await quit(sub);
     };
   }
 
@@ -712,8 +712,17 @@ export class RedisDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    for (const sub of this.subscribers) await sub.quit().catch(() => sub.disconnect());
+    for (const sub of this.subscribers) await quit(sub);
     this.subscribers.clear();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await quit(this.client);
   }
+}
+
+/** QUIT when connected (replies already sent are read first); otherwise stop reconnecting at once. */
+async function quit(c: RedisClient): Promise<void> {
+  if (c.status !== 'ready') {
+    c.disconnect();
+    return;
+  }
+  await c.quit().catch(() => c.disconnect());
 }

@@ -4,7 +4,8 @@ import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redact } from '../url.js';
 import type { PgPool, SqliteDatabase } from './connections.js';
 import type { Driver } from './driver.js';
 import { type PgModule, PostgresDriver } from './postgres/driver.js';
-import { RedisDriver, type RedisConstructor } from './redis/driver.js';
+import type { RedisConstructor } from './redis/client.js';
+import { RedisDriver } from './redis/driver.js';
 import { SqliteDriver } from './sqlite/driver.js';
 import { applySqlitePragmas, openSqlite } from './sqlite/open.js';
 

@@ -7,7 +7,9 @@ import type {
 } from '../driver.js';
 import { WALK_LIMIT } from '../driver.js';
 import { byClaimOrder } from '../rows.js';
-import { CLAIM_WIDTH, INSERT_WIDTH, ROW_FIELDS, ROW_WIDTH, toClaimed, toEnqueued, toRecord } from './rows.js';
+import type { RedisClient, RedisPipeline } from './client.js';
+import { mergeWalks } from './pages.js';
+import { CLAIM_WIDTH, INSERT_WIDTH, ROW_FIELDS, toClaimed, toEnqueued, toRecord, toSchedule, toWorker } from './rows.js';
 import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
 
 /**
@@ -34,27 +36,6 @@ import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
  *   unsupported here through its capability flag (or implement them as lua/rate_limit.lua, a
  *   per-queue counter in the queue's slot checked by claim.lua).
  */
-
-/** What the driver uses of an ioredis client (structural: errand's types never import ioredis). */
-export interface RedisClient {
-  call(command: string, ...args: (string | number)[]): Promise<unknown>;
-  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
-  pipeline(): RedisPipeline;
-  duplicate(): RedisClient;
-  subscribe(...channels: string[]): Promise<unknown>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-  readonly status: string;
-}
-
-export interface RedisPipeline {
-  call(command: string, ...args: (string | number)[]): RedisPipeline;
-  exec(): Promise<[Error | null, unknown][] | null>;
-}
-
-/** The ioredis module's default export: the client class. */
-export type RedisConstructor = new (url: string, options?: object) => RedisClient;
 
 export interface RedisDriverOptions {
   client: RedisClient;
@@ -465,27 +446,7 @@ export class RedisDriver implements Driver {
       p.call('HGETALL', `${this.base(reg[i + 1])}schedule:${reg[i]}`);
     }
     const rows = (await this.exec(p)) as string[][];
-    const out: ScheduleRecord[] = [];
-    rows.forEach((flat) => {
-      if (flat.length === 0) return;
-      const h: Record<string, string> = {};
-      for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
-      out.push({
-        name: h.name,
-        cron: h.cron,
-        timezone: h.timezone || null,
-        jobName: h.job_name,
-        queue: h.queue,
-        payload: JSON.parse(h.payload),
-        catchUp: h.catch_up,
-        paused: h.paused === '1',
-        lastTick: new Date(Number(h.last_tick)),
-        lastRunAt: h.last_run_at ? new Date(Number(h.last_run_at)) : null,
-        jobsMade: Number(h.jobs_made),
-        createdAt: new Date(Number(h.created_at)),
-        updatedAt: new Date(Number(h.updated_at)),
-      });
-    });
+    const out = rows.filter((flat) => flat.length > 0).map(toSchedule);
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -569,36 +530,7 @@ export class RedisDriver implements Driver {
       () => [req.state, cs, /^\d{16,31}$/.test(cm) ? cm : '', walk, req.limit, req.name ?? '', (req.search ?? '').toLowerCase()],
       queues,
     );
-    type Key = { score: number; member: string };
-    const byMember = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const cmp = (a: Key, b: Key) => (desc ? b.score - a.score || byMember(b.member, a.member) : a.score - b.score || byMember(a.member, b.member));
-    type Item = Key & { job: JobRecord };
-    const items: Item[] = [];
-    let bound: Key | null = null;
-    for (const { reply } of replies) {
-      const r = reply as Reply;
-      const n = Number(r[0]);
-      let found = 0;
-      for (let i = 3; i < r.length; i += ROW_WIDTH + 2) {
-        const job = toRecord(r, i + 2, true);
-        job.result = null;
-        job.progress = null;
-        items.push({ score: Number(r[i]), member: String(r[i + 1]), job });
-        found++;
-      }
-      // A walk that stopped early (page full or walk used up) saw its queue only up to there.
-      if ((found >= req.limit || n >= walk) && r[2] !== null) {
-        const stop = { score: Number(r[1]), member: String(r[2]) };
-        if (!bound || cmp(stop, bound) < 0) bound = stop;
-      }
-    }
-    items.sort(cmp);
-    const b = bound;
-    const seen = b ? items.filter((x) => cmp(x, b) <= 0) : items;
-    const page = seen.slice(0, req.limit);
-    const last = page[page.length - 1];
-    if (page.length === req.limit && last) return { jobs: page.map((x) => x.job), next: `${last.score}:${last.member}` };
-    return { jobs: page.map((x) => x.job), next: b ? `${b.score}:${b.member}` : null };
+    return mergeWalks(replies.map((r) => r.reply as Reply), { limit: req.limit, walk, desc });
   }
 
   async getJob(id: number): Promise<JobRecord | null> {
@@ -656,17 +588,8 @@ export class RedisDriver implements Driver {
     const [now, flat] = await Promise.all([this.now(), this.client.call('HGETALL', this.key('workers')) as Promise<string[]>]);
     const out: WorkerInfo[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      const w = JSON.parse(flat[i + 1]) as { host: string; pid: number; queues: string; running: number; started_at: string; last_heartbeat: string };
-      if (now - Number(w.last_heartbeat) >= aliveWithinMs) continue;
-      out.push({
-        id: flat[i],
-        host: w.host,
-        pid: w.pid,
-        queues: JSON.parse(w.queues),
-        startedAt: new Date(Number(w.started_at)),
-        lastHeartbeat: new Date(Number(w.last_heartbeat)),
-        running: w.running,
-      });
+      const w = toWorker(flat[i], flat[i + 1]);
+      if (now - w.lastHeartbeat.getTime() < aliveWithinMs) out.push(w);
     }
     return out.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
   }

@@ -1,4 +1,5 @@
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState, Json } from '../../types.js';
+import type { ScheduleRecord, WorkerInfo } from '../driver.js';
 
 /**
  * Replies of the Redis scripts (lua/*.lua) turned into engine objects. A script replies with a
@@ -84,3 +85,38 @@ export const ROW_FIELDS = [
   'id', 'queue', 'name', 'payload', 'state', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
   'unique_key', 'locked_by', 'lease_expires_at', 'created_at', 'attempted_at', 'finished_at', 'errors', 'result', 'progress',
 ] as const;
+
+/** A schedule's hash (HGETALL's flat field, value list; lua/schedule_upsert.lua writes it). */
+export function toSchedule(flat: string[]): ScheduleRecord {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
+  return {
+    name: h.name,
+    cron: h.cron,
+    timezone: h.timezone || null,
+    jobName: h.job_name,
+    queue: h.queue,
+    payload: JSON.parse(h.payload),
+    catchUp: h.catch_up,
+    paused: h.paused === '1',
+    lastTick: new Date(Number(h.last_tick)),
+    lastRunAt: h.last_run_at ? new Date(Number(h.last_run_at)) : null,
+    jobsMade: Number(h.jobs_made),
+    createdAt: new Date(Number(h.created_at)),
+    updatedAt: new Date(Number(h.updated_at)),
+  };
+}
+
+/** A worker's entry in `P:workers` (JSON written by lua/worker_register.lua). */
+export function toWorker(id: string, json: string): WorkerInfo {
+  const w = JSON.parse(json) as { host: string; pid: number; queues: string; running: number; started_at: string; last_heartbeat: string };
+  return {
+    id,
+    host: w.host,
+    pid: w.pid,
+    queues: JSON.parse(w.queues),
+    startedAt: new Date(Number(w.started_at)),
+    lastHeartbeat: new Date(Number(w.last_heartbeat)),
+    running: w.running,
+  };
+}

@@ -10,7 +10,9 @@
  *      `skipLibCheck: false` (the packages' own .d.ts files are checked too);
  *   4. `npx errand --help` / `--version`, `npx errand-console --version`, `npx errand-gateway --version`;
  *   5. `@errand/console` mounted in a plain Fastify app answers `/admin`;
- *   6. a postgres:// URL without `pg` installed fails at once, naming the package to install.
+ *   6. a postgres:// URL without `pg` installed fails at once, naming the package to install;
+ *   7. so does a redis:// URL without `ioredis`; with it installed, a job runs on Redis (its Lua
+ *      scripts ship in the tarball) — on the local Redis, required under CI, else skipped if down.
  *
  * Prints tarball sizes and file counts and the install size of the SQLite-only consumer.
  * Exit code 0 when everything held; 1 with the first failure otherwise.
@@ -196,6 +198,47 @@ try {
   );
   const noPg = sh(process.execPath, ['no-pg.mjs'], { cwd: app });
   check(/npm install pg/.test(noPg) && /^ERRAND_/.test(noPg), `fails naming the package: ${noPg.trim()}`);
+
+  step('a redis:// URL without ioredis, then with it');
+  writeFileSync(
+    join(app, 'redis.mjs'),
+    `import { createErrand, defineJob } from 'errand';
+const url = (process.env.PACKAGING_REDIS_URL ?? 'redis://127.0.0.1:6379/0') + '?prefix=errand_packaging_' + process.pid;
+let errand;
+try {
+  const greet = defineJob({ name: 'greet', handler: async ({ who }) => 'hello ' + who });
+  errand = await createErrand({ databaseUrl: url, jobs: [greet] });
+  const job = await errand.enqueue(greet, { who: 'redis' });
+  await errand.drain();
+  const rec = await errand.getJob(job.id);
+  await errand.admin.delete([job.id]);
+  console.log(JSON.stringify({ state: rec.state, result: rec.result }));
+} catch (err) {
+  console.log(JSON.stringify({ code: err.code, message: err.message }));
+} finally {
+  await errand?.close();
+}
+`,
+  );
+  const env = { ...process.env, ERRAND_LOG_LEVEL: 'silent' };
+  const noRedis = JSON.parse(sh(process.execPath, ['redis.mjs'], { cwd: app, env }).trim().split('\n').pop());
+  check(noRedis.code === 'ERRAND_DRIVER_MISSING' && /npm install ioredis/.test(noRedis.message), `fails naming the package: ${noRedis.code}: ${noRedis.message}`);
+  sh(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', 'ioredis@5'], { cwd: app });
+  let redisUp = true;
+  try {
+    sh('redis-cli', ['-u', process.env.PACKAGING_REDIS_URL ?? 'redis://127.0.0.1:6379/0', 'ping']);
+  } catch {
+    redisUp = false;
+  }
+  if (redisUp || process.env.CI) {
+    const onRedis = JSON.parse(sh(process.execPath, ['redis.mjs'], { cwd: app, env }).trim().split('\n').pop());
+    check(onRedis.state === 'completed' && onRedis.result === 'hello redis', `with ioredis, a job ran on Redis: ${JSON.stringify(onRedis)}`);
+    const cli = ['-u', process.env.PACKAGING_REDIS_URL ?? 'redis://127.0.0.1:6379/0'];
+    const left = sh('redis-cli', [...cli, '--scan', '--pattern', 'errand_packaging_*']).split('\n').filter(Boolean);
+    if (left.length) sh('redis-cli', [...cli, 'DEL', ...left]);
+  } else {
+    console.log('skip a job on Redis: no Redis at 127.0.0.1:6379 (required under CI)');
+  }
 
   console.log(`\npackaging test passed on node ${process.version}`);
 } catch (err) {

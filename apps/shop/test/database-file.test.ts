@@ -45,3 +45,12 @@ describe('the SQLite database file', () => {
     await db.store.close();
   });
 });
+
+describe('a Redis DATABASE_URL for the shop', () => {
+  it('is refused at once with a clear error (sales live in SQL; jobs on Redis come with the outbox), never showing the password', async () => {
+    const err = await openDatabase('redis://:hunter2@127.0.0.1:6379/0').catch((e) => e);
+    expect(err).toMatchObject({ code: 'ERRAND_BAD_URL' });
+    expect(err.message).toMatch(/sales in SQL/);
+    expect(err.message).not.toContain('hunter2');
+  });
+});

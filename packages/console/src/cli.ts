@@ -13,7 +13,7 @@ const USAGE = `errand-console — serve Errand's web console (and /metrics)
 Usage: errand-console [options]
 
 Options:
-  --database-url <url>   sqlite:./file.db | postgres://… | memory: (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL})
+  --database-url <url>   sqlite:./file.db | postgres://… | redis://… | memory: (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL})
   --schema <name>        PostgreSQL: the schema of the jobs tables (or ?schema=<name> in the URL)
   --port <n>             default 4000 (0 picks a free port)
   --host <h>             default 127.0.0.1

@@ -5,6 +5,7 @@ import { createErrand, type Errand } from 'errand';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { createTestDatabase } from '../../engine/test/helpers/pg.js';
+import { createTestRedis } from '../../engine/test/helpers/redis.js';
 import { type ConsoleSection, errandConsole, registerMetrics } from '../src/index.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -22,6 +23,11 @@ export async function sqliteBackend(): Promise<Backend> {
 export async function postgresBackend(): Promise<Backend> {
   const db = await createTestDatabase('errand_console');
   return { url: db.url, drop: () => db.drop() };
+}
+
+export async function redisBackend(): Promise<Backend> {
+  const r = createTestRedis('errand_console');
+  return { url: r.url, drop: () => r.drop() };
 }
 
 export interface Harness {

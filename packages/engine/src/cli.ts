@@ -34,7 +34,7 @@ Options:
                              (defineSchedule results), named or default (an array or an object of
                              them); repeatable
   --queue <name=n,...>       queues and their concurrency, e.g. payments=10,default=5 (default: default=10); repeatable
-  --database-url <url>       sqlite:./file.db | postgres://… | memory:
+  --database-url <url>       sqlite:./file.db | postgres://… | redis://… | memory:
   --schema <name>            PostgreSQL: the schema of the jobs tables (or ?schema= in the URL)
   --lease <ms>               lease of a running job; renewed every third of it (default 15000)
   --shutdown-timeout <ms>    on SIGTERM, how long running jobs may finish before release (default 10000)

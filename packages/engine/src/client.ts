@@ -311,7 +311,7 @@ export class Errand<Tx extends Transaction = Transaction> {
     if (!driver.insertJobsSync) {
       throw new ErrandError(
         'ERRAND_NOT_SUPPORTED',
-        `enqueueSync needs a driver with a synchronous insert (sqlite, memory); with ${driver.dialect} use await enqueue(job, payload, { tx: client })`,
+        `enqueueSync needs a driver with a synchronous insert (sqlite, memory); with ${driver.dialect} use await enqueue(job, payload${driver.capabilities.transactional ? ', { tx: client }' : ''})`,
       );
     }
     if (requests.length === 0) return [];
@@ -366,7 +366,8 @@ export class Errand<Tx extends Transaction = Transaction> {
 
   private assertTransactional(): void {
     if (!this.driver.capabilities.transactional) {
-      throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })`);
+      const hint = this.driver.transactionalHint ? `: ${this.driver.transactionalHint}` : '';
+      throw new ErrandError('ERRAND_NOT_SUPPORTED', `the ${this.driver.dialect} driver cannot enqueue inside your transaction ({ tx })${hint}`);
     }
   }
 

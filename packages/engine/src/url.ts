@@ -3,13 +3,16 @@ import { ErrandError } from './errors.js';
 export type DatabaseTarget =
   | { kind: 'sqlite'; filename: string }
   | { kind: 'memory' }
-  | { kind: 'postgres'; connectionString: string; schema?: string };
+  | { kind: 'postgres'; connectionString: string; schema?: string }
+  /** `url` is the URL for the Redis client, without Errand's own `prefix` parameter. */
+  | { kind: 'redis'; url: string; prefix: string };
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/app.db';
 
 const ACCEPTED = [
   'sqlite:./path/to/file.db (or sqlite:/absolute/path.db, sqlite:///absolute/path.db)',
   'postgres://user:password@host:5432/database (or postgresql://…)',
+  'redis://[user:password@]host:6379/0 (or rediss:// for TLS; ?prefix=name for a key prefix other than errand)',
   'memory: (in-process, nothing persisted)',
 ];
 
@@ -18,6 +21,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   const u = String(url ?? '').trim();
   if (u === 'memory:' || u === 'memory://') return { kind: 'memory' };
   if (/^postgres(ql)?:\/\//i.test(u)) return postgresTarget(u);
+  if (/^rediss?:\/\//i.test(u)) return parseRedisUrl(u);
   const m = /^sqlite:(?:\/\/)?(.+)$/i.exec(u);
   if (m && m[1] !== ':memory:') return { kind: 'sqlite', filename: m[1] };
   if (m) return { kind: 'memory' };
@@ -43,7 +47,27 @@ function postgresTarget(u: string): DatabaseTarget {
   return { kind: 'postgres', connectionString: u.slice(0, at) + (rest ? `?${rest}` : ''), schema: given[0] };
 }
 
+/** A redis:// or rediss:// URL: the client gets it without `prefix`, which names Errand's keys. */
+function parseRedisUrl(u: string): DatabaseTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(u);
+  } catch {
+    throw new ErrandError('ERRAND_BAD_URL', `unreadable Redis URL ${JSON.stringify(redact(u))}; expected redis://[user:password@]host:port/db`);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) {
+    throw new ErrandError('ERRAND_BAD_URL', `the database of a Redis URL is a number (redis://host:6379/0), got ${JSON.stringify(db)} in ${JSON.stringify(redact(u))}`);
+  }
+  const prefix = parsed.searchParams.get('prefix') ?? 'errand';
+  if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(prefix)) {
+    throw new ErrandError('ERRAND_BAD_URL', `the prefix of a Redis URL must be 1-100 letters, digits or _ . : -, got ${JSON.stringify(prefix)}`);
+  }
+  parsed.searchParams.delete('prefix');
+  return { kind: 'redis', url: parsed.toString(), prefix };
+}
+
 /** Hide a password in a URL before it is shown anywhere. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }

@@ -93,6 +93,29 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       expect(order).toEqual([-1, 0, 2, 5]);
     });
 
+    it('claims by run_at before id within a priority: an older job due later waits its turn', async () => {
+      const j = job<{ n: string }>(() => {});
+      const late = await errand.enqueue(j, { n: 'late' }, { delayMs: 300 });
+      const now = await errand.enqueue(j, { n: 'now' });
+      expect(now.id).toBeGreaterThan(late.id);
+      await new Promise((r) => setTimeout(r, 400));
+      const claimed = await driverOf(errand).claimJobs(j.queue!, 2, 'w-order', 10_000);
+      expect(claimed.map((c) => c.id)).toEqual([now.id, late.id]);
+      await driverOf(errand).completeJobs(claimed.map((c) => c.id), 'w-order');
+    });
+
+    it('lists running jobs newest first, keyset-paged', async () => {
+      const j = job<null>(() => {});
+      const [a, b, c] = await errand.enqueueMany([j.with(null), j.with(null), j.with(null)]);
+      expect(await driverOf(errand).claimJobs(j.queue!, 3, 'w-list', 60_000)).toHaveLength(3);
+      const p1 = await errand.admin.listJobs({ state: 'running', name: j.name, limit: 2 });
+      expect(p1.jobs.map((x) => x.id)).toEqual([c.id, b.id]);
+      expect(p1.jobs[0]).toMatchObject({ state: 'running', lockedBy: 'w-list' });
+      const p2 = await errand.admin.listJobs({ state: 'running', name: j.name, limit: 2, cursor: p1.next });
+      expect(p2.jobs.map((x) => x.id)).toEqual([a.id]);
+      await driverOf(errand).completeJobs([a.id, b.id, c.id], 'w-list');
+    });
+
     it('retries with backoff and keeps each failed attempt with its message and stack', async () => {
       let calls = 0;
       const j = job<null>(
@@ -210,6 +233,20 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
 
     it('enqueues inside the caller’s transaction: rolled back → no job, committed → job', async () => {
       const j = job<{ t: string }>(() => {});
+      const driver = driverOf(errand);
+      if (!driver.capabilities.transactional) {
+        // Redis: `{ tx }` fails loudly, naming what to use instead, and enqueues nothing (never
+        // a job written outside the caller's transaction).
+        const err = await errand.enqueue(j, { t: 'x' }, { tx: {} as any }).catch((e) => e);
+        expect(err).toBeInstanceOf(ErrandError);
+        expect(err.code).toBe('ERRAND_NOT_SUPPORTED');
+        expect(err.message).toContain('cannot enqueue inside your transaction');
+        expect(driver.transactionalHint).toBeTruthy();
+        expect(err.message).toContain(driver.transactionalHint);
+        await expect(errand.enqueueMany([j.with({ t: 'y' })], { tx: {} as any })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED' });
+        await refuteEnqueued(errand, j);
+        return;
+      }
       if (driverOf(errand).dialect === 'sqlite') {
         const db = (driverOf(errand) as SqliteDriver).db;
         db.exec('CREATE TABLE IF NOT EXISTS tx_sales (id INTEGER PRIMARY KEY, note TEXT)');
@@ -705,161 +742,171 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       expect((await errand.admin.workers()).find((x) => x.id === w.id)).toBeUndefined();
     });
 
-    it('rate limit per queue: a claim takes at most the room of the window, held jobs keep their attempt, and the admin API shows how full it is', async () => {
-      const j = job<{ n: number }>(() => {});
-      const q = j.queue!;
-      const d = driverOf(errand);
-      // An hour's window: the test cannot straddle two of them in practice.
-      await errand.admin.setRateLimit(q, { limit: 3, intervalMs: 3_600_000 });
-      await errand.enqueueMany(Array.from({ length: 7 }, (_, n) => j.with({ n })));
-      const first = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(first.limited).toBe(true);
-      expect(first.jobs.map((x) => (x.payload as { n: number }).n)).toEqual([0, 1, 2]); // claim order
-      expect(first.held).toBe('queue');
-      expect(first.windowLeftMs).toBeGreaterThan(0);
-      expect(first.windowLeftMs).toBeLessThanOrEqual(3_600_000);
-      const second = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(second.jobs).toEqual([]);
-      expect(second.held).toBe('queue');
-      // Held back without an attempt.
-      const waiting = await errand.admin.listJobs({ state: 'available', queue: q, limit: 50 });
-      expect(waiting.jobs.map((x) => x.attempt)).toEqual([0, 0, 0, 0]);
-      const [info] = (await errand.admin.rateLimits()).filter((l) => l.queue === q);
-      expect(info).toMatchObject({ queue: q, limit: 3, intervalMs: 3_600_000, perKey: false, used: 3, activeKeys: 0, topKeys: [] });
-      expect(info.windowEnd.getTime() - info.windowStart.getTime()).toBe(3_600_000);
-      expect(info.windowStart.getTime() % 3_600_000).toBe(0);
-      // Raising the limit applies to the window under way (its count is kept); the last declaration wins.
-      await errand.admin.setRateLimit(q, { limit: 5, intervalMs: 3_600_000 });
-      expect((await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000)).jobs).toHaveLength(2);
-      // Removed: the plain claim takes the rest, and the limit is gone from the admin API.
-      expect(await errand.admin.removeRateLimit(q)).toBe(true);
-      expect(await errand.admin.removeRateLimit(q)).toBe(false);
-      const rest = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(rest).toMatchObject({ limited: false, held: null });
-      expect(rest.jobs).toHaveLength(2);
-      expect((await errand.admin.rateLimits()).some((l) => l.queue === q)).toBe(false);
+    // Rate limits need capabilities.rateLimits (not on Redis yet): there, declaring one is refused.
+    it.runIf(target.name === 'redis')('rate limits: declaring one is refused with ERRAND_NOT_SUPPORTED, nothing stored', async () => {
+      expect(driverOf(errand).capabilities.rateLimits).toBe(false);
+      await expect(createErrand({ databaseUrl: url, logger, rateLimits: { q: { limit: 1, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED', message: expect.stringContaining('rate limits') });
+      await expect(errand.admin.setRateLimit('q', { limit: 1, intervalMs: 1000 })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED' });
+      expect(await errand.admin.rateLimits()).toEqual([]);
     });
 
-    it('rate limit per key: each key has its own window, keyless jobs share one, the enqueue option overrides the definition', async () => {
-      const j = job<{ customer?: string; n: number }>(() => {}, { rateLimitKey: (p: { customer?: string }) => p.customer } as any);
-      const q = j.queue!;
-      const d = driverOf(errand);
-      await errand.admin.setRateLimit(q, { limit: 2, intervalMs: 3_600_000, perKey: true });
-      await errand.enqueueMany([
-        ...[1, 2, 3].map((n) => j.with({ customer: 'A', n })),
-        ...[4, 5, 6].map((n) => j.with({ customer: 'B', n })),
-        j.with({ n: 7 }),
-        j.with({ customer: 'A', n: 8 }, { rateLimitKey: 'C' }),
-      ]);
-      const first = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(first.jobs.map((x) => (x.payload as { n: number }).n)).toEqual([1, 2, 4, 5, 7, 8]);
-      expect(first.held).toBe('keys');
-      const again = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(again.jobs).toEqual([]);
-      expect(again.held).toBe('keys');
-      // A new key has room at once, even though other keys are full.
-      await errand.enqueue(j, { customer: 'D', n: 9 });
-      expect((await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000)).jobs.map((x) => (x.payload as { n: number }).n)).toEqual([9]);
-      const [info] = (await errand.admin.rateLimits()).filter((l) => l.queue === q);
-      expect(info).toMatchObject({ perKey: true, limit: 2, used: 7, activeKeys: 5 });
-      expect(info.topKeys.slice(0, 2)).toEqual([{ key: 'A', used: 2 }, { key: 'B', used: 2 }]);
-      expect(info.topKeys).toContainEqual({ key: '', used: 1 });
-      expect(info.topKeys).toContainEqual({ key: 'D', used: 1 });
-      await expect(errand.enqueue(j, { n: 1 }, { rateLimitKey: '' })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimitKey') });
-      await errand.admin.removeRateLimit(q);
-    });
+    describe.runIf(target.name !== 'redis')('rate limits', () => {
+      it('rate limit per queue: a claim takes at most the room of the window, held jobs keep their attempt, and the admin API shows how full it is', async () => {
+        const j = job<{ n: number }>(() => {});
+        const q = j.queue!;
+        const d = driverOf(errand);
+        // An hour's window: the test cannot straddle two of them in practice.
+        await errand.admin.setRateLimit(q, { limit: 3, intervalMs: 3_600_000 });
+        await errand.enqueueMany(Array.from({ length: 7 }, (_, n) => j.with({ n })));
+        const first = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(first.limited).toBe(true);
+        expect(first.jobs.map((x) => (x.payload as { n: number }).n)).toEqual([0, 1, 2]); // claim order
+        expect(first.held).toBe('queue');
+        expect(first.windowLeftMs).toBeGreaterThan(0);
+        expect(first.windowLeftMs).toBeLessThanOrEqual(3_600_000);
+        const second = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(second.jobs).toEqual([]);
+        expect(second.held).toBe('queue');
+        // Held back without an attempt.
+        const waiting = await errand.admin.listJobs({ state: 'available', queue: q, limit: 50 });
+        expect(waiting.jobs.map((x) => x.attempt)).toEqual([0, 0, 0, 0]);
+        const [info] = (await errand.admin.rateLimits()).filter((l) => l.queue === q);
+        expect(info).toMatchObject({ queue: q, limit: 3, intervalMs: 3_600_000, perKey: false, used: 3, activeKeys: 0, topKeys: [] });
+        expect(info.windowEnd.getTime() - info.windowStart.getTime()).toBe(3_600_000);
+        expect(info.windowStart.getTime() % 3_600_000).toBe(0);
+        // Raising the limit applies to the window under way (its count is kept); the last declaration wins.
+        await errand.admin.setRateLimit(q, { limit: 5, intervalMs: 3_600_000 });
+        expect((await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000)).jobs).toHaveLength(2);
+        // Removed: the plain claim takes the rest, and the limit is gone from the admin API.
+        expect(await errand.admin.removeRateLimit(q)).toBe(true);
+        expect(await errand.admin.removeRateLimit(q)).toBe(false);
+        const rest = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(rest).toMatchObject({ limited: false, held: null });
+        expect(rest.jobs).toHaveLength(2);
+        expect((await errand.admin.rateLimits()).some((l) => l.queue === q)).toBe(false);
+      });
 
-    it('rate limit with a worker: at most N claims per window by the database clock, and the worker sleeps until the window ends', async () => {
-      const j = job<{ n: number }>(() => {});
-      const q = j.queue!;
-      await errand.admin.setRateLimit(q, { limit: 4, intervalMs: 500 });
-      const d = driverOf(errand);
-      let limitedClaims = 0;
-      const claim = d.claimRateLimited.bind(d);
-      d.claimRateLimited = (...args) => {
-        limitedClaims++;
-        return claim(...args);
-      };
-      try {
-        const enq = await errand.enqueueMany(Array.from({ length: 12 }, (_, n) => j.with({ n })));
-        const startedAt = Date.now();
-        const w = errand.worker({ queues: { [q]: 10 }, pollMs: 50 });
-        await w.start();
-        await eventually(async () => (await errand.admin.stateCounts()).completed >= 0 && (await errand.admin.listJobs({ state: 'completed', queue: q, limit: 50 })).jobs.length === 12, 10_000, '12 completed');
-        const took = Date.now() - startedAt;
-        await w.stop();
-        const claimedAt = await Promise.all(enq.map(async (e) => (await errand.admin.getJob(e.id))!.attemptedAt!.getTime()));
-        const perWindow = new Map<number, number>();
-        for (const t of claimedAt) perWindow.set(Math.floor(t / 500), (perWindow.get(Math.floor(t / 500)) ?? 0) + 1);
-        expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(4);
-        expect(perWindow.size).toBeGreaterThanOrEqual(3);
-        // Woken at each window's end, not by a poll that finds it full: 12 jobs in three or four
-        // windows, and a handful of claims even though the worker polls every 50 ms.
-        expect(took).toBeLessThan(2500);
-        expect(limitedClaims).toBeLessThan(20);
-      } finally {
-        d.claimRateLimited = claim;
+      it('rate limit per key: each key has its own window, keyless jobs share one, the enqueue option overrides the definition', async () => {
+        const j = job<{ customer?: string; n: number }>(() => {}, { rateLimitKey: (p: { customer?: string }) => p.customer } as any);
+        const q = j.queue!;
+        const d = driverOf(errand);
+        await errand.admin.setRateLimit(q, { limit: 2, intervalMs: 3_600_000, perKey: true });
+        await errand.enqueueMany([
+          ...[1, 2, 3].map((n) => j.with({ customer: 'A', n })),
+          ...[4, 5, 6].map((n) => j.with({ customer: 'B', n })),
+          j.with({ n: 7 }),
+          j.with({ customer: 'A', n: 8 }, { rateLimitKey: 'C' }),
+        ]);
+        const first = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(first.jobs.map((x) => (x.payload as { n: number }).n)).toEqual([1, 2, 4, 5, 7, 8]);
+        expect(first.held).toBe('keys');
+        const again = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(again.jobs).toEqual([]);
+        expect(again.held).toBe('keys');
+        // A new key has room at once, even though other keys are full.
+        await errand.enqueue(j, { customer: 'D', n: 9 });
+        expect((await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000)).jobs.map((x) => (x.payload as { n: number }).n)).toEqual([9]);
+        const [info] = (await errand.admin.rateLimits()).filter((l) => l.queue === q);
+        expect(info).toMatchObject({ perKey: true, limit: 2, used: 7, activeKeys: 5 });
+        expect(info.topKeys.slice(0, 2)).toEqual([{ key: 'A', used: 2 }, { key: 'B', used: 2 }]);
+        expect(info.topKeys).toContainEqual({ key: '', used: 1 });
+        expect(info.topKeys).toContainEqual({ key: 'D', used: 1 });
+        await expect(errand.enqueue(j, { n: 1 }, { rateLimitKey: '' })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimitKey') });
         await errand.admin.removeRateLimit(q);
-      }
-    });
+      });
 
-    it('rate limit per key: a schedule’s jobs carry the key of their definition’s rateLimitKey', async () => {
-      const j = job<{ customer: string }>(() => {}, { rateLimitKey: (p: { customer: string }) => p.customer } as any);
-      const q = j.queue!;
-      const d = driverOf(errand);
-      await errand.admin.setRateLimit(q, { limit: 1, intervalMs: 3_600_000, perKey: true });
-      const def = defineSchedule({ name: uniq('keyed'), cron: '0 9 * * *', job: j, payload: { customer: 'K' }, catchUp: { backfill: 2 } });
-      const row = storedSchedule(def);
-      expect(row.job.rateKey).toBe('K');
-      await d.registerSchedules([row]);
-      const plan = (_cursor: Date, now: Date) => planTicks(def.pattern, new Date(now.getTime() - 5 * 86_400_000), now, def.catchUp);
-      expect(await d.advanceSchedule(row, plan)).toHaveLength(2);
-      await errand.enqueue(j, { customer: 'other' });
-      // Both ticks' jobs are of key K: one fits, the other waits; the other customer's job fits.
-      const claim = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
-      expect(claim.jobs.map((x) => (x.payload as { customer: string }).customer).sort()).toEqual(['K', 'other']);
-      expect(claim.held).toBe('keys');
-      await errand.admin.removeRateLimit(q);
-    });
+      it('rate limit with a worker: at most N claims per window by the database clock, and the worker sleeps until the window ends', async () => {
+        const j = job<{ n: number }>(() => {});
+        const q = j.queue!;
+        await errand.admin.setRateLimit(q, { limit: 4, intervalMs: 500 });
+        const d = driverOf(errand);
+        let limitedClaims = 0;
+        const claim = d.claimRateLimited.bind(d);
+        d.claimRateLimited = (...args) => {
+          limitedClaims++;
+          return claim(...args);
+        };
+        try {
+          const enq = await errand.enqueueMany(Array.from({ length: 12 }, (_, n) => j.with({ n })));
+          const startedAt = Date.now();
+          const w = errand.worker({ queues: { [q]: 10 }, pollMs: 50 });
+          await w.start();
+          await eventually(async () => (await errand.admin.stateCounts()).completed >= 0 && (await errand.admin.listJobs({ state: 'completed', queue: q, limit: 50 })).jobs.length === 12, 10_000, '12 completed');
+          const took = Date.now() - startedAt;
+          await w.stop();
+          const claimedAt = await Promise.all(enq.map(async (e) => (await errand.admin.getJob(e.id))!.attemptedAt!.getTime()));
+          const perWindow = new Map<number, number>();
+          for (const t of claimedAt) perWindow.set(Math.floor(t / 500), (perWindow.get(Math.floor(t / 500)) ?? 0) + 1);
+          expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(4);
+          expect(perWindow.size).toBeGreaterThanOrEqual(3);
+          // Woken at each window's end, not by a poll that finds it full: 12 jobs in three or four
+          // windows, and a handful of claims even though the worker polls every 50 ms.
+          expect(took).toBeLessThan(2500);
+          expect(limitedClaims).toBeLessThan(20);
+        } finally {
+          d.claimRateLimited = claim;
+          await errand.admin.removeRateLimit(q);
+        }
+      });
 
-    it('a queue without a rate limit never takes the limited claim', async () => {
-      const j = job<{ n: number }>(() => {});
-      const d = driverOf(errand);
-      let limitedClaims = 0;
-      const claim = d.claimRateLimited.bind(d);
-      d.claimRateLimited = (...args) => {
-        limitedClaims++;
-        return claim(...args);
-      };
-      try {
-        await errand.enqueueMany(Array.from({ length: 5 }, (_, n) => j.with({ n })));
-        const w = errand.worker({ queues: { [j.queue!]: 2 } });
-        await w.start();
-        await eventually(async () => (await errand.admin.listJobs({ state: 'completed', queue: j.queue!, limit: 10 })).jobs.length === 5, 10_000, '5 completed');
-        await w.stop();
-        expect(limitedClaims).toBe(0);
-      } finally {
-        d.claimRateLimited = claim;
-      }
-    });
+      it('rate limit per key: a schedule’s jobs carry the key of their definition’s rateLimitKey', async () => {
+        const j = job<{ customer: string }>(() => {}, { rateLimitKey: (p: { customer: string }) => p.customer } as any);
+        const q = j.queue!;
+        const d = driverOf(errand);
+        await errand.admin.setRateLimit(q, { limit: 1, intervalMs: 3_600_000, perKey: true });
+        const def = defineSchedule({ name: uniq('keyed'), cron: '0 9 * * *', job: j, payload: { customer: 'K' }, catchUp: { backfill: 2 } });
+        const row = storedSchedule(def);
+        expect(row.job.rateKey).toBe('K');
+        await d.registerSchedules([row]);
+        const plan = (_cursor: Date, now: Date) => planTicks(def.pattern, new Date(now.getTime() - 5 * 86_400_000), now, def.catchUp);
+        expect(await d.advanceSchedule(row, plan)).toHaveLength(2);
+        await errand.enqueue(j, { customer: 'other' });
+        // Both ticks' jobs are of key K: one fits, the other waits; the other customer's job fits.
+        const claim = await d.claimRateLimited(q, 10, 'rate-w', 60_000, 1000);
+        expect(claim.jobs.map((x) => (x.payload as { customer: string }).customer).sort()).toEqual(['K', 'other']);
+        expect(claim.held).toBe('keys');
+        await errand.admin.removeRateLimit(q);
+      });
 
-    it('refuses bad rate limits, naming the option', async () => {
-      await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { q: { limit: 0, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimits.q.limit') });
-      await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { q: { limit: 1, intervalMs: 1 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimits.q.intervalMs') });
-      await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { 'bad queue': { limit: 1, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION' });
-      await expect(errand.admin.setRateLimit('q', { limit: 1.5, intervalMs: 1000 })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION' });
-    });
+      it('a queue without a rate limit never takes the limited claim', async () => {
+        const j = job<{ n: number }>(() => {});
+        const d = driverOf(errand);
+        let limitedClaims = 0;
+        const claim = d.claimRateLimited.bind(d);
+        d.claimRateLimited = (...args) => {
+          limitedClaims++;
+          return claim(...args);
+        };
+        try {
+          await errand.enqueueMany(Array.from({ length: 5 }, (_, n) => j.with({ n })));
+          const w = errand.worker({ queues: { [j.queue!]: 2 } });
+          await w.start();
+          await eventually(async () => (await errand.admin.listJobs({ state: 'completed', queue: j.queue!, limit: 10 })).jobs.length === 5, 10_000, '5 completed');
+          await w.stop();
+          expect(limitedClaims).toBe(0);
+        } finally {
+          d.claimRateLimited = claim;
+        }
+      });
 
-    it('declares rate limits at connect; a later declaration of the same queue wins', async () => {
-      const q = uniq('declared');
-      const a = target.name === 'memory' ? errand : await createErrand({ databaseUrl: url, logger, rateLimits: { [q]: { limit: 10, intervalMs: 1000 } } });
-      if (target.name === 'memory') await errand.admin.setRateLimit(q, { limit: 10, intervalMs: 1000 });
-      const b = target.name === 'memory' ? errand : await createErrand({ databaseUrl: url, logger, rateLimits: { [q]: { limit: 3, intervalMs: 60_000, perKey: true } } });
-      if (target.name === 'memory') await errand.admin.setRateLimit(q, { limit: 3, intervalMs: 60_000, perKey: true });
-      expect((await a.admin.rateLimits()).find((l) => l.queue === q)).toMatchObject({ limit: 3, intervalMs: 60_000, perKey: true, used: 0 });
-      if (a !== errand) await a.close();
-      if (b !== errand) await b.close();
-      await errand.admin.removeRateLimit(q);
+      it('refuses bad rate limits, naming the option', async () => {
+        await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { q: { limit: 0, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimits.q.limit') });
+        await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { q: { limit: 1, intervalMs: 1 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION', message: expect.stringContaining('rateLimits.q.intervalMs') });
+        await expect(createErrand({ databaseUrl: 'memory:', logger, rateLimits: { 'bad queue': { limit: 1, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION' });
+        await expect(errand.admin.setRateLimit('q', { limit: 1.5, intervalMs: 1000 })).rejects.toMatchObject({ code: 'ERRAND_BAD_OPTION' });
+      });
+
+      it('declares rate limits at connect; a later declaration of the same queue wins', async () => {
+        const q = uniq('declared');
+        const a = target.name === 'memory' ? errand : await createErrand({ databaseUrl: url, logger, rateLimits: { [q]: { limit: 10, intervalMs: 1000 } } });
+        if (target.name === 'memory') await errand.admin.setRateLimit(q, { limit: 10, intervalMs: 1000 });
+        const b = target.name === 'memory' ? errand : await createErrand({ databaseUrl: url, logger, rateLimits: { [q]: { limit: 3, intervalMs: 60_000, perKey: true } } });
+        if (target.name === 'memory') await errand.admin.setRateLimit(q, { limit: 3, intervalMs: 60_000, perKey: true });
+        expect((await a.admin.rateLimits()).find((l) => l.queue === q)).toMatchObject({ limit: 3, intervalMs: 60_000, perKey: true, used: 0 });
+        if (a !== errand) await a.close();
+        if (b !== errand) await b.close();
+        await errand.admin.removeRateLimit(q);
+      });
     });
 
     it('runs jobs at enqueue in inline mode', async () => {

@@ -8,6 +8,7 @@ import type { InternalErrandOptions } from '../src/client.js';
 import { createErrand, defineJob, ErrandError, type Errand, type PgClient } from '../src/index.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
+import { createTestRedis, HAS_REDIS } from './helpers/redis.js';
 
 const logger = pino({ level: 'silent' });
 const run = promisify(execFile);
@@ -97,6 +98,8 @@ describe('database clients are optional peer dependencies', () => {
     ['postgres://app:secret@db.example/shop', 'pg', 'postgres://app:***@db.example/shop needs the pg package: npm install pg'],
     ['sqlite:./data/nope.db', 'better-sqlite3', 'sqlite:./data/nope.db needs the better-sqlite3 package: npm install better-sqlite3'],
     ['memory:', 'better-sqlite3', 'memory: (SQLite in memory) needs the better-sqlite3 package: npm install better-sqlite3'],
+    ['redis://:secret@127.0.0.1:6379/0', 'ioredis', 'redis://:***@127.0.0.1:6379/0 needs the ioredis package: npm install ioredis'],
+    ['rediss://app:secret@cache.example:6380/2', 'ioredis', 'rediss://app:***@cache.example:6380/2 needs the ioredis package: npm install ioredis'],
   ])('%s without %s fails at once with ERRAND_DRIVER_MISSING naming the package', async (url, pkg, message) => {
     const loaded: string[] = [];
     const options: InternalErrandOptions = {
@@ -135,6 +138,20 @@ describe('database clients are optional peer dependencies', () => {
       code: 'ERRAND_DRIVER_MISSING',
       message: 'memory: (SQLite in memory) needs the better-sqlite3 package: npm install better-sqlite3',
     });
+    expect(await openIn('ioredis', 'memory:')).toEqual({ ok: true });
+    expect(await openIn('ioredis', 'redis://:secret@127.0.0.1:1/0')).toEqual({
+      code: 'ERRAND_DRIVER_MISSING',
+      message: 'redis://:***@127.0.0.1:1/0 needs the ioredis package: npm install ioredis',
+    });
+  }, 60_000);
+
+  it.runIf(HAS_REDIS)('in a process without pg and better-sqlite3, a redis URL works', async () => {
+    const r = createTestRedis('errand_seam');
+    try {
+      expect(await openIn('pg,better-sqlite3', r.url)).toEqual({ ok: true });
+    } finally {
+      await r.drop();
+    }
   }, 60_000);
 });
 

@@ -9,6 +9,7 @@ import { createErrand, type Errand } from '../src/index.js';
 import { recordJob, slowJob, startedJob } from './fixtures/jobs.js';
 import { DRIVERS } from './helpers/drivers.js';
 import { ERRAND_CLI, workerPool } from './helpers/processes.js';
+import { createTestRedisClient } from './helpers/redis.js';
 import { eventually } from './helpers/signals.js';
 
 const JOBS_MODULE = join(import.meta.dirname, 'fixtures', 'jobs.ts');
@@ -21,6 +22,7 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
     let teardown: () => Promise<void>;
     const { procs, start: worker, stopAll } = workerPool(() => ({ args: ['--jobs', JOBS_MODULE, '--database-url', url], env: { DATABASE_URL: url } }));
 
+    const redis = target.name === 'redis' ? createTestRedisClient() : null;
     async function sql(text: string): Promise<any[]> {
       if (driverOf(errand).dialect === 'sqlite') {
         const stmt = (driverOf(errand) as SqliteDriver).db.prepare(text);
@@ -30,27 +32,49 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       }
       return (await (driverOf(errand) as PostgresDriver).pool.query({ text })).rows;
     }
-    async function reset() {
+    /** Every run the handlers recorded (fixtures/jobs.ts): in mp_done, or a Redis list. */
+    async function done(): Promise<{ job_id: number; pid: number; attempt: number }[]> {
+      if (redis) return (await redis.lrange(`${prefix()}:test:mp_done`, 0, -1)).map((x) => JSON.parse(x));
+      return (await sql('SELECT job_id, pid, attempt FROM mp_done')).map((r) => ({ job_id: Number(r.job_id), pid: Number(r.pid), attempt: Number(r.attempt) }));
+    }
+    const prefix = () => new URL(url).searchParams.get('prefix') ?? 'errand';
+    async function reset(schedules = false) {
       for (const p of procs.splice(0)) p.child.kill('SIGKILL'); // left over by a failed test
+      if (redis) {
+        // Every key of the test's prefix: jobs, queues, schedules, the runs recorded.
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix()}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await redis.unlink(...keys);
+        } while (cursor !== '0');
+        return;
+      }
       await sql('DELETE FROM mp_done');
       await sql('DELETE FROM mp_starts');
       await sql('DELETE FROM errand_jobs');
+      if (schedules) await sql('DELETE FROM errand_schedules');
     }
+    const distinct = (xs: number[]) => new Set(xs).size;
     beforeAll(async () => {
       const db = await target.setup();
       url = db.url;
       teardown = db.teardown;
       errand = await createErrand({ databaseUrl: url, logger });
-      await sql('CREATE TABLE mp_done (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, attempt INTEGER NOT NULL)');
-      await sql('CREATE TABLE mp_starts (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, at_ms BIGINT NOT NULL)');
+      if (!redis) {
+        await sql('CREATE TABLE mp_done (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, attempt INTEGER NOT NULL)');
+        await sql('CREATE TABLE mp_starts (job_id BIGINT NOT NULL, pid INTEGER NOT NULL, at_ms BIGINT NOT NULL)');
+      }
     });
     afterAll(async () => {
       for (const p of procs) p.child.kill('SIGKILL');
       await errand?.close();
+      redis?.disconnect();
       await teardown?.();
     });
 
-    it('a rate limit of 20 per second holds across 3 worker processes (handlers’ start times), within one interval’s slack, and is used to the full', async () => {
+    // Rate limits are not on Redis yet (docs/engine.md#redis).
+    it.runIf(!redis)('a rate limit of 20 per second holds across 3 worker processes (handlers’ start times), within one interval’s slack, and is used to the full', async () => {
       await reset();
       // Declared by this process only: the workers read the stored limit, they declare nothing.
       await errand.admin.setRateLimit('limited', { limit: 20, intervalMs: 1000 });
@@ -98,11 +122,10 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       await Promise.all([worker('--queue', 'default=10'), worker('--queue', 'default=10'), worker('--queue', 'default=10')]);
       await eventually(async () => (await errand.admin.stateCounts()).completed === 5000, 60_000, '5,000 completed jobs');
       await stopAll();
-      const [row] = await sql('SELECT count(*) AS n, count(DISTINCT job_id) AS d FROM mp_done');
-      expect(Number(row.n)).toBe(5000);
-      expect(Number(row.d)).toBe(5000);
-      const pids = await sql('SELECT DISTINCT pid FROM mp_done');
-      expect(pids.length).toBeGreaterThan(1);
+      const runs = await done();
+      expect(runs.length).toBe(5000);
+      expect(distinct(runs.map((r) => r.job_id))).toBe(5000);
+      expect(distinct(runs.map((r) => r.pid))).toBeGreaterThan(1);
     }, 90_000);
 
     it('kill -9 of a worker: its jobs are rescued within the lease plus a few seconds and run on another worker', async () => {
@@ -124,8 +147,7 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       procs.splice(procs.indexOf(victim), 1);
       await eventually(async () => (await errand.admin.stateCounts()).completed === 30, 60_000, 'all 30 jobs completed');
       await stopAll();
-      const done = await sql('SELECT DISTINCT job_id FROM mp_done');
-      expect(done.length).toBe(30);
+      expect(distinct((await done()).map((r) => r.job_id))).toBe(30);
       // The stranded jobs were rescued (their first attempt's lease expired), within the lease
       // (1 s) plus a few seconds of the kill — timed by the rescue's own timestamp, not by how
       // long the rest took on a busy machine.
@@ -154,9 +176,9 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       await worker('--queue', 'slow=5');
       await eventually(async () => (await errand.admin.stateCounts()).completed === 20, 30_000, 'all 20 completed');
       await stopAll();
-      const [row] = await sql('SELECT count(*) AS n, count(DISTINCT job_id) AS d FROM mp_done');
-      expect(Number(row.n)).toBe(20);
-      expect(Number(row.d)).toBe(20);
+      const runs = await done();
+      expect(runs.length).toBe(20);
+      expect(distinct(runs.map((r) => r.job_id))).toBe(20);
     }, 90_000);
   });
 }

@@ -3,7 +3,7 @@
  * server, same transaction for a sale and its charge job).
  */
 import Database from 'better-sqlite3';
-import { openSqlite, parseDatabaseUrl } from 'errand';
+import { ErrandError, openSqlite, parseDatabaseUrl } from 'errand';
 import pg from 'pg';
 import { prepareDatabaseFile } from './file-mode.js';
 import { migratePostgres, migrateSqlite } from './migrate.js';
@@ -32,6 +32,11 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
       throw err;
     }
     return { dialect: 'postgres', pool, store: new PostgresStore(pool), schema: target.schema };
+  }
+  if (target.kind === 'redis') {
+    // Sales live in SQL, in one transaction with their charge job. Jobs on Redis beside sales in
+    // SQL (JOBS_URL, through the engine's outbox) are the next step of the Redis work.
+    throw new ErrandError('ERRAND_BAD_URL', 'the shop keeps its sales in SQL: DATABASE_URL must be a sqlite:, postgres:// or memory: URL, not Redis');
   }
   if (target.kind !== 'memory') prepareDatabaseFile(target.filename);
   // The engine's pragmas: WAL, synchronous=FULL, busy_timeout, foreign keys on.

@@ -24,6 +24,8 @@ export interface DriverCapabilities {
   synchronous: boolean;
   /** `insertJobs(jobs, tx)` joins the caller's open transaction on its own connection. */
   transactional: boolean;
+  /** Rate limits per queue (claimRateLimited and friends). Without it, declaring one is refused. */
+  rateLimits: boolean;
 }
 
 /** A job to insert, with every default already applied. */
@@ -199,6 +201,11 @@ export interface Driver {
   readonly capabilities: DriverCapabilities;
   /** PostgreSQL: the schema the tables live in; null or absent for the default place (and other databases). */
   readonly schema?: string | null;
+  /**
+   * Optional: why `{ tx }` cannot work on this driver and what to use instead, appended to the
+   * ERRAND_NOT_SUPPORTED error when `capabilities.transactional` is false.
+   */
+  readonly transactionalHint?: string;
   /** Apply pending migrations (under a lock; safe from several processes at once). */
   migrate(): Promise<string[]>;
   /**

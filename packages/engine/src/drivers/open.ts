@@ -5,17 +5,19 @@ import type { PgPool, SqliteDatabase } from './connections.js';
 import type { Driver } from './driver.js';
 import { type PgModule, PostgresDriver } from './postgres/driver.js';
 import { checkSchemaName } from './postgres/schema.js';
+import type { RedisConstructor } from './redis/client.js';
+import { RedisDriver } from './redis/driver.js';
 import { SqliteDriver } from './sqlite/driver.js';
 import { applySqlitePragmas, openSqlite } from './sqlite/open.js';
 
 /**
- * URL → driver, in one place. The database clients are optional peer dependencies: `pg` and
- * `better-sqlite3` are imported here, and only for the URL that needs one, so an app on SQLite
+ * URL → driver, in one place. The database clients are optional peer dependencies: `pg`,
+ * `better-sqlite3` and `ioredis` are imported here, and only for the URL that needs one, so an app on SQLite
  * never loads (or installs) `pg`. A URL whose client is missing fails at once, naming the package.
  */
 
 /** The clients a driver may need, by package name. */
-export type ClientPackage = 'pg' | 'better-sqlite3';
+export type ClientPackage = 'pg' | 'better-sqlite3' | 'ioredis';
 
 /** Imports a client package (replaceable in tests). */
 export type ClientLoader = (name: ClientPackage) => Promise<unknown>;
@@ -65,6 +67,18 @@ export async function openDriver(options: OpenDriverOptions): Promise<Driver> {
     });
   }
   if (options.schema !== undefined) throw notPostgres(target.kind === 'memory' ? 'memory:' : redact(url));
+  if (target.kind === 'redis') {
+    const Redis = await loadClient<RedisConstructor>(load, 'ioredis', redact(url));
+    // ioredis' defaults: it reconnects by itself, and a command fails after 20 tries while Redis is
+    // unreachable (the worker reports db:error and tries again; createErrand fails instead of hanging).
+    const client = new Redis(target.url);
+    return new RedisDriver({
+      client,
+      prefix: target.prefix,
+      // ioredis' errors name the host, never the password.
+      onError: (err) => options.logger.warn({ err: String(err) }, 'db:error redis connection'),
+    });
+  }
   // memory: is SQLite in memory: the same SQL and behaviour, nothing kept.
   const Database = await loadClient<SqliteConstructor>(load, 'better-sqlite3', target.kind === 'memory' ? 'memory: (SQLite in memory)' : url);
   const filename = target.kind === 'memory' ? ':memory:' : target.filename;

@@ -129,7 +129,8 @@ export class IdPool {
 export function relayTarget(driver: Driver): { reserveIds: (n: number) => Promise<number[]>; insertRelayed: (jobs: RelayedJob[]) => Promise<number[]> } {
   const { reserveIds, insertRelayed } = driver;
   if (!reserveIds || !insertRelayed) {
-    throw new ErrandError('ERRAND_BAD_OPTION', `outbox: the ${driver.dialect} driver takes no relayed jobs; an outbox is for jobs in Redis (or PostgreSQL) beside the application's database — on ${driver.dialect}, enqueue with { tx } directly`);
+    const instead = driver.capabilities.transactional ? `on ${driver.dialect}, enqueue with { tx } directly` : 'keep the jobs in PostgreSQL for now (JOBS_URL=postgres://…)';
+    throw new ErrandError('ERRAND_BAD_OPTION', `outbox: the ${driver.dialect} driver takes no relayed jobs yet (it needs reserveIds and insertRelayed); ${instead}`);
   }
   return { reserveIds: reserveIds.bind(driver), insertRelayed: insertRelayed.bind(driver) };
 }

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, HAS_PG } from './pg.js';
+import { createTestRedis, HAS_REDIS } from './redis.js';
 
-/** The drivers every conformance test runs against: memory, a SQLite file, PostgreSQL. */
+/** The drivers every conformance test runs against: memory, a SQLite file, PostgreSQL, Redis. */
 export interface DriverTarget {
-  name: 'memory' | 'sqlite' | 'postgres' | 'postgres in a schema';
+  name: 'memory' | 'sqlite' | 'postgres' | 'postgres in a schema' | 'redis';
   enabled: boolean;
   /** A database URL for a fresh, empty database, and how to remove it. */
   setup(): Promise<{ url: string; teardown(): Promise<void> }>;
@@ -27,6 +28,14 @@ export const DRIVERS: DriverTarget[] = [
     setup: async () => {
       const db = await createTestDatabase();
       return { url: db.url, teardown: () => db.drop() };
+    },
+  },
+  {
+    name: 'redis',
+    enabled: HAS_REDIS,
+    setup: async () => {
+      const r = createTestRedis();
+      return { url: r.url, teardown: () => r.drop() };
     },
   },
 ];

@@ -75,7 +75,7 @@ const JSON_OIDS = new Set([114, 3802]);
  */
 export class PostgresDriver implements Driver {
   readonly dialect = 'postgres';
-  readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: true };
+  readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: true, rateLimits: true };
   readonly pool: PgPool;
   private readonly pg: PgModule;
   private readonly owned: boolean;

@@ -58,7 +58,7 @@ export class SqliteDriver implements Driver {
     this.owned = options.owned;
     const memory = this.db.memory;
     this.wakeDir = memory ? null : wakeDirectory(mainFile(this.db));
-    this.capabilities = { listen: this.wakeDir !== null, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true };
+    this.capabilities = { listen: this.wakeDir !== null, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true, rateLimits: true };
   }
 
   /** Wake the workers of these queues (every process on this file), now. */

@@ -1,0 +1,47 @@
+-- insert.lua: insert jobs into one queue.
+-- KEYS[1]  the queue's key prefix `<prefix>:{<queue>}:`
+-- ARGV[1]  the queue's name;  ARGV[2]  the wake-up channel (PUBLISHed the queue when a job is due now)
+-- ARGV[3…] 8 per job: id (drawn by the caller with INCRBY), name, payload (JSON text), priority,
+--          run_at (ms; '' = now, by the server's clock), max_attempts, timeout_ms ('' = none),
+--          unique key ('' = none, else 'k' .. the key)
+-- Reply: 8 per job, in input order: inserted (1; or 0 when an unfinished job of this queue holds
+--        the unique key, and the holder's fields follow), id, name, state, priority, run_at,
+--        created_at, max_attempts.
+local base, queue, channel = KEYS[1], ARGV[1], ARGV[2]
+local now = now_ms()
+local out = {}
+local wake = false
+for i = 3, #ARGV, 8 do
+  local id, name, payload, prio, run_at, max_attempts, timeout, uk =
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local holder = false
+  if uk ~= '' then
+    uk = string.sub(uk, 2)
+    holder = redis.call('HGET', base .. 'unique', uk)
+  end
+  if holder then
+    local h = redis.call('HMGET', base .. 'job:' .. holder, 'id', 'name', 'state', 'priority', 'run_at', 'created_at', 'max_attempts')
+    table.insert(out, 0)
+    for _, v in ipairs(h) do table.insert(out, v) end
+  else
+    local t = run_at == '' and now or tonumber(run_at)
+    local state = t > now and 'scheduled' or 'available'
+    local jk = base .. 'job:' .. id
+    redis.call('HSET', jk, 'id', id, 'queue', queue, 'name', name, 'payload', payload, 'state', state, 'priority', prio,
+      'run_at', int(t), 'attempt', 0, 'max_attempts', max_attempts, 'created_at', int(now), 'errors', '[]')
+    if timeout ~= '' then redis.call('HSET', jk, 'timeout_ms', timeout) end
+    if uk ~= '' then
+      redis.call('HSET', jk, 'unique_key', uk)
+      redis.call('HSET', base .. 'unique', uk, id)
+    end
+    if state == 'scheduled' then
+      redis.call('ZADD', base .. 'scheduled', t, pad(id))
+    else
+      redis.call('ZADD', base .. 'available', prio, avail_member(t, id))
+      wake = true
+    end
+    for _, v in ipairs({ 1, id, name, state, prio, int(t), int(now), max_attempts }) do table.insert(out, v) end
+  end
+end
+if wake then redis.call('PUBLISH', channel, queue) end
+return out

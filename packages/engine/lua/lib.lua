@@ -1,0 +1,130 @@
+-- lib.lua: helpers that src/drivers/redis/scripts.ts puts in front of every other script here
+-- (Redis scripts cannot include one another). Not a script on its own.
+--
+-- Every script gets KEYS[1] = the queue's key prefix `<prefix>:{<queue>}:`; every key it touches
+-- is that prefix plus a suffix, so all of them hash to the queue's slot (Redis Cluster):
+--   job:<id>   hash, one per job (fields as the SQL columns: id queue name payload state …)
+--   scheduled, retryable   zsets by run_at (ms)       available   zset by priority, then run_at
+--   running    zset by lease expiry (ms)             completed, dead, cancelled   zsets by id
+--   finished   zset of every finished job by finished_at (ms), for prune
+--   unique     hash unique key -> id of the unfinished job holding it
+--   meta       hash: paused = '1' | '0'
+--   stats      hash: 'p:<minute ms>' / 'f:<minute ms>' -> jobs processed / failed that minute
+--   schedule:<name>   hash, a cron schedule whose jobs go to this queue
+--   ticks:<name>      zset tick (ms) -> id: the jobs a schedule made, one per tick
+-- Every zset member is the job id zero-padded to 16 digits, so equal scores sort by id; in
+-- `available`, the job's run_at (15 digits) comes first (avail_member).
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function pad(id)
+  local s = tostring(id)
+  return string.rep('0', 16 - #s) .. s
+end
+
+-- A job's member in `available`: its run_at (ms, 15 digits) then its id (16 digits), so that
+-- within one priority (the score) jobs sort by run_at, then id — the SQL drivers' claim order.
+local function avail_member(run_at, id)
+  local t = int(tonumber(run_at))
+  return string.rep('0', 15 - #t) .. t .. pad(id)
+end
+
+-- The job id of a zset member (the last 16 digits of every member).
+local function member_id(m)
+  return (string.gsub(string.sub(m, -16), '^0+', ''))
+end
+
+-- Epoch milliseconds as ISO 8601 (UTC), as Date.prototype.toISOString writes it. (Redis' Lua
+-- has no os.date; this is H. Hinnant's civil_from_days.)
+local function iso(ms)
+  local s = math.floor(ms / 1000)
+  local msr = ms - s * 1000
+  local days = math.floor(s / 86400)
+  local sod = s - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', y, m, d, math.floor(sod / 3600), math.floor((sod % 3600) / 60), sod % 60, msr)
+end
+
+-- Append one attempt error (JSON text) to a job's `errors` (JSON array text), without decoding
+-- the others (cjson would rewrite their numbers and escapes).
+local function append_error(jk, err_json)
+  local errs = redis.call('HGET', jk, 'errors')
+  if not errs or errs == '[]' or errs == '' then
+    errs = '[' .. err_json .. ']'
+  else
+    errs = string.sub(errs, 1, -2) .. ',' .. err_json .. ']'
+  end
+  redis.call('HSET', jk, 'errors', errs)
+end
+
+local function engine_error(attempt, at, kind, message)
+  return cjson.encode({ attempt = tonumber(attempt) or 0, at = iso(at), kind = kind, message = message })
+end
+
+-- Take a job out of the zset of its state (whatever it is), before its run_at changes.
+local function unindex(base, jk, id, state)
+  if state == 'available' then
+    redis.call('ZREM', base .. 'available', avail_member(redis.call('HGET', jk, 'run_at'), id))
+  else
+    redis.call('ZREM', base .. state, pad(id))
+  end
+end
+
+-- A job becomes available (claim order: priority, run_at, id), once its run_at is set.
+local function make_available(base, jk, id)
+  local s = redis.call('HMGET', jk, 'priority', 'run_at')
+  redis.call('ZADD', base .. 'available', s[1], avail_member(s[2], id))
+  redis.call('HSET', jk, 'state', 'available')
+end
+
+-- A job becomes finished (completed, dead or cancelled) at `now`: listed by id in its state's
+-- zset, by finish time in `finished` (prune), and its unique key is free again.
+local function finish(base, jk, id, state, now)
+  redis.call('ZADD', base .. state, id, pad(id))
+  redis.call('ZADD', base .. 'finished', now, pad(id))
+  redis.call('HSET', jk, 'state', state, 'finished_at', int(now))
+  redis.call('HDEL', jk, 'lease_expires_at')
+  local u = redis.call('HGET', jk, 'unique_key')
+  if u and redis.call('HGET', base .. 'unique', u) == tostring(id) then redis.call('HDEL', base .. 'unique', u) end
+end
+
+local function count_stat(base, kind, now, n)
+  redis.call('HINCRBY', base .. 'stats', kind .. ':' .. int(math.floor(now / 60000) * 60000), n)
+end
+
+-- Due scheduled and retryable jobs (run_at <= now) become available, at most `max` of each.
+local function promote(base, now, max)
+  local moved = 0
+  for _, state in ipairs({ 'scheduled', 'retryable' }) do
+    local due = redis.call('ZRANGEBYSCORE', base .. state, '-inf', now, 'LIMIT', 0, max)
+    for _, m in ipairs(due) do
+      local id = member_id(m)
+      redis.call('ZREM', base .. state, m)
+      if redis.call('EXISTS', base .. 'job:' .. id) == 1 then
+        make_available(base, base .. 'job:' .. id, id)
+        moved = moved + 1
+      end
+    end
+  end
+  return moved
+end
+
+-- The fields of a job row, in the order src/drivers/redis/rows.ts reads them.
+local ROW = { 'id', 'queue', 'name', 'payload', 'state', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
+  'unique_key', 'locked_by', 'lease_expires_at', 'created_at', 'attempted_at', 'finished_at', 'errors', 'result', 'progress' }

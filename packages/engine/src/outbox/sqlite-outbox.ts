@@ -18,6 +18,7 @@
 import type { RelayedJob } from '../drivers/driver.js';
 import type { SqliteDatabase, SqliteStatement } from '../drivers/connections.js';
 import { loadQueries } from '../drivers/sql-files.js';
+import { mainFile } from '../drivers/sqlite/open.js';
 import { ErrandError } from '../errors.js';
 import { runSqliteMigrations } from '../migrations.js';
 import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../wake/socket-wake.js';
@@ -50,7 +51,7 @@ export class SqliteOutbox implements OutboxStore {
     if (db.memory) {
       throw new ErrandError('ERRAND_BAD_OPTION', 'outbox: an in-memory SQLite database cannot be relayed from another connection; give the Database of a file');
     }
-    this.file = mainFile(db);
+    this.file = fileOf(db);
     this.wakeDir = wakeDirectory(this.file);
   }
 
@@ -141,9 +142,8 @@ function asDatabase(tx: unknown): SqliteDatabase {
   return db;
 }
 
-function mainFile(db: SqliteDatabase): string {
-  const rows = db.pragma('database_list') as { name: string; file: string }[];
-  const file = rows.find((r) => r.name === 'main')?.file ?? '';
+function fileOf(db: SqliteDatabase): string {
+  const file = mainFile(db);
   if (!file) throw new ErrandError('ERRAND_BAD_OPTION', 'outbox: the SQLite Database has no file (a temporary or in-memory database cannot be relayed)');
   return file;
 }

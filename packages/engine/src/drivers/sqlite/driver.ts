@@ -11,6 +11,7 @@ import {
   stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { loadQueries, migrationsDirectory } from '../sql-files.js';
+import { mainFile } from './open.js';
 import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../../wake/socket-wake.js';
 
 const QUERIES = [
@@ -426,16 +427,6 @@ export class SqliteDriver implements Driver {
   async close(): Promise<void> {
     this.wakeSender?.close();
     if (this.owned && this.db.open) this.db.close();
-  }
-}
-
-/** The main database's file ('' for a temporary one). */
-function mainFile(db: SqliteDatabase): string {
-  try {
-    const rows = db.pragma('database_list') as { name: string; file: string }[];
-    return rows.find((r) => r.name === 'main')?.file ?? '';
-  } catch {
-    return '';
   }
 }
 

@@ -44,3 +44,13 @@ export function applySqlitePragmas(db: SqliteDatabase, options: OpenSqliteOption
     db.pragma('synchronous = FULL');
   }
 }
+
+/** The main database's file ('' for a temporary or in-memory one). */
+export function mainFile(db: SqliteDatabase): string {
+  try {
+    const rows = db.pragma('database_list') as { name: string; file: string }[];
+    return rows.find((r) => r.name === 'main')?.file ?? '';
+  } catch {
+    return '';
+  }
+}

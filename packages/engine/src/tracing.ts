@@ -40,7 +40,12 @@ interface OtelTracer {
 }
 /** What the engine uses of `@opentelemetry/api`. */
 export interface OtelApi {
-  trace: { getTracer(name: string, version?: string): OtelTracer; setSpan(context: OtelContext, span: OtelSpan): OtelContext };
+  trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    setSpan(context: OtelContext, span: OtelSpan): OtelContext;
+    getSpan(context: OtelContext): unknown;
+    getTracerProvider(): unknown;
+  };
   context: { active(): OtelContext; with<R>(context: OtelContext, fn: () => R): R };
   propagation: {
     inject(context: OtelContext, carrier: Record<string, string>): void;
@@ -61,11 +66,30 @@ export interface EnqueueSpan {
   fail(error: unknown): void;
 }
 
+/** The span of an enqueue when there is nothing to trace. */
+const UNTRACED: EnqueueSpan = { end: () => {}, fail: () => {} };
+
 export class Tracing {
   private readonly tracer: OtelTracer;
+  /** A tracer provider (an SDK) was seen registered: from then on every call is traced. */
+  private sdkSeen = false;
 
   constructor(private readonly api: OtelApi) {
     this.tracer = api.trace.getTracer('errand');
+  }
+
+  /**
+   * Whether an SDK is registered. Without one every span is a no-op, yet making it (attributes,
+   * contexts, a wrapper around the handler) costs about 5% of a SQLite burn-down: calls with no
+   * parent to pass on skip it. The API's global provider is a proxy whose delegate is the SDK's
+   * provider once one is registered (which may happen after createErrand); an SDK seen once is
+   * assumed for good. A provider that is not the API's proxy counts as an SDK.
+   */
+  private live(): boolean {
+    if (this.sdkSeen) return true;
+    const provider = this.api.trace.getTracerProvider() as { getDelegateTracer?: (name: string) => unknown } | undefined;
+    this.sdkSeen = typeof provider?.getDelegateTracer !== 'function' || provider.getDelegateTracer('errand') !== undefined;
+    return this.sdkSeen;
   }
 
   /**
@@ -75,6 +99,8 @@ export class Tracing {
    * a child of the active span.
    */
   startEnqueue(rows: NewJob[]): EnqueueSpan {
+    // No SDK: nothing records; only a parent to pass on (a propagator alone) needs the spans.
+    if (!this.live() && !this.api.trace.getSpan(this.api.context.active()) && rows.every((r) => !r.traceParent)) return UNTRACED;
     const groups = new Map<string, number[]>();
     rows.forEach((r, i) => {
       const key = r.traceParent ? JSON.stringify(r.traceParent) : '';
@@ -128,7 +154,12 @@ export class Tracing {
   }
 
   /** Run one attempt inside its span: the child of the enqueuer's context when the job has one. */
-  async attempt(job: ClaimedJob, workerId: string, run: () => Promise<Outcome>): Promise<Outcome> {
+  attempt(job: ClaimedJob, workerId: string, run: () => Promise<Outcome>): Promise<Outcome> {
+    // Not async itself: an untraced attempt adds not even a promise.
+    return !job.traceContext && !this.live() ? run() : this.tracedAttempt(job, workerId, run);
+  }
+
+  private async tracedAttempt(job: ClaimedJob, workerId: string, run: () => Promise<Outcome>): Promise<Outcome> {
     const { api } = this;
     const parent = job.traceContext ? api.propagation.extract(api.ROOT_CONTEXT, parseCarrier(job.traceContext)) : api.context.active();
     const span = this.tracer.startSpan(

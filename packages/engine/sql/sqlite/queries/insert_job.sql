@@ -5,5 +5,5 @@
 INSERT INTO errand_jobs (queue, name, payload, state, priority, run_at, max_attempts, timeout_ms, unique_key, rate_key, created_at, trace_context)
 VALUES (@queue, @name, @payload, CASE WHEN @run_at > @now THEN 'scheduled' ELSE 'available' END,
         @priority, @run_at, @max_attempts, @timeout_ms, @unique_key, @rate_key, @now, @trace_context)
-ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'cancelled') DO NOTHING
+ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND finished_at IS NULL DO NOTHING
 RETURNING id, queue, name, state, priority, run_at, max_attempts, unique_key, created_at

@@ -49,6 +49,8 @@ type Reply = (string | number | null)[];
 
 /** At most this many jobs per insert script call, so one huge enqueueMany never blocks Redis long. */
 const INSERT_CHUNK = 2000;
+/** Job ids a process reserves at a time for its small enqueues (see RedisDriver.ids). */
+const ID_BLOCK = 1000;
 const FINISHED: readonly JobState[] = ['completed', 'dead', 'cancelled'];
 
 export class RedisDriver implements Driver {
@@ -70,6 +72,11 @@ export class RedisDriver implements Driver {
     const scripts = loadScripts();
     for (const name of SCRIPTS) this.client.defineCommand(`errand_${name}`, { numberOfKeys: 1, lua: scripts[name] });
     this.client.on('error', (err: unknown) => options.onError?.(err));
+    this.client.on('close', () => {
+      this.idEpoch++;
+      this.ids = { next: 1, last: 0 };
+      this.spareIds = null;
+    });
   }
 
   /** The key prefix of one queue: every key of the queue has it, and its hash tag. */
@@ -170,10 +177,10 @@ export class RedisDriver implements Driver {
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     if (tx !== undefined) throw new ErrandError('ERRAND_NOT_SUPPORTED', `the redis driver cannot enqueue inside your transaction ({ tx }): ${this.transactionalHint}`);
     if (jobs.length === 0) return [];
-    // Ids first (one INCRBY for the batch, in input order), then every queue's inserts, the
-    // queue registry and the id → queue entries in one pipeline: two round trips per batch.
-    const last = Number(await this.client.call('INCRBY', this.key('id'), jobs.length));
-    const first = last - jobs.length + 1;
+    // Ids (from the block this process reserved ahead, else one INCRBY for the batch; in input
+    // order), then every queue's inserts, the queue registry and the id → queue entries in one
+    // pipeline: one round trip for a small batch, two for a large one.
+    const first = this.haveIds(jobs.length) ? this.takeIds(jobs.length) : await this.incrIds(jobs.length);
     const groups = new Map<string, number[]>();
     jobs.forEach((j, i) => {
       const g = groups.get(j.queue);
@@ -211,6 +218,61 @@ export class RedisDriver implements Driver {
     });
     if (unused.length) await this.client.call('HDEL', this.key('jobq'), ...unused);
     return out;
+  }
+
+  /**
+   * Ids reserved ahead (INCRBY of ID_BLOCK; the next block is reserved in the background when
+   * the current one is half used), so a single enqueue is one round trip. Ids of different
+   * processes interleave out of enqueue order (claims order by priority, run_at, then id: only
+   * jobs enqueued in the same millisecond by different processes may start out of order), and ids
+   * left over when a process ends are never used, as with the outbox's reserved ids. The blocks
+   * are dropped when the connection closes: a Redis restarted from an AOF that lost its last
+   * second may hand out the same ids again.
+   */
+  private ids = { next: 1, last: 0 };
+  private spareIds: { next: number; last: number } | null = null;
+  private idRefill: Promise<void> | null = null;
+  /** Bumped when the connection closes: blocks reserved before it are not used after. */
+  private idEpoch = 0;
+
+  private haveIds(n: number): boolean {
+    return this.ids.last - this.ids.next + 1 >= n || (this.spareIds !== null && this.spareIds.last - this.spareIds.next + 1 >= n);
+  }
+
+  /** The first of n consecutive reserved ids (haveIds(n) must hold). */
+  private takeIds(n: number): number {
+    if (this.ids.last - this.ids.next + 1 < n && this.spareIds) {
+      this.ids = this.spareIds;
+      this.spareIds = null;
+    }
+    const first = this.ids.next;
+    this.ids.next += n;
+    if (this.ids.last - this.ids.next + 1 < ID_BLOCK / 2) this.refillIds();
+    return first;
+  }
+
+  private refillIds(): void {
+    if (this.idRefill || this.spareIds) return;
+    const epoch = this.idEpoch;
+    this.idRefill = this.client
+      .call('INCRBY', this.key('id'), ID_BLOCK)
+      .then((last) => {
+        if (this.idEpoch === epoch) this.spareIds = { next: Number(last) - ID_BLOCK + 1, last: Number(last) };
+      })
+      .catch(() => {}) // the next enqueue draws its ids by INCRBY, and sees the error there
+      .finally(() => {
+        this.idRefill = null;
+      });
+  }
+
+  /** Ids when the blocks have too few: wait for a block (small batches), else one INCRBY of the batch's own. */
+  private async incrIds(n: number): Promise<number> {
+    if (n <= ID_BLOCK / 4) {
+      this.refillIds();
+      await this.idRefill;
+      if (this.haveIds(n)) return this.takeIds(n);
+    }
+    return Number(await this.client.call('INCRBY', this.key('id'), n)) - n + 1;
   }
 
   inTransaction(): boolean | null {

@@ -128,3 +128,15 @@ end
 -- The fields of a job row, in the order src/drivers/redis/rows.ts reads them.
 local ROW = { 'id', 'queue', 'name', 'payload', 'state', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
   'unique_key', 'locked_by', 'lease_expires_at', 'created_at', 'attempted_at', 'finished_at', 'errors', 'result', 'progress' }
+
+-- What a claim returns of each job, in the order src/drivers/redis/rows.ts (toClaimed) reads it:
+-- id, queue, name, payload, priority, run_at, attempt, max_attempts, timeout_ms (nil = none),
+-- created_at, trace_context (nil = not traced).
+local CLAIM_ROW = { 'id', 'queue', 'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
+  'created_at', 'trace_context' }
+
+-- Append a claimed job's CLAIM_ROW fields to `out`.
+local function claimed_row(jk, out)
+  local r = redis.call('HMGET', jk, unpack(CLAIM_ROW))
+  for j = 1, #CLAIM_ROW do table.insert(out, r[j]) end
+end

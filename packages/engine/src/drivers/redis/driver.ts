@@ -192,7 +192,7 @@ export class RedisDriver implements Driver {
         const args: (string | number)[] = [queue, this.channel];
         for (const i of part) {
           const j = jobs[i];
-          args.push(first + i, j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`);
+          args.push(first + i, j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`, j.traceContext ?? '');
         }
         this.pipe(p, 'insert', this.base(queue), args);
         calls.push({ queue, idx: part });

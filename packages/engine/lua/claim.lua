@@ -14,13 +14,6 @@ local popped = redis.call('ZPOPMIN', base .. 'available', limit)
 local out = {}
 local expires = now + lease
 for i = 1, #popped, 2 do
-  local id = member_id(popped[i])
-  local jk = base .. 'job:' .. id
-  if redis.call('EXISTS', jk) == 1 then
-    redis.call('HINCRBY', jk, 'attempt', 1)
-    redis.call('HSET', jk, 'state', 'running', 'locked_by', worker, 'attempted_at', int(now), 'lease_expires_at', int(expires))
-    redis.call('ZADD', base .. 'running', expires, pad(id))
-    claimed_row(jk, out)
-  end
+  start_job(base, member_id(popped[i]), worker, now, expires, out)
 end
 return out

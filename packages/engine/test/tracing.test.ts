@@ -211,7 +211,7 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       }
     });
 
-    it.runIf(target.name !== 'redis')('keeps the parent on a rate-limited queue: the limited claim carries the trace context too', async () => {
+    it('keeps the parent on a rate-limited queue: the limited claim carries the trace context too', async () => {
       const queue = `limited-${++seq}`;
       const job = defineJob<{ n: number }>({ name: `limited-${seq}`, queue, handler: () => {} });
       errand.register(job);

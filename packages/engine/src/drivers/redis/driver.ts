@@ -28,13 +28,15 @@ import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
  * Operations that span queues (claimJobs(null, …), rescue, promote, prune, the admin listings and
  * counts) run one script per queue, pipelined, and merge in here.
  *
+ * Rate limits (lua/claim_limited.lua, rate_set.lua, rate_usage.lua): a queue's limit and its
+ * window counts are keys of the queue's slot; a limited claim reads, claims and counts in one
+ * script, by the server's clock (TIME). Trace context: stored in the job hash at insert, returned
+ * by every claim (lib.lua CLAIM_ROW).
+ *
  * Not yet on Redis:
  * - transactional enqueue (`{ tx }`): it comes through an outbox in the app's SQL database (a
  *   later step of issue 15); until then `transactional` is false and `{ tx }` fails with
  *   ERRAND_NOT_SUPPORTED naming the `outbox` option (see `transactionalHint`).
- * - TODO(rate limits, branch s4-rate): when the Driver seam gains rate limits, declare them
- *   unsupported here through its capability flag (or implement them as lua/rate_limit.lua, a
- *   per-queue counter in the queue's slot checked by claim.lua).
  */
 
 export interface RedisDriverOptions {

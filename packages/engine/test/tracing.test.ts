@@ -40,8 +40,7 @@ afterAll(async () => {
   propagation.disable();
 });
 
-// Not on Redis yet: its driver does not store a job's trace context (docs/engine.md#redis).
-for (const target of [...DRIVERS.filter((d) => d.name !== 'redis'), PG_IN_SCHEMA]) {
+for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
   describe.runIf(target.enabled)(`OpenTelemetry: ${target.name}`, () => {
     let errand: Errand;
     let url: string;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildArgs, ChildResult } from './engine/child.js';
 import type { SystemName, WorkerConfig } from './engine/systems.js';
 import { BASELINE_LABEL, currentBuild, ensureBaseline } from './lib/baseline.js';
-import { dropStaleDatabases, machineInfo } from './lib/env.js';
+import { deleteStaleRedisKeys, dropStaleDatabases, machineInfo } from './lib/env.js';
 import { runChild } from './lib/spawn.js';
 import { fmt, median } from './lib/stats.js';
 import { markdownTable } from './lib/table.js';
@@ -44,6 +44,8 @@ export interface Item {
   /** This row's own latency settings (a polling worker needs 100 ms a sample: fewer of them). */
   latencyCfg?: { warmup: number; samples: number; capMs: number };
   ceiling?: { connections: number; batch: number; pipelined?: boolean; maxLead?: number; bare?: boolean };
+  /** Extra names `--only` matches besides the key (e.g. 'redis': Errand on Redis beside BullMQ). */
+  tags?: string[];
   /** Run a compiled engine: 'baseline', the one from before issue 12 (bench/lib/baseline.ts); 'build', this checkout's dist/. */
   engine?: 'baseline' | 'build';
   note: string;
@@ -69,8 +71,10 @@ export const ITEMS: Item[] = [
   { key: 'pgboss-fastest', label: 'pg-boss 10 · 2 loops × batch 5000', kind: 'burndown', system: 'pg-boss', group: 'peer', setup: 'fastest', procs: 1, cfg: { concurrency: 5000, batch: 5000, loops: 2 }, note: 'two work() loops, batchSize 5000, pollingIntervalSeconds 0.5' },
   { key: 'pgboss12-matched', label: 'pg-boss 12 · 1 worker × batch 20', kind: 'burndown', system: 'pg-boss-12', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: C, loops: 1 }, latency: true, note: 'the newest release: localConcurrency 1, batchSize 20 run at once, burstWhenBatchFull, LISTEN/NOTIFY on (useListenNotify, queue notify), polls 0.5 s' },
   { key: 'pgboss12-fastest', label: 'pg-boss 12 · 2 workers × batch 5000', kind: 'burndown', system: 'pg-boss-12', group: 'peer', setup: 'fastest', procs: 1, cfg: { concurrency: 5000, batch: 5000, loops: 2 }, note: 'localConcurrency 2, batchSize 5000, burstWhenBatchFull, LISTEN/NOTIFY on, polls 0.5 s' },
-  { key: 'bullmq-matched', label: 'BullMQ · 1×20', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: 1 }, latency: true, note: 'Worker concurrency 20, defaults (completed jobs kept), local Redis' },
-  { key: 'bullmq-fastest', label: 'BullMQ · 2×50', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 50, batch: 1 }, note: 'two processes of Worker concurrency 50, defaults' },
+  // -- Redis (`--only redis`): Errand on Redis beside BullMQ on the same server, interleaved.
+  { key: 'errand-redis', label: 'Errand · Redis · 1×20', kind: 'burndown', system: 'errand-redis', group: 'errand', setup: 'ours', procs: 1, cfg: { concurrency: C, batch: C }, latency: true, tags: ['redis'], note: 'concurrency 20, prefetch 20 growing while claims come back full, completions batched; the same Redis server as BullMQ, its own key prefix per run' },
+  { key: 'bullmq-matched', label: 'BullMQ · 1×20', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'matched', procs: 1, cfg: { concurrency: C, batch: 1 }, latency: true, tags: ['redis'], note: 'Worker concurrency 20, defaults (completed jobs kept), local Redis' },
+  { key: 'bullmq-fastest', label: 'BullMQ · 2×50', kind: 'burndown', system: 'bullmq', group: 'peer', setup: 'fastest', procs: 2, cfg: { concurrency: 50, batch: 1 }, tags: ['redis'], note: 'two processes of Worker concurrency 50, defaults' },
   // -- what issue 12's features cost when unused: today's engine beside the one from before them
   //    (`--only features`), a plain burn-down with no schedule, limit, result, progress or tracing.
   ...(['pg', 'sqlite'] as const).flatMap((db): Item[] => {
@@ -88,10 +92,11 @@ export const ITEMS: Item[] = [
   { key: 'errand-sqlite-poll-xproc', label: 'Errand · SQLite · another process, no channel (poll)', kind: 'xlatency', system: 'errand-sqlite-poll', group: 'errand', procs: 1, cfg: { concurrency: C, batch: C }, latencyCfg: { warmup: 5, samples: 100, capMs: 15_000 }, note: 'the same with the channel unavailable (a path too long for a socket): the worker polls every 100 ms, as before the channel' },
   { key: 'graphile-xproc', label: 'graphile-worker 0.17 · enqueue from another process', kind: 'xlatency', system: 'graphile-worker', group: 'peer', procs: 1, cfg: { concurrency: C, batch: 2 * C, completeBatchDelay: 0 }, note: 'wake-up by LISTEN/NOTIFY' },
   // -- single enqueues from 10 concurrent callers, no worker
-  ...(['errand-pg', 'errand-sqlite', 'errand-memory', 'graphile-worker', 'graphile-worker-0.18', 'pg-boss', 'pg-boss-12', 'bullmq'] as SystemName[]).map(
+  ...(['errand-pg', 'errand-sqlite', 'errand-memory', 'errand-redis', 'graphile-worker', 'graphile-worker-0.18', 'pg-boss', 'pg-boss-12', 'bullmq'] as SystemName[]).map(
     (system): Item => ({
       key: `enqueue-${system}`, label: system, kind: 'enqueue', system, group: system.startsWith('errand') ? 'errand' : 'peer',
       procs: 1, cfg: { concurrency: C, batch: C }, note: '10 concurrent callers, one job per call',
+      ...(system === 'errand-redis' || system === 'bullmq' ? { tags: ['redis'] } : {}),
     }),
   ),
 ];
@@ -124,7 +129,11 @@ async function main(): Promise<void> {
   const stale = await dropStaleDatabases();
   if (stale) console.log(`dropped ${stale} stale bench_* databases`);
   const machine = await machineInfo();
-  let items = ITEMS.filter((i) => !ONLY || ONLY.split(',').some((o) => i.key.includes(o)));
+  let items = ITEMS.filter((i) => !ONLY || ONLY.split(',').some((o) => i.key.includes(o) || i.tags?.includes(o)));
+  if (items.some((i) => i.system === 'errand-redis')) {
+    const swept = await deleteStaleRedisKeys();
+    if (swept) console.log(`deleted ${swept} Redis keys of crashed bench runs`);
+  }
   const engines: Partial<Record<'baseline' | 'build', string>> = {};
   if (items.some((i) => i.engine)) {
     try {
@@ -171,7 +180,8 @@ async function main(): Promise<void> {
   };
   // --only xproc: the cross-process latency rows on their own (BENCHMARKS.md shows them beside the full run's).
   // --only features: the features-cost pairs on their own (BENCHMARKS.md, "Features unused").
-  const own: Record<string, string> = { xproc: 'engine-xproc.json', features: 'engine-features.json' };
+  // --only redis: Errand on Redis beside BullMQ (BENCHMARKS.md, "Errand on Redis beside BullMQ").
+  const own: Record<string, string> = { xproc: 'engine-xproc.json', features: 'engine-features.json', redis: 'engine-redis.json' };
   const file = join(HERE, 'results', own[ONLY] ?? (ONLY ? 'engine-partial.json' : 'engine.json'));
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file} (${out.durationSec} s)`);

@@ -195,6 +195,64 @@ function engineSection(e: EngineFile, targets: Target[]): string {
   return out.join('\n');
 }
 
+/**
+ * Issue 15: Errand on Redis beside BullMQ on the same Redis server, interleaved in one run
+ * (`--only redis`): burn-down 1×20 against BullMQ's 1×20, enqueue-to-start against BullMQ's.
+ */
+function redisSection(e: EngineFile | null, targets: Target[]): string {
+  const by = new Map((e?.results ?? []).map((r) => [r.item.key, r]));
+  const ours = by.get('errand-redis');
+  const theirs = by.get('bullmq-matched');
+  if (!e || !ours || !theirs) {
+    targets.push({ what: 'Errand on Redis burn-down 1×20 vs BullMQ 1×20', goal: '≥ 1.0× (aim 1.5×)', figure: 'not measured', ok: null });
+    return '';
+  }
+  const out = ['## Errand on Redis beside BullMQ\n'];
+  out.push(
+    `Command: \`${e.command}\` — ${e.params.runs} runs of each, alternating (Errand, BullMQ, …), median shown; both on the same Redis server ` +
+      `(${e.machine.redis}, ${e.machine.redisPersistence}), each run on its own keys (Errand: a fresh key prefix, its keys deleted after; BullMQ: a fresh queue name, obliterated after). ` +
+      `${fmt(e.params.jobs, 0)} no-op jobs per burn-down; the latency phase is ${e.params.latency.samples} single enqueues after a warm-up, each waiting for its job to start, in the burn-down's process on fresh keys. Load = the 1-minute load average after each run.\n`,
+  );
+  const rows = e.results.filter((r) => r.item.kind === 'burndown');
+  out.push(
+    markdownTable(
+      ['setup', 'jobs/s', 'each run', 'bulk insert jobs/s', 'p50 ms', 'p99 ms', 'p99 of each run', 'load', 'settings'],
+      rows.map((r) => [
+        r.item.label,
+        fmt(r.median.jobsPerSec) + (r.runs.some((x) => x.timedOut) ? ' (capped)' : ''),
+        r.runs.map((x) => fmt(x.jobsPerSec)).join(' / '),
+        fmt(r.median.bulkJobsPerSec),
+        fmt(r.median.p50, 2),
+        fmt(r.median.p99, 2),
+        r.runs.map((x) => fmt(x.latency?.p99 ?? null, 2)).join(' / '),
+        r.runs.map((x) => x.load1.toFixed(1)).join(' / '),
+        r.item.note,
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  const enq = e.results.filter((r) => r.item.kind === 'enqueue');
+  if (enq.length) {
+    out.push('');
+    out.push(markdownTable(['single enqueues, 10 callers, no worker', 'jobs/s', 'each run'], enq.map((r) => [r.item.label, fmt(r.median.enqueuePerSec), r.runs.map((x) => fmt(x.enqueuePerSec)).join(' / ')])));
+  }
+  const a = ours.median.jobsPerSec;
+  const b = theirs.median.jobsPerSec;
+  if (a && b) {
+    const ratios = ours.runs.map((x, i) => (x.jobsPerSec ?? 0) / (theirs.runs[i]?.jobsPerSec ?? Number.NaN));
+    const figure = `${fmt(a)} / ${fmt(b)} jobs/s = ${fmt(a / b, 2)}× (per round ${ratios.map((x) => x.toFixed(2)).join(' / ')})`;
+    targets.push({ what: 'Errand on Redis burn-down 1×20 vs BullMQ 1×20, same run', goal: '≥ 1.0×', figure, ok: a >= b });
+    targets.push({ what: 'Errand on Redis burn-down 1×20 vs BullMQ 1×20 (the aim)', goal: '≥ 1.5×', figure, ok: a >= 1.5 * b });
+  }
+  for (const p of ['p50', 'p99'] as const) {
+    const x = ours.median[p];
+    const y = theirs.median[p];
+    if (x === null || x === undefined || y === null || y === undefined) continue;
+    targets.push({ what: `Errand on Redis enqueue-to-start ${p} vs BullMQ, same run`, goal: '≤', figure: `${fmt(x, 2)} ms vs ${fmt(y, 2)} ms (each run: ${ours.runs.map((r) => fmt(r.latency?.[p] ?? null, 2)).join(' / ')} vs ${theirs.runs.map((r) => fmt(r.latency?.[p] ?? null, 2)).join(' / ')})`, ok: x <= y });
+  }
+  return out.join('\n');
+}
+
 export interface CheckoutFile {
   command: string;
   machine: MachineInfo;
@@ -457,6 +515,7 @@ export function renderSummary(): string {
       'npm run bench -- --only checkout           # checkout under load (shop + gateway + inline baseline)',
       'npm run bench -- --only e2e                # end to end, POST → finished',
       'npm run bench:engine -- --only features    # the burn-down today vs the engine before issue 12 (builds that one once in a temp worktree)',
+      'npm run bench:engine -- --only redis --jobs 20000   # Errand on Redis beside BullMQ on the same server (bench/results/engine-redis.json)',
       'npm run bench -- --soak                    # the 5-minute memory soak (also: npx tsx bench/soak.ts)',
       'npx tsx bench/summary.ts                   # re-render this page from the results files',
       '```',
@@ -467,6 +526,7 @@ export function renderSummary(): string {
   if (engine) sections.push(engineSection(engine, targets));
   sections.push(xprocSection(load<EngineFile>('engine-xproc'), targets));
   sections.push(featuresSection(load<EngineFile>('engine-features') ?? engine, targets));
+  sections.push(redisSection(load<EngineFile>('engine-redis') ?? (engine?.results.some((r) => r.item.key === 'errand-redis') ? engine : null), targets));
   sections.push(checkoutSection(checkout, targets));
   sections.push(checkoutRatioSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-ratio'), checkout, targets));
   sections.push(e2eSection(e2e, targets));

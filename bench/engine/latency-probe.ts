@@ -2,11 +2,13 @@
  * Where Errand's enqueue-to-start time goes on PostgreSQL: the driver's insertJobs and claimJobs
  * are wrapped to timestamp each job's path (enqueue call → insert committed → the claim that
  * brought it starts → that claim returns → handler starts). Same protocol as the engine
- * benchmark's latency phase. `npx tsx bench/engine/latency-probe.ts [samples]`
+ * benchmark's latency phase. `npx tsx bench/engine/latency-probe.ts [samples] [redis]` (redis: Errand
+ * on Redis, a fresh key prefix on the bench's Redis server, instead of a fresh PostgreSQL database).
  */
 import { createErrand, defineJob } from 'errand';
 import pino from 'pino';
-import { freshDatabase } from '../lib/env.js';
+import { freshDatabase, REDIS_URL } from '../lib/env.js';
+import { deleteRedisKeys } from './systems.js';
 import { percentile, sleep } from '../lib/stats.js';
 
 const SAMPLES = Number(process.argv[2] ?? 1000);
@@ -20,7 +22,9 @@ const job = defineJob<{ i: number }>({
 });
 
 async function main(): Promise<void> {
-  const db = await freshDatabase('probe');
+  const onRedis = process.argv[3] === 'redis';
+  const prefix = `bench_errand_${process.pid}_${Date.now()}`;
+  const db = onRedis ? { url: `${REDIS_URL}/0?prefix=${prefix}`, drop: async () => void (await deleteRedisKeys(`${prefix}:*`)) } : await freshDatabase('probe');
   const errand = await createErrand({ databaseUrl: db.url, jobs: [job], logger: pino({ level: 'warn' }) });
   const d = (errand as any).driver; // the internal driver seam, wrapped to timestamp its calls
   const marks = new Map<number, { inserted?: number; claimStart?: number; claimEnd?: number; claimSize?: number }>();
@@ -58,6 +62,10 @@ async function main(): Promise<void> {
     seg['claim round trip'].push(m.claimEnd! - m.claimStart);
     seg['claim returned → handler'].push(th - m.claimEnd!);
     seg.total.push(th - t0);
+  }
+  if (process.env.PROBE_WORST) {
+    const order = seg.total.map((t, k) => [t, k] as const).sort((a, b) => b[0] - a[0]).slice(0, Number(process.env.PROBE_WORST));
+    for (const [, k] of order) console.log(`worst: ${Object.entries(seg).map(([name, xs]) => `${name.split(' ')[0]}…${xs[k].toFixed(2)}`).join('  ')}`);
   }
   for (const [k, xs] of Object.entries(seg)) console.log(`${k.padEnd(34)} p50 ${percentile(xs, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(xs, 95).toFixed(2).padStart(7)} ms   p99 ${percentile(xs, 99).toFixed(2).padStart(7)} ms`);
   const negative = seg['insert committed → claim sent'].filter((x) => x < 0).length;

@@ -17,7 +17,11 @@ import PgBoss from 'pg-boss';
 import { PgBoss as PgBoss12 } from 'pg-boss-12';
 import pg from 'pg';
 import pino from 'pino';
-import { freshDatabase } from '../lib/env.js';
+import { Redis as IORedis } from 'ioredis';
+import { freshDatabase, REDIS_URL } from '../lib/env.js';
+
+/** The Redis database the Errand rows use (BullMQ's is 0, ioredis' default): the same server, its own keyspace. */
+const REDIS_DB = Number(process.env.BENCH_REDIS_DB ?? 0);
 
 /**
  * The Errand under test: this checkout's, or another build's when ERRAND_BENCH_ENGINE names its
@@ -39,6 +43,7 @@ export type SystemName =
   | 'errand-sqlite'
   | 'errand-sqlite-poll'
   | 'errand-memory'
+  | 'errand-redis'
   | 'graphile-worker'
   | 'graphile-worker-0.18'
   | 'pg-boss'
@@ -87,9 +92,10 @@ class ErrandSystem implements BenchSystem {
   private dropper: (() => Promise<void>) | null = null;
   private file: string | null = null;
   private dir: string | null = null;
+  private redisPrefix: string | null = null;
   /** noWake: a file whose path is too long for a wake-up socket, so the worker polls (every 100 ms), as before the channel. */
   constructor(
-    private readonly kind: 'pg' | 'sqlite' | 'memory',
+    private readonly kind: 'pg' | 'sqlite' | 'memory' | 'redis',
     private readonly noWake = false,
   ) {}
 
@@ -103,6 +109,10 @@ class ErrandSystem implements BenchSystem {
       if (this.noWake) this.dir = join(tmpdir(), `bench_errand_poll_${process.pid}_${Date.now()}_${'x'.repeat(80)}`);
       this.file = join(this.dir ?? tmpdir(), `bench_errand_${process.pid}_${Date.now()}.db`);
       url = `sqlite:${this.file}`;
+    } else if (this.kind === 'redis') {
+      // The same Redis server as BullMQ (its own key prefix per run, its keys deleted after).
+      this.redisPrefix = `bench_errand_${process.pid}_${Date.now()}`;
+      url = `${REDIS_URL}/${REDIS_DB}?prefix=${this.redisPrefix}`;
     } else url = 'memory:';
     await this.attach(url);
     return url;
@@ -141,7 +151,25 @@ class ErrandSystem implements BenchSystem {
     if (drop && this.dropper) await this.dropper();
     if (drop && this.file) for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`, `${this.file}-wake`]) rmSync(f, { force: true, recursive: true });
     if (drop && this.dir) rmSync(this.dir, { force: true, recursive: true });
+    if (drop && this.redisPrefix) await deleteRedisKeys(`${this.redisPrefix}:*`);
   }
+}
+
+/** Delete every key matching `pattern` in the bench's Redis database (SCAN, so Redis never blocks long). */
+export async function deleteRedisKeys(pattern: string): Promise<number> {
+  const r = new IORedis(`${REDIS_URL}/${REDIS_DB}`);
+  let n = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length) n += await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------- graphile-worker (0.17 and 0.18, the same API)
@@ -395,6 +423,8 @@ export function makeSystem(name: SystemName): BenchSystem {
       return new ErrandSystem('sqlite', true);
     case 'errand-memory':
       return new ErrandSystem('memory');
+    case 'errand-redis':
+      return new ErrandSystem('redis');
     case 'graphile-worker':
       return new GraphileSystem(graphile17);
     case 'graphile-worker-0.18':

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { Redis as IORedis } from 'ioredis';
 import pg from 'pg';
 
 export const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -37,6 +38,30 @@ export async function dropStaleDatabases(): Promise<number> {
     dropped++;
   }
   return dropped;
+}
+
+/**
+ * Delete the Redis keys of crashed Errand-on-Redis runs: prefix bench_errand_<pid>_<ms> whose
+ * process is gone (a finished run deletes its own). Returns how many keys went.
+ */
+export async function deleteStaleRedisKeys(db = Number(process.env.BENCH_REDIS_DB ?? 0)): Promise<number> {
+  const r = new IORedis(`${REDIS_URL}/${db}`);
+  let n = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', 'bench_errand_*', 'COUNT', 5000);
+      cursor = next;
+      const stale = keys.filter((k) => {
+        const pid = Number(/^bench_errand_(\d+)_/.exec(k)?.[1]);
+        return pid && !alive(pid);
+      });
+      if (stale.length) n += await r.unlink(...stale);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+  return n;
 }
 
 function alive(pid: number): boolean {

@@ -338,8 +338,7 @@ export function consoleSuite(label: string, makeBackend: () => Promise<Backend>)
       expect((await errand.admin.queues()).find((q) => q.queue === 'mail')?.paused).toBe(false);
     });
 
-    // Rate limits need the driver's capability (not on Redis yet: declaring one is refused there).
-    it.runIf(label !== 'Redis')('queues: each rate limit and how full its window is, keys escaped', async () => {
+    it('queues: each rate limit and how full its window is, keys escaped', async () => {
       expect((await s.get('/queues')).body).not.toContain('id="rate-limits"'); // no limit, no card
       await errand.admin.setRateLimit('limited-q', { limit: 3, intervalMs: 60_000, perKey: true });
       await errand.admin.setRateLimit('flat-q', { limit: 20, intervalMs: 1000 });

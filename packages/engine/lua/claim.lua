@@ -1,9 +1,8 @@
 -- claim.lua: claim up to N due jobs of one queue for a worker, in one step.
 -- KEYS[1]  the queue's key prefix `<prefix>:{<queue>}:`
 -- ARGV[1]  limit N;  ARGV[2]  worker id;  ARGV[3]  lease (ms)
--- Reply: 10 per job, in claim order (priority, run_at, id): id, queue, name, payload, priority,
---        run_at, attempt, max_attempts, timeout_ms (nil = none), created_at. Empty when the queue
---        is paused or has nothing due.
+-- Reply: CLAIM_ROW (lib.lua: 11 per job), in claim order (priority, run_at, id). Empty when the
+--        queue is paused or has nothing due.
 -- Due scheduled and retryable jobs are promoted first (at most N of each), so a claim never
 -- waits for the maintainer's promote. The lease runs on the server's clock. An id whose job hash
 -- is gone (it cannot be, short of an evicting maxmemory-policy) is dropped.
@@ -15,14 +14,6 @@ local popped = redis.call('ZPOPMIN', base .. 'available', limit)
 local out = {}
 local expires = now + lease
 for i = 1, #popped, 2 do
-  local id = member_id(popped[i])
-  local jk = base .. 'job:' .. id
-  if redis.call('EXISTS', jk) == 1 then
-    redis.call('HINCRBY', jk, 'attempt', 1)
-    redis.call('HSET', jk, 'state', 'running', 'locked_by', worker, 'attempted_at', int(now), 'lease_expires_at', int(expires))
-    redis.call('ZADD', base .. 'running', expires, pad(id))
-    local r = redis.call('HMGET', jk, 'id', 'queue', 'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms', 'created_at')
-    for j = 1, 10 do table.insert(out, r[j]) end
-  end
+  start_job(base, member_id(popped[i]), worker, now, expires, out)
 end
 return out

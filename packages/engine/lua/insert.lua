@@ -1,9 +1,11 @@
 -- insert.lua: insert jobs into one queue.
 -- KEYS[1]  the queue's key prefix `<prefix>:{<queue>}:`
 -- ARGV[1]  the queue's name;  ARGV[2]  the wake-up channel (PUBLISHed the queue when a job is due now)
--- ARGV[3…] 8 per job: id (drawn by the caller with INCRBY), name, payload (JSON text), priority,
+-- ARGV[3…] 10 per job: id (drawn by the caller with INCRBY), name, payload (JSON text), priority,
 --          run_at (ms; '' = now, by the server's clock), max_attempts, timeout_ms ('' = none),
---          unique key ('' = none, else 'k' .. the key)
+--          unique key ('' = none, else 'k' .. the key), trace context (W3C carrier as JSON text,
+--          '' = none; claims return it, so the attempt's span is a child of the enqueue's),
+--          rate key ('' = none, else 'k' .. the key: per-key rate limits count it, claim_limited.lua)
 -- Reply: 8 per job, in input order: inserted (1; or 0 when an unfinished job of this queue holds
 --        the unique key, and the holder's fields follow), id, name, state, priority, run_at,
 --        created_at, max_attempts.
@@ -11,9 +13,9 @@ local base, queue, channel = KEYS[1], ARGV[1], ARGV[2]
 local now = now_ms()
 local out = {}
 local wake = false
-for i = 3, #ARGV, 8 do
-  local id, name, payload, prio, run_at, max_attempts, timeout, uk =
-    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+for i = 3, #ARGV, 10 do
+  local id, name, payload, prio, run_at, max_attempts, timeout, uk, tc, rk =
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
   local holder = false
   if uk ~= '' then
     uk = string.sub(uk, 2)
@@ -30,6 +32,8 @@ for i = 3, #ARGV, 8 do
     redis.call('HSET', jk, 'id', id, 'queue', queue, 'name', name, 'payload', payload, 'state', state, 'priority', prio,
       'run_at', int(t), 'attempt', 0, 'max_attempts', max_attempts, 'created_at', int(now), 'errors', '[]')
     if timeout ~= '' then redis.call('HSET', jk, 'timeout_ms', timeout) end
+    if tc ~= '' then redis.call('HSET', jk, 'trace_context', tc) end
+    if rk ~= '' then redis.call('HSET', jk, 'rate_key', string.sub(rk, 2)) end
     if uk ~= '' then
       redis.call('HSET', jk, 'unique_key', uk)
       redis.call('HSET', base .. 'unique', uk, id)

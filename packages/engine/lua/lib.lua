@@ -128,3 +128,58 @@ end
 -- The fields of a job row, in the order src/drivers/redis/rows.ts reads them.
 local ROW = { 'id', 'queue', 'name', 'payload', 'state', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
   'unique_key', 'locked_by', 'lease_expires_at', 'created_at', 'attempted_at', 'finished_at', 'errors', 'result', 'progress' }
+
+-- What a claim returns of each job, in the order src/drivers/redis/rows.ts (toClaimed) reads it:
+-- id, queue, name, payload, priority, run_at, attempt, max_attempts, timeout_ms (nil = none),
+-- created_at, trace_context (nil = not traced).
+local CLAIM_ROW = { 'id', 'queue', 'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'timeout_ms',
+  'created_at', 'trace_context' }
+
+-- Append a claimed job's CLAIM_ROW fields to `out`.
+local function claimed_row(jk, out)
+  local r = redis.call('HMGET', jk, unpack(CLAIM_ROW))
+  for j = 1, #CLAIM_ROW do table.insert(out, r[j]) end
+end
+
+-- A due job (popped from `available`) starts: running for `worker` until `expires`, one more
+-- attempt; its CLAIM_ROW is appended to `out`. False when its hash is gone (it cannot be, short of
+-- an evicting maxmemory-policy): the member is dropped.
+local function start_job(base, id, worker, now, expires, out)
+  local jk = base .. 'job:' .. id
+  if redis.call('EXISTS', jk) == 0 then return false end
+  redis.call('HINCRBY', jk, 'attempt', 1)
+  redis.call('HSET', jk, 'state', 'running', 'locked_by', worker, 'attempted_at', int(now), 'lease_expires_at', int(expires))
+  redis.call('ZADD', base .. 'running', expires, pad(id))
+  claimed_row(jk, out)
+  return true
+end
+
+-- Rate limits (lua/claim_limited.lua, rate_set.lua, rate_usage.lua), in the queue's slot:
+--   rate      hash: limit, interval_ms, per_key ('1' | '0'), updated_at (ms); absent = no limit
+--   ratewin   hash: rate key ('' for a queue-wide limit, or a job without a key) ->
+--             '<window start ms>:<starts>', the starts counted in that key's latest window
+-- Windows are fixed: multiples of interval_ms since the epoch, by the server's clock (TIME).
+
+-- The starts a `ratewin` value counts in the window starting at `window`. A value of a later
+-- window (the clock went back) counts as the current one, so a step back never resets a count.
+local function window_starts(v, window)
+  if not v then return 0 end
+  local c = string.find(v, ':', 1, true)
+  if tonumber(string.sub(v, 1, c - 1)) >= window then return tonumber(string.sub(v, c + 1)) end
+  return 0
+end
+
+-- Count `n` more starts of key `k` in the window starting at `window`.
+local function count_starts(base, k, window, n)
+  local v = redis.call('HGET', base .. 'ratewin', k)
+  local ws, starts = window, n
+  if v then
+    local c = string.find(v, ':', 1, true)
+    local old = tonumber(string.sub(v, 1, c - 1))
+    if old >= window then
+      ws = old
+      starts = tonumber(string.sub(v, c + 1)) + n
+    end
+  end
+  redis.call('HSET', base .. 'ratewin', k, int(ws) .. ':' .. int(starts))
+end

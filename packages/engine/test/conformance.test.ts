@@ -742,15 +742,7 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       expect((await errand.admin.workers()).find((x) => x.id === w.id)).toBeUndefined();
     });
 
-    // Rate limits need capabilities.rateLimits (not on Redis yet): there, declaring one is refused.
-    it.runIf(target.name === 'redis')('rate limits: declaring one is refused with ERRAND_NOT_SUPPORTED, nothing stored', async () => {
-      expect(driverOf(errand).capabilities.rateLimits).toBe(false);
-      await expect(createErrand({ databaseUrl: url, logger, rateLimits: { q: { limit: 1, intervalMs: 1000 } } })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED', message: expect.stringContaining('rate limits') });
-      await expect(errand.admin.setRateLimit('q', { limit: 1, intervalMs: 1000 })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED' });
-      expect(await errand.admin.rateLimits()).toEqual([]);
-    });
-
-    describe.runIf(target.name !== 'redis')('rate limits', () => {
+    describe('rate limits', () => {
       it('rate limit per queue: a claim takes at most the room of the window, held jobs keep their attempt, and the admin API shows how full it is', async () => {
         const j = job<{ n: number }>(() => {});
         const q = j.queue!;

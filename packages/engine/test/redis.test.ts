@@ -172,6 +172,64 @@ describe.runIf(HAS_REDIS)('the Redis driver', () => {
     expect(await errand.admin.getJob(b.id)).toMatchObject({ state: 'scheduled' });
   });
 
+  it('reserves job ids a block ahead: singles take no INCRBY of their own, and ids stay unique across clients and large batches', async () => {
+    const j = defineJob<{ k: string }>({ name: 'ids.job', queue: 'ids-q', handler: () => {} });
+    const other = await createErrand({ databaseUrl: r.url, logger });
+    try {
+      const first = await errand.enqueue(j, { k: 'a-first' });
+      const counter = Number(await redis.get(`${r.prefix}:id`));
+      expect(counter).toBeGreaterThanOrEqual(first.id + 900); // a block reserved, not one id
+      const singles = [];
+      for (let i = 0; i < 10; i++) singles.push(await errand.enqueue(j, { k: `a${i}` }));
+      expect(Number(await redis.get(`${r.prefix}:id`))).toBe(counter); // none of them drew an id from Redis
+      expect(singles.map((e) => e.id)).toEqual(singles.map((_, i) => first.id + 1 + i));
+      // Two clients at once, past their blocks' refills, beside batches larger than a block.
+      const all = [first, ...singles];
+      const batches = await Promise.all([
+        (async () => {
+          const out = [];
+          for (let i = 0; i < 700; i++) out.push(await errand.enqueue(j, { k: `A${i}` }));
+          return out;
+        })(),
+        (async () => {
+          const out = [];
+          for (let i = 0; i < 700; i++) out.push(await other.enqueue(j, { k: `B${i}` }));
+          return out;
+        })(),
+        errand.enqueueMany(Array.from({ length: 1500 }, (_, i) => j.with({ k: `M${i}` }))),
+        other.enqueueMany(Array.from({ length: 300 }, (_, i) => j.with({ k: `N${i}` }))),
+      ]);
+      for (const b of batches) all.push(...b);
+      expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+      const ids = all.map((e) => e.id);
+      const rows = await Promise.all([0, 1, 2, 700, 1500, 2000, ids.length - 1].map((i) => errand.admin.getJob(ids[i])));
+      expect(rows.map((x) => x?.queue)).toEqual(rows.map(() => 'ids-q'));
+      expect(await redis.zcard(`${r.prefix}:{ids-q}:available`)).toBe(all.length);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('drops the ids it reserved when its connection closes (a restarted Redis may hand them out again)', async () => {
+    const j = defineJob<null>({ name: 'ids2.job', queue: 'ids2-q', handler: () => {} });
+    const own = await createErrand({ databaseUrl: r.url, logger });
+    try {
+      const a = await own.enqueue(j, null);
+      expect((await own.enqueue(j, null)).id).toBe(a.id + 1); // from the block
+      // As if Redis came back with another counter: the block must not be used after the reconnect.
+      await redis.set(`${r.prefix}:id`, 5_000_000);
+      const client = (driverOf(own) as RedisDriver).client as unknown as import('ioredis').Redis;
+      const ready = new Promise<void>((res) => client.once('ready', () => res()));
+      client.disconnect(true);
+      await ready;
+      const b = await own.enqueue(j, null);
+      expect(b.id).toBeGreaterThan(5_000_000);
+      expect(await own.admin.getJob(b.id)).toMatchObject({ state: 'available', name: 'ids2.job' });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('has no migrations: migrate loads the scripts and applies nothing', async () => {
     expect(await driverOf(errand).migrate()).toEqual([]);
     expect(REDIS_TEST_URL).toMatch(/^rediss?:\/\//);

@@ -40,8 +40,7 @@ afterAll(async () => {
   propagation.disable();
 });
 
-// Not on Redis yet: its driver does not store a job's trace context (docs/engine.md#redis).
-for (const target of [...DRIVERS.filter((d) => d.name !== 'redis'), PG_IN_SCHEMA]) {
+for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
   describe.runIf(target.enabled)(`OpenTelemetry: ${target.name}`, () => {
     let errand: Errand;
     let url: string;
@@ -209,6 +208,45 @@ for (const target of [...DRIVERS.filter((d) => d.name !== 'redis'), PG_IN_SCHEMA
         expect(only(`enqueue ${queue}`).spanContext().traceId).toBe(only('POST /buy').spanContext().traceId);
       } finally {
         await pool.end();
+      }
+    });
+
+    it('keeps the parent on a rate-limited queue: the limited claim carries the trace context too', async () => {
+      const queue = `limited-${++seq}`;
+      const job = defineJob<{ n: number }>({ name: `limited-${seq}`, queue, handler: () => {} });
+      errand.register(job);
+      // An hour's window with room for four: the direct claim and the worker's both fit.
+      await errand.admin.setRateLimit(queue, { limit: 4, intervalMs: 3_600_000 });
+      try {
+        const ids = await tracer.startActiveSpan('POST /buy', async (request) => {
+          const a = await errand.enqueue(job, { n: 1 });
+          const b = await errand.enqueue(job, { n: 2 });
+          request.end();
+          return [a.id, b.id];
+        });
+        const claim = await driverOf(errand).claimRateLimited(queue, 10, 'trace-w', 60_000, 100);
+        expect(claim.limited).toBe(true);
+        expect(claim.jobs.map((j) => j.id)).toEqual(ids);
+        for (const j of claim.jobs) expect(JSON.parse(j.traceContext ?? 'null')).toMatchObject({ traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-/) });
+        await driverOf(errand).releaseJobs(ids, 'trace-w', true, null);
+        // A worker on the limited queue: the attempts' spans are children of the enqueues'.
+        const done = Promise.all(ids.map((id) => waitForEvent(errand, 'job:success', (e) => e.job.id === id)));
+        const w = errand.worker({ queues: { [queue]: 2 }, pollMs: 50, maintenance: false });
+        await w.start();
+        await done;
+        await w.stop();
+        const enqueues = spans(`enqueue ${queue}`);
+        const attempts = spans(`process ${queue}`);
+        expect(enqueues).toHaveLength(2);
+        expect(attempts).toHaveLength(2);
+        const traceId = only('POST /buy').spanContext().traceId;
+        for (const a of attempts) {
+          expect(a.spanContext().traceId).toBe(traceId);
+          expect(enqueues.map((e) => e.spanContext().spanId)).toContain(parentOf(a));
+        }
+        expect(new Set(attempts.map(parentOf)).size).toBe(2);
+      } finally {
+        await errand.admin.removeRateLimit(queue);
       }
     });
 

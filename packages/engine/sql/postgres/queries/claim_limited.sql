@@ -14,7 +14,8 @@
 -- meanwhile is skipped, and not counted).
 --
 -- One row always comes back: `held` (candidates the limit held back) and `window_left_ms` (until
--- the window ends), with the claimed job's columns, or NULLs when none was claimed.
+-- the window ends), with the claimed job's columns (trace_context too, as claim.sql: the
+-- attempt's span is a child of the enqueue's), or NULLs when none was claimed.
 WITH win AS (
   SELECT now_ms, floor(now_ms / $7::float8) * $7::float8 AS window_start
   FROM (SELECT (extract(epoch FROM statement_timestamp()) * 1000)::float8 AS now_ms) c
@@ -39,7 +40,7 @@ WITH win AS (
   FROM chosen
   WHERE j.id = chosen.id AND j.state IN ('available', 'scheduled', 'retryable')
   RETURNING j.id, j.queue, j.name, j.payload, j.priority, (extract(epoch FROM j.run_at) * 1000)::float8 AS run_at,
-            j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at, chosen.k
+            j.attempt, j.max_attempts, j.timeout_ms, (extract(epoch FROM j.created_at) * 1000)::float8 AS created_at, j.trace_context, chosen.k
 ), counted AS (
   INSERT INTO {schema}.errand_rate_windows AS w (queue, rate_key, window_start, starts)
   SELECT $1, k, (SELECT window_start FROM win), count(*)::int FROM claimed GROUP BY k
@@ -49,5 +50,6 @@ WITH win AS (
 )
 SELECT (SELECT count(*) FROM ranked WHERE rn > room)::int AS held,
        (SELECT window_start + $7::float8 - now_ms FROM win)::float8 AS window_left_ms,
-       c.id, c.queue, c.name, c.payload, c.priority, c.run_at, c.attempt, c.max_attempts, c.timeout_ms, c.created_at
+       c.id, c.queue, c.name, c.payload, c.priority, c.run_at, c.attempt, c.max_attempts, c.timeout_ms, c.created_at,
+       c.trace_context
 FROM (SELECT 1) one LEFT JOIN claimed c ON true

@@ -28,13 +28,15 @@ import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
  * Operations that span queues (claimJobs(null, …), rescue, promote, prune, the admin listings and
  * counts) run one script per queue, pipelined, and merge in here.
  *
+ * Rate limits (lua/claim_limited.lua, rate_set.lua, rate_usage.lua): a queue's limit and its
+ * window counts are keys of the queue's slot; a limited claim reads, claims and counts in one
+ * script, by the server's clock (TIME). Trace context: stored in the job hash at insert, returned
+ * by every claim (lib.lua CLAIM_ROW).
+ *
  * Not yet on Redis:
  * - transactional enqueue (`{ tx }`): it comes through an outbox in the app's SQL database (a
  *   later step of issue 15); until then `transactional` is false and `{ tx }` fails with
  *   ERRAND_NOT_SUPPORTED naming the `outbox` option (see `transactionalHint`).
- * - TODO(rate limits, branch s4-rate): when the Driver seam gains rate limits, declare them
- *   unsupported here through its capability flag (or implement them as lua/rate_limit.lua, a
- *   per-queue counter in the queue's slot checked by claim.lua).
  */
 
 export interface RedisDriverOptions {
@@ -49,11 +51,13 @@ type Reply = (string | number | null)[];
 
 /** At most this many jobs per insert script call, so one huge enqueueMany never blocks Redis long. */
 const INSERT_CHUNK = 2000;
+/** Job ids a process reserves at a time for its small enqueues (see RedisDriver.ids). */
+const ID_BLOCK = 1000;
 const FINISHED: readonly JobState[] = ['completed', 'dead', 'cancelled'];
 
 export class RedisDriver implements Driver {
   readonly dialect = 'redis';
-  readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: false, rateLimits: false };
+  readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: false, rateLimits: true };
   readonly transactionalHint =
     'jobs in Redis are to be enqueued inside an SQL transaction through an outbox in that database (the `outbox` option of createErrand), which the Redis driver does not take yet';
   readonly client: RedisClient;
@@ -70,6 +74,11 @@ export class RedisDriver implements Driver {
     const scripts = loadScripts();
     for (const name of SCRIPTS) this.client.defineCommand(`errand_${name}`, { numberOfKeys: 1, lua: scripts[name] });
     this.client.on('error', (err: unknown) => options.onError?.(err));
+    this.client.on('close', () => {
+      this.idEpoch++;
+      this.ids = { next: 1, last: 0 };
+      this.spareIds = null;
+    });
   }
 
   /** The key prefix of one queue: every key of the queue has it, and its hash tag. */
@@ -170,10 +179,10 @@ export class RedisDriver implements Driver {
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     if (tx !== undefined) throw new ErrandError('ERRAND_NOT_SUPPORTED', `the redis driver cannot enqueue inside your transaction ({ tx }): ${this.transactionalHint}`);
     if (jobs.length === 0) return [];
-    // Ids first (one INCRBY for the batch, in input order), then every queue's inserts, the
-    // queue registry and the id → queue entries in one pipeline: two round trips per batch.
-    const last = Number(await this.client.call('INCRBY', this.key('id'), jobs.length));
-    const first = last - jobs.length + 1;
+    // Ids (from the block this process reserved ahead, else one INCRBY for the batch; in input
+    // order), then every queue's inserts, the queue registry and the id → queue entries in one
+    // pipeline: one round trip for a small batch, two for a large one.
+    const first = this.haveIds(jobs.length) ? this.takeIds(jobs.length) : await this.incrIds(jobs.length);
     const groups = new Map<string, number[]>();
     jobs.forEach((j, i) => {
       const g = groups.get(j.queue);
@@ -192,7 +201,7 @@ export class RedisDriver implements Driver {
         const args: (string | number)[] = [queue, this.channel];
         for (const i of part) {
           const j = jobs[i];
-          args.push(first + i, j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`);
+          args.push(first + i, j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`, j.traceContext ?? '', j.rateKey === null ? '' : `k${j.rateKey}`);
         }
         this.pipe(p, 'insert', this.base(queue), args);
         calls.push({ queue, idx: part });
@@ -213,33 +222,116 @@ export class RedisDriver implements Driver {
     return out;
   }
 
+  /**
+   * Ids reserved ahead (INCRBY of ID_BLOCK; the next block is reserved in the background when
+   * the current one is half used), so a single enqueue is one round trip. Ids of different
+   * processes interleave out of enqueue order (claims order by priority, run_at, then id: only
+   * jobs enqueued in the same millisecond by different processes may start out of order), and ids
+   * left over when a process ends are never used, as with the outbox's reserved ids. The blocks
+   * are dropped when the connection closes: a Redis restarted from an AOF that lost its last
+   * second may hand out the same ids again.
+   */
+  private ids = { next: 1, last: 0 };
+  private spareIds: { next: number; last: number } | null = null;
+  private idRefill: Promise<void> | null = null;
+  /** Bumped when the connection closes: blocks reserved before it are not used after. */
+  private idEpoch = 0;
+
+  private haveIds(n: number): boolean {
+    return this.ids.last - this.ids.next + 1 >= n || (this.spareIds !== null && this.spareIds.last - this.spareIds.next + 1 >= n);
+  }
+
+  /** The first of n consecutive reserved ids (haveIds(n) must hold). */
+  private takeIds(n: number): number {
+    if (this.ids.last - this.ids.next + 1 < n && this.spareIds) {
+      this.ids = this.spareIds;
+      this.spareIds = null;
+    }
+    const first = this.ids.next;
+    this.ids.next += n;
+    if (this.ids.last - this.ids.next + 1 < ID_BLOCK / 2) this.refillIds();
+    return first;
+  }
+
+  private refillIds(): void {
+    if (this.idRefill || this.spareIds) return;
+    const epoch = this.idEpoch;
+    this.idRefill = this.client
+      .call('INCRBY', this.key('id'), ID_BLOCK)
+      .then((last) => {
+        if (this.idEpoch === epoch) this.spareIds = { next: Number(last) - ID_BLOCK + 1, last: Number(last) };
+      })
+      .catch(() => {}) // the next enqueue draws its ids by INCRBY, and sees the error there
+      .finally(() => {
+        this.idRefill = null;
+      });
+  }
+
+  /** Ids when the blocks have too few: wait for a block (small batches), else one INCRBY of the batch's own. */
+  private async incrIds(n: number): Promise<number> {
+    if (n <= ID_BLOCK / 4) {
+      this.refillIds();
+      await this.idRefill;
+      if (this.haveIds(n)) return this.takeIds(n);
+    }
+    return Number(await this.client.call('INCRBY', this.key('id'), n)) - n + 1;
+  }
+
   inTransaction(): boolean | null {
     return false;
   }
 
-  // Rate limits are not on Redis yet (capabilities.rateLimits false): declaring one is refused,
-  // and with none stored every claim is the plain one. A lua/rate_limit.lua counter in the
-  // queue's slot, checked by claim.lua, is the way to add them.
-  async claimRateLimited(queue: string, limit: number, workerId: string, leaseMs: number): Promise<LimitedClaim> {
-    return { jobs: await this.claimJobs(queue, limit, workerId, leaseMs), held: null, windowLeftMs: 0, limited: false };
+  /**
+   * One claim_limited.lua call: it reads the queue's limit and window counts, claims what fits
+   * and counts it, atomically (limited claims of a queue from every process take turns on the
+   * queue's shard), by the server's clock. Without a stored limit, the plain claim.
+   */
+  async claimRateLimited(queue: string, limit: number, workerId: string, leaseMs: number, scan: number): Promise<LimitedClaim> {
+    const r = await this.run<Reply>('claim_limited', this.base(queue), [limit, workerId, leaseMs, Math.max(scan, limit)]);
+    if (Number(r[0]) === 0) return { jobs: await this.claimJobs(queue, limit, workerId, leaseMs), held: null, windowLeftMs: 0, limited: false };
+    const jobs: ClaimedJob[] = [];
+    for (let i = 4; i < r.length; i += CLAIM_WIDTH) {
+      const job = toClaimed(r, i);
+      this.claimed.set(job.id, queue);
+      jobs.push(job);
+    }
+    jobs.sort(byClaimOrder);
+    return { jobs, held: Number(r[1]) === 0 ? null : Number(r[3]) === 1 ? 'keys' : 'queue', windowLeftMs: Math.max(0, Number(r[2])), limited: true };
   }
 
   async declareRateLimits(limits: StoredRateLimit[]): Promise<void> {
-    if (limits.length > 0) {
-      throw new ErrandError('ERRAND_NOT_SUPPORTED', `rate limits are not supported on Redis yet (declared for ${limits.map((l) => l.queue).join(', ')}): keep those queues' jobs in SQLite or PostgreSQL, or limit inside the handler`);
-    }
+    if (limits.length === 0) return;
+    const p = this.client.pipeline();
+    p.call('SADD', this.key('queues'), ...limits.map((l) => l.queue));
+    for (const l of limits) this.pipe(p, 'rate_set', this.base(l.queue), ['set', l.limit, l.intervalMs, l.perKey ? '1' : '0']);
+    await this.exec(p);
   }
 
-  async removeRateLimit(): Promise<boolean> {
-    return false;
+  async removeRateLimit(queue: string): Promise<boolean> {
+    return Number(await this.run('rate_set', this.base(queue), ['remove'])) === 1;
+  }
+
+  /** rate_usage.lua on every queue: the limited ones answer with their limit and current window. */
+  private async rateUsage(): Promise<{ queue: string; r: Reply }[]> {
+    const replies = await this.everyQueue('rate_usage', () => []);
+    return replies.map(({ queue, reply }) => ({ queue, r: reply as Reply })).filter(({ r }) => r.length > 0);
   }
 
   async rateLimits(): Promise<RateLimitRecord[]> {
-    return [];
+    return (await this.rateUsage()).map(({ queue, r }) => ({
+      queue, limit: Number(r[0]), intervalMs: Number(r[1]), perKey: r[2] === '1', updatedAt: new Date(Number(r[3])), now: new Date(Number(r[4])),
+    }));
   }
 
   async rateWindows(): Promise<RateWindowUsage[]> {
-    return [];
+    const out: RateWindowUsage[] = [];
+    for (const { queue, r } of await this.rateUsage()) {
+      if (Number(r[5]) === 0) continue;
+      const top: { key: string; used: number }[] = [];
+      for (let i = 7; i < r.length; i += 2) top.push({ key: String(r[i]), used: Number(r[i + 1]) });
+      out.push({ queue, used: Number(r[5]), keys: Number(r[6]), top });
+    }
+    return out;
   }
 
   async claimJobs(queue: string | null, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]> {
@@ -450,6 +542,7 @@ export class RedisDriver implements Driver {
     if (n) p.call('HSET', this.key('jobq'), ...decided.ticks.flatMap((_, i) => [first + i, sc.job.queue]));
     const args: (string | number)[] = [
       sc.name, read[0], decided.cursor.getTime(), sc.job.queue, this.channel, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs ?? '',
+      sc.job.rateKey === null ? '' : `k${sc.job.rateKey}`,
     ];
     for (let i = 0; i < n; i++) args.push(first + i, decided.ticks[i].getTime());
     this.pipe(p, 'schedule_advance', base, args);

@@ -15,8 +15,8 @@ const date = (v: Field): Date => new Date(Number(v));
 const dateOrNull = (v: Field): Date | null => (v === null || v === '' ? null : new Date(Number(v)));
 const json = <T>(v: Field): T => JSON.parse(String(v)) as T;
 
-/** Fields per job in claim.lua's reply. */
-export const CLAIM_WIDTH = 10;
+/** Fields per job in a claim's reply (lib.lua's CLAIM_ROW). */
+export const CLAIM_WIDTH = 11;
 
 export function toClaimed(r: Field[], i: number): ClaimedJob {
   return {
@@ -30,6 +30,7 @@ export function toClaimed(r: Field[], i: number): ClaimedJob {
     maxAttempts: num(r[i + 7]),
     timeoutMs: numOrNull(r[i + 8]),
     createdAt: date(r[i + 9]),
+    traceContext: r[i + 10] === null || r[i + 10] === undefined || r[i + 10] === '' ? null : String(r[i + 10]),
   };
 }
 

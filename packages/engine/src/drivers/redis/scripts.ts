@@ -13,6 +13,7 @@ export const SCRIPTS = [
   'insert', 'claim', 'complete', 'fail', 'release', 'heartbeat', 'set_progress', 'rescue', 'promote',
   'cancel', 'retry', 'discard', 'delete', 'prune', 'walk', 'select', 'counts',
   'schedule_upsert', 'schedule_read', 'schedule_advance', 'schedule_pause', 'worker_register',
+  'claim_limited', 'rate_set', 'rate_usage',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 

@@ -130,6 +130,15 @@ describe.runIf(HAS_PG)('outbox', () => {
     const worker = await startWorkerProcess(['--jobs', join(HERE, 'fixtures', 'outbox-jobs.ts'), '--database-url', jobsDb.url, '--outbox', `sqlite:${file}`], {});
     const errand = await createErrand({ databaseUrl: jobsDb.url, logger: quiet });
     try {
+      // This client has no outbox, so waitForJob cannot wait on a job not relayed yet: first wait
+      // for the worker process (slow to start under load) to have relayed every row.
+      const app = new Database(file);
+      try {
+        for (let i = 0; i < 300 && outboxRows(app) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(outboxRows(app)).toBe(0);
+      } finally {
+        app.close();
+      }
       for (const id of ids) expect((await errand.waitForJob(id, { timeoutMs: 15_000 })).state).toBe('completed');
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);

@@ -5,6 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { pino } from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { createErrand, defineJob } from '../src/index.js';
+import { unregisterOtel } from './helpers/otel.js';
 
 /**
  * With `@opentelemetry/api` installed but no SDK registered, the engine skips span work (it costs
@@ -17,13 +18,7 @@ const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const contextManager = new AsyncLocalStorageContextManager();
 
-afterAll(async () => {
-  await provider.shutdown();
-  contextManager.disable();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+afterAll(() => unregisterOtel(provider, contextManager));
 
 it('traces nothing before an SDK is registered, and everything once one is, on the same client', async () => {
   const job = defineJob<{ n: number }>({ name: 'late', handler: async () => ({ ok: true }) });

@@ -9,6 +9,7 @@ import { createErrand, defineJob, type Errand, PermanentError } from '../src/ind
 import { DRIVERS, PG_IN_SCHEMA } from './helpers/drivers.js';
 import { testPool } from './helpers/pg.js';
 import { waitForEvent } from './helpers/signals.js';
+import { unregisterOtel } from './helpers/otel.js';
 
 /**
  * OpenTelemetry through the API's globals, as an application registers it: a tracer provider
@@ -32,13 +33,7 @@ const only = (name: string): ReadableSpan => {
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 let seq = 0;
 
-afterAll(async () => {
-  await provider.shutdown();
-  contextManager.disable();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+afterAll(() => unregisterOtel(provider, contextManager));
 
 for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
   describe.runIf(target.enabled)(`OpenTelemetry: ${target.name}`, () => {

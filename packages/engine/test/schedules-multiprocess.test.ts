@@ -81,10 +81,7 @@ async function runsPerJob(errand: Errand, url: string): Promise<Map<number, numb
 }
 
 describe.concurrent('a 1-second schedule on several worker processes', () => {
-  // Redis is left out for now: in CI (2 cores, the full suite) its run made the tick after the
-  // restart late too (expected [32] got [32, 33]) — the catch-up timing on Redis needs a look;
-  // locally it passed. The Redis scheduler is covered by the conformance suite meanwhile.
-  for (const target of DRIVERS.filter((d) => d.name !== 'memory' && d.name !== 'redis')) {
+  for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
     it.runIf(target.enabled)(
       `${target.name}: 3 processes for 30 s, one killed mid-run: one job per tick, none twice, none missing; a restart across ticks catches up once`,
       async () => {

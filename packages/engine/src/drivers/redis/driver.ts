@@ -542,7 +542,7 @@ export class RedisDriver implements Driver {
     if (n) p.call('HSET', this.key('jobq'), ...decided.ticks.flatMap((_, i) => [first + i, sc.job.queue]));
     const args: (string | number)[] = [
       sc.name, read[0], decided.cursor.getTime(), sc.job.queue, this.channel, sc.job.name, sc.job.payload, sc.job.priority, sc.job.maxAttempts, sc.job.timeoutMs ?? '',
-      sc.job.rateKey === null ? '' : `k${sc.job.rateKey}`,
+      sc.job.rateKey === null ? '' : `k${sc.job.rateKey}`, read[2],
     ];
     for (let i = 0; i < n; i++) args.push(first + i, decided.ticks[i].getTime());
     this.pipe(p, 'schedule_advance', base, args);

@@ -231,6 +231,37 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       for (;;) if ((await errand.admin.bulk('delete', { state: 'scheduled', queue: q })).length === 0) break;
     }, 60_000);
 
+    it('counts running jobs per queue, also in a queue that has only running jobs (they are not in the waiting-jobs index)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let started = 0;
+      const slow = job<{ n: number }>(async () => {
+        started++;
+        await gate;
+      });
+      const other = job<{ n: number }>(() => {});
+      await errand.enqueueMany([slow.with({ n: 1 }), slow.with({ n: 2 })]);
+      await errand.enqueue(other, { n: 3 });
+      const w = errand.worker({ queues: { [slow.queue!]: 2 } });
+      try {
+        await w.start();
+        await eventually(() => started === 2);
+        const queues = await errand.admin.queues();
+        expect(queues.find((q) => q.queue === slow.queue)).toMatchObject({ running: 2, available: 0 });
+        expect(queues.find((q) => q.queue === other.queue)).toMatchObject({ running: 0, available: 1 });
+        expect(queues.map((q) => q.queue)).toEqual([...queues.map((q) => q.queue)].sort());
+        release();
+        await w.stop();
+        expect((await errand.admin.queues()).find((q) => q.queue === slow.queue)?.running ?? 0).toBe(0);
+      } finally {
+        release();
+        await w.stop();
+        await errand.admin.bulk('delete', { state: 'available', queue: other.queue! });
+      }
+    });
+
     it('enqueues inside the caller’s transaction: rolled back → no job, committed → job', async () => {
       const j = job<{ t: string }>(() => {});
       const driver = driverOf(errand);

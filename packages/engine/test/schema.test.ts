@@ -218,7 +218,7 @@ describe.runIf(HAS_PG)('the schema option on PostgreSQL', () => {
       const { stdout } = await run(process.execPath, [...ERRAND_CLI, 'migrate', '--database-url', other.url, '--schema', 'errand'], {
         env: { ...process.env, ERRAND_LOG_LEVEL: 'info', DATABASE_URL: '' },
       });
-      expect(stdout).toMatch(/applied 0001_init, .*0009_\w+ in schema "errand"/);
+      expect(stdout).toMatch(/applied 0001_init, (\d{4}_\w+, )*\d{4}_\w+ in schema "errand"/);
       expect(stdout).toMatch(/created the jobs tables in schema \\?"errand\\?"; the tables in the default place \(public\.errand_jobs and the other errand_\* tables\) were left where they are, with their jobs: nothing was moved/);
       const p = testPool(other.url, 1);
       try {

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItemResult } from './engine.js';
 import type { MachineInfo } from './lib/env.js';
+import { BASELINE_COMMIT } from './lib/baseline.js';
 import { fmt } from './lib/stats.js';
 import { barChart, COLORS } from './lib/svg.js';
 import { markdownTable } from './lib/table.js';
@@ -343,6 +344,32 @@ function checkoutRatioSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, m
 }
 
 /**
+ * Issue 11: POST /buy with PaymentIntents (3-D Secure, webhooks) against the shop from before
+ * them, on SQLite, interleaved in one run (`--before-shop` runs that tree as sqlite-before).
+ */
+function checkoutBeforeSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, targets: Target[]): string {
+  const rows = ((c?.rows ?? []) as RatioRow[]).filter((r) => r.target === 'shop' && r.gateway === '0 ms');
+  const today = rows.filter((r) => r.database === 'sqlite');
+  const before = rows.filter((r) => r.database === 'sqlite-before');
+  if (!c || !today.length || !before.length) {
+    targets.push({ what: 'POST /buy on SQLite vs the shop before PaymentIntents (issue 11)', goal: '≥ 0.9×', figure: 'not measured', ok: null });
+    return '';
+  }
+  const out = ['### PaymentIntents against the shop before them, same run\n'];
+  out.push(`Command: \`${c.command}\`. Rows in the order they ran; the shop before is the one at ${BASELINE_COMMIT} (before issues 11 and 12), which charged through the Charges API. load = 1-minute load average after the row.\n`);
+  out.push(markdownTable(['shop', 'requests/s', 'p50 ms', 'p99 ms', 'load'], rows.map((r) => [r.database === 'sqlite' ? 'today' : 'before', fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.load1?.toFixed(1) ?? '–'])));
+  const ratios = today.map((r, i) => r.requestsPerSec / (before[i] ?? before.at(-1)!).requestsPerSec);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  targets.push({
+    what: 'POST /buy on SQLite vs the shop before PaymentIntents (issue 11)',
+    goal: '≥ 0.9×',
+    figure: `rounds ${ratios.map((x) => x.toFixed(2)).join(' / ')} → median ${median(ratios).toFixed(2)}×`,
+    ok: median(ratios) >= 0.9,
+  });
+  return out.join('\n');
+}
+
+/**
  * Issue 12: the burn-down with its features unused, today's engine beside the one from before
  * them, interleaved in one run (`--only features`, or the full engine run's rows).
  */
@@ -529,6 +556,7 @@ export function renderSummary(): string {
   sections.push(redisSection(load<EngineFile>('engine-redis') ?? (engine?.results.some((r) => r.item.key === 'errand-redis') ? engine : null), targets));
   sections.push(checkoutSection(checkout, targets));
   sections.push(checkoutRatioSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-ratio'), checkout, targets));
+  sections.push(checkoutBeforeSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-issue11'), targets));
   sections.push(e2eSection(e2e, targets));
   sections.push(memorySection(engine, soak, targets));
   const analysis = join(HERE, 'analysis.md');

@@ -4,6 +4,7 @@
  *   npm run chaos                                   # both databases, 2,000 purchases each
  *   npm run chaos -- --db postgres --purchases 500 --rate 40 --workers 3 --kill-every 3000 --seed 7
  *   npm run chaos -- --json chaos.json --no-audit
+ *   npm run chaos -- --db redis --purchases 300 --no-audit   # sales in SQLite, jobs in a private Redis
  *
  * For each database: the web process (WORKERS=0) and worker processes, the local gateway failing
  * on purpose (10% 500s, 5% 429s, 5% hangs, 5% resets, 5% lost responses, plus decline cards),
@@ -12,7 +13,9 @@
  * signed webhooks to the shop with delivery faults (duplicate, reorder, delay, drop then
  * redeliver), refunds and disputes opened "from the dashboard" meanwhile, a worker SIGKILLed
  * every few seconds and started again, PostgreSQL (a private cluster, never the shared one)
- * restarted once in the middle. Then it waits for every sale to settle, checks the sales against
+ * restarted once in the middle (`--db redis`: the sales in a SQLite file, the jobs in a private
+ * redis-server with AOF, appendfsync everysec, through the outbox; that Redis SIGKILLed and
+ * started again on its AOF in the middle). Then it waits for every sale to settle, checks the sales against
  * the gateway's ledger and events (checks.ts), scans the logs for secrets, prints the figures,
  * and runs `npm audit --omit=dev` (./audit.ts).
  * Exit status: 0 when every invariant held, 1 on any violation, 2 on bad flags.
@@ -33,8 +36,8 @@ interface Flags {
   audit: boolean;
 }
 
-const HELP = `usage: npm run chaos -- [--db postgres|sqlite|both] [--purchases 2000] [--rate 50]
-                         [--workers 3 (postgres) / 2 (sqlite)] [--kill-every 4000] [--seed n]
+const HELP = `usage: npm run chaos -- [--db postgres|sqlite|redis|both] [--purchases 2000] [--rate 50]
+                         [--workers 3 (postgres) / 2 (sqlite, redis)] [--kill-every 4000] [--seed n]
                          [--json out.json] [--no-audit]`;
 
 function fail(message: string): never {
@@ -57,8 +60,8 @@ function parseFlags(argv: string[]): Flags {
     } else if (a === '--db') {
       const v = next();
       if (v === 'both') f.db = ['postgres', 'sqlite'];
-      else if (v === 'postgres' || v === 'sqlite') f.db = [v];
-      else fail(`--db must be postgres, sqlite or both, got ${JSON.stringify(v ?? '')}`);
+      else if (v === 'postgres' || v === 'sqlite' || v === 'redis') f.db = [v];
+      else fail(`--db must be postgres, sqlite, redis (sales in SQLite, jobs in Redis) or both, got ${JSON.stringify(v ?? '')}`);
     } else if (a === '--purchases') f.purchases = int(a, next(), 1, 1_000_000);
     else if (a === '--rate') f.rate = int(a, next(), 1, 10_000);
     else if (a === '--workers') f.workers = int(a, next(), 1, 32);

@@ -7,6 +7,10 @@
  * gateway's control routes) meanwhile, workers killed with SIGKILL and started again, PostgreSQL
  * (a private cluster) restarted once in the middle; then wait for everything to settle and check
  * the sales against the gateway's ledger and event log.
+ *
+ * `redis`: the sales in a SQLite file and the jobs in a private Redis (AOF, appendfsync everysec;
+ * JOBS_URL), so every checkout goes through the engine's outbox in the SQLite file; that Redis is
+ * SIGKILLed and started again on its AOF once in the middle instead of PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -14,13 +18,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestToken, type EventLogEntry, type Faults, type Gateway, startGateway } from '@errand/gateway';
 import Database from 'better-sqlite3';
+import { createErrand, type Errand, JOB_STATES } from 'errand';
 import pg from 'pg';
+import pino from 'pino';
 import { type Expectation, type JobRow, type SaleRow, checkInvariants, isNextReconcileTick } from './checks.js';
 import { scanFiles, type ScanResult } from './log-scan.js';
 import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
+import { type PrivateRedis, startPrivateRedis } from './private-redis.js';
 import { type ShopProcess, startWeb, startWorker } from './processes.js';
 
-export type ChaosDb = 'postgres' | 'sqlite';
+/** Where the sales and the jobs live: PostgreSQL, a SQLite file, or sales in SQLite and jobs in Redis. */
+export type ChaosDb = 'postgres' | 'sqlite' | 'redis';
 
 export interface ChaosOptions {
   db: ChaosDb;
@@ -33,6 +41,8 @@ export interface ChaosOptions {
   seed: number;
   /** Restart the private PostgreSQL once, half way through the purchases. Default true on postgres. */
   restartPostgres?: boolean;
+  /** SIGKILL and restart the private Redis once, half way through the purchases. Default true on redis. */
+  restartRedis?: boolean;
   /** payments-queue concurrency per worker process. Default 10. */
   concurrency?: number;
   /** STRIPE_TIMEOUT_MS: a "hang" turns into a timeout after this long. Default 1500. */
@@ -101,6 +111,10 @@ export interface ChaosResult {
   kills: number;
   workerStarts: number;
   postgresRestarts: number;
+  /** Restarts of the private Redis (SIGKILL, then start on its AOF). */
+  redisRestarts: number;
+  /** Committed outbox rows never relayed to the jobs database (redis; a violation when not 0). */
+  outboxLeft: number;
   /** Charge attempts after the first, over every job. */
   retries: number;
   /** Attempts ended by a lease running out (a killed worker's jobs, rescued). */
@@ -180,32 +194,64 @@ function planPurchases(o: ChaosOptions, random: () => number): Purchase[] {
 interface Db {
   sales(): Promise<SaleRow[]>;
   jobs(): Promise<JobRow[]>;
+  /** Committed outbox rows not relayed yet (0 where the jobs live beside the sales). */
+  outbox(): Promise<number>;
   close(): Promise<void>;
 }
 
 const SALES_QUERY = 'SELECT guid, state, charge_id, amount, error_code, three_d_secure, disputed FROM sales';
 
-function openReader(kind: ChaosDb, url: string): Db {
+/** Every job of a jobs database the run cannot read with SQL (Redis), through the engine's admin API. */
+async function allJobs(errand: Errand): Promise<JobRow[]> {
+  const out: JobRow[] = [];
+  for (const state of JOB_STATES) {
+    let cursor: string | null = null;
+    do {
+      const page = await errand.admin.listJobs({ state, limit: 500, cursor });
+      for (const j of page.jobs) out.push({ id: j.id, name: j.name, state: j.state, attempt: j.attempt, errors: j.errors, payload: j.payload });
+      cursor = page.next;
+    } while (cursor !== null);
+  }
+  return out;
+}
+
+async function openReader(kind: ChaosDb, url: string, jobsUrl: string | null): Promise<Db> {
   if (kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     pool.on('error', () => {});
     return {
       sales: async () => (await pool.query(SALES_QUERY)).rows.map((r) => ({ ...r, amount: Number(r.amount), disputed: r.disputed === true })),
       jobs: async () => (await pool.query('SELECT id, name, state, attempt, errors, payload FROM errand_jobs')).rows.map((r) => ({ ...r, id: Number(r.id) })),
+      outbox: async () => 0,
       close: () => pool.end(),
     };
   }
   const file = url.replace(/^sqlite:/, '');
   const db = new Database(file, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
+  const sales = async () => (db.prepare(SALES_QUERY).all() as (Omit<SaleRow, 'disputed'> & { disputed: number })[]).map((r) => ({ ...r, disputed: r.disputed === 1 }));
+  if (jobsUrl !== null) {
+    // Sales (and the outbox) in the SQLite file, jobs in Redis.
+    const jobs = await createErrand({ databaseUrl: jobsUrl, logger: pino({ level: 'silent' }), migrate: false });
+    return {
+      sales,
+      jobs: () => allJobs(jobs),
+      outbox: async () => (db.prepare('SELECT count(*) AS n FROM errand_outbox').get() as { n: number }).n,
+      close: async () => {
+        await jobs.close();
+        db.close();
+      },
+    };
+  }
   return {
-    sales: async () => (db.prepare(SALES_QUERY).all() as (Omit<SaleRow, 'disputed'> & { disputed: number })[]).map((r) => ({ ...r, disputed: r.disputed === 1 })),
+    sales,
     jobs: async () =>
       (db.prepare('SELECT id, name, state, attempt, errors, payload FROM errand_jobs').all() as any[]).map((r) => ({
         ...r,
         errors: typeof r.errors === 'string' ? JSON.parse(r.errors) : r.errors,
         payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
       })),
+    outbox: async () => 0,
     close: async () => {
       db.close();
     },
@@ -235,11 +281,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const logDir = o.logDir ?? mkdtempSync(join(tmpdir(), `errand-chaos-${o.db}-`));
   mkdirSync(logDir, { recursive: true });
   const restartPg = o.db === 'postgres' && (o.restartPostgres ?? true);
+  const restartRedis = o.db === 'redis' && (o.restartRedis ?? true);
   const violations: string[] = [];
   const faultsInjected: Record<string, number> = {};
   let declines = 0;
 
   let privatePg: PrivatePostgres | null = null;
+  let privateRedis: PrivateRedis | null = null;
   let sqliteDir: string | null = null;
   let gateway: Gateway | null = null;
   let web: ShopProcess | null = null;
@@ -250,6 +298,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   try {
     // 1. The database.
     let databaseUrl: string;
+    let jobsUrl: string | null = null;
     if (o.db === 'postgres') {
       say('starting a private PostgreSQL cluster…');
       privatePg = await startPrivatePostgres();
@@ -257,6 +306,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     } else {
       sqliteDir = mkdtempSync(join(tmpdir(), 'errand-chaos-sqlite-'));
       databaseUrl = `sqlite:${join(sqliteDir, 'shop.db')}`;
+    }
+    if (o.db === 'redis') {
+      say('starting a private redis-server (AOF, appendfsync everysec)…');
+      privateRedis = await startPrivateRedis();
+      jobsUrl = privateRedis.url;
     }
 
     // 2. The gateway, in process (its ledger is the truth we check against). No faults yet.
@@ -297,6 +351,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       WORKER_QUEUES: `payments=${o.concurrency ?? 10}`,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       CHALLENGE_WINDOW_MS: String(o.challengeWindowMs ?? 10_000),
+      ...(jobsUrl ? { JOBS_URL: jobsUrl } : {}),
     };
     say('starting the web process…');
     const started = await startWeb(env, join(logDir, 'web.log'));
@@ -305,7 +360,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     gateway.setWebhook(`${webUrl}/webhooks/stripe`, webhookSecret);
     let workerStarts = 0;
     const spawnWorker = async (slot: number): Promise<ShopProcess> => {
-      // A worker started while PostgreSQL restarts fails to migrate and exits: try again.
+      // A worker started while PostgreSQL (or Redis) restarts fails to migrate and exits: try again.
       for (let tries = 1; ; tries++) {
         try {
           const w = await startWorker(`worker-${slot}`, env, join(logDir, `worker-${slot}.log`));
@@ -392,6 +447,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let purchasesDone = false;
     let kills = 0;
     let postgresRestarts = 0;
+    let redisRestarts = 0;
     let lastAnswerAt = 0;
 
     const buy = async (i: number): Promise<void> => {
@@ -450,7 +506,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const interval = 1000 / o.rate;
     const inFlight: Promise<void>[] = [];
     const buyStart = Date.now();
-    let pgRestart: Promise<void> | null = null;
+    let dbRestart: Promise<void> | null = null;
     for (let i = 0; i < o.purchases; i++) {
       const due = buyStart + i * interval;
       const wait = due - Date.now();
@@ -459,15 +515,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (random() < dashboardShare) inFlight.push(fromDashboard());
       if (restartPg && i === Math.floor(o.purchases / 2)) {
         say('restarting PostgreSQL (pg_ctl stop -m fast, start)…');
-        pgRestart = privatePg!.restart().then(() => {
+        dbRestart = privatePg!.restart().then(() => {
           postgresRestarts++;
           say('PostgreSQL is back');
+        });
+      }
+      if (restartRedis && i === Math.floor(o.purchases / 2)) {
+        say('restarting Redis (SIGKILL, start on its AOF)…');
+        dbRestart = privateRedis!.restart().then(() => {
+          redisRestarts++;
+          say('Redis is back');
         });
       }
     }
     await Promise.all(inFlight);
     await Promise.all(customers);
-    await pgRestart;
+    await dbRestart;
     purchasesDone = true;
     await killer;
     const purchasesEnd = lastAnswerAt || Date.now();
@@ -476,10 +539,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // 6. Wait until every sale is finished, errored or refunded, every webhook event is
     //    delivered and no job waits or runs — seen twice in a row, 500 ms apart (a job that just
     //    ended may have made the gateway send one more event).
-    reader = openReader(o.db, databaseUrl);
+    reader = await openReader(o.db, databaseUrl, jobsUrl);
     const drainDeadline = Date.now() + (o.drainTimeoutMs ?? 240_000);
     let sales: SaleRow[] = [];
     let jobs: JobRow[] = [];
+    let outboxLeft = 0;
     let settledAt = 0;
     let lastReport = 0;
     let quietPolls = 0;
@@ -489,12 +553,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       try {
         sales = await reader.sales();
         jobs = await reader.jobs();
+        outboxLeft = await reader.outbox();
       } catch {
         await sleep(250);
         continue;
       }
       const openSales = sales.filter((s) => s.state !== 'finished' && s.state !== 'errored' && s.state !== 'refunded').length;
-      const openJobs = jobs.filter((j) => j.state !== 'completed' && j.state !== 'dead' && !isNextReconcileTick(j)).length;
+      // A committed outbox row not relayed yet is a job still to run.
+      const openJobs = jobs.filter((j) => j.state !== 'completed' && j.state !== 'dead' && !isNextReconcileTick(j)).length + outboxLeft;
       const openEvents = Math.max(eventsBefore, undelivered());
       if (openSales === 0 && openJobs === 0 && openEvents === 0) {
         if (++quietPolls === 1) settledAt = Date.now();
@@ -522,6 +588,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const ledger = gateway.ledger();
     const events = gateway.events();
     violations.push(...checkInvariants({ sales, jobs, ledger, okGuids, expected, events }));
+    if (outboxLeft > 0) violations.push(`${outboxLeft} committed outbox rows were never relayed to the jobs database`);
 
     // 8. Graceful stop of every process: SIGTERM, exit code 0 expected.
     stopping = true;
@@ -569,6 +636,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       kills,
       workerStarts,
       postgresRestarts,
+      redisRestarts,
+      outboxLeft,
       retries: jobs.reduce((n, j) => n + Math.max(0, Number(j.attempt) - 1), 0),
       rescued: jobs.reduce((n, j) => n + (Array.isArray(j.errors) ? j.errors.filter((e: { kind?: string }) => e.kind === 'lease_expired').length : 0), 0),
       faultsInjected,
@@ -587,6 +656,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await reader?.close().catch(() => {});
     await gateway?.close().catch(() => {});
     await privatePg?.stop().catch(() => {});
+    await privateRedis?.stop().catch(() => {});
     if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
   }
 }

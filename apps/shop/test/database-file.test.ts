@@ -47,10 +47,11 @@ describe('the SQLite database file', () => {
 });
 
 describe('a Redis DATABASE_URL for the shop', () => {
-  it('is refused at once with a clear error (sales live in SQL; jobs on Redis come with the outbox), never showing the password', async () => {
+  it('is refused at once with a clear error (sales live in SQL; jobs on Redis go in JOBS_URL), never showing the password', async () => {
     const err = await openDatabase('redis://:hunter2@127.0.0.1:6379/0').catch((e) => e);
     expect(err).toMatchObject({ code: 'ERRAND_BAD_URL' });
     expect(err.message).toMatch(/sales in SQL/);
+    expect(err.message).toMatch(/JOBS_URL=redis:/);
     expect(err.message).not.toContain('hunter2');
   });
 });

@@ -16,34 +16,14 @@ local wake = false
 for i = 3, #ARGV, 10 do
   local id, name, payload, prio, run_at, max_attempts, timeout, uk, tc, rk =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  local holder = false
-  if uk ~= '' then
-    uk = string.sub(uk, 2)
-    holder = redis.call('HGET', base .. 'unique', uk)
-  end
+  local holder = uk ~= '' and redis.call('HGET', base .. 'unique', string.sub(uk, 2))
   if holder then
     local h = redis.call('HMGET', base .. 'job:' .. holder, 'id', 'name', 'state', 'priority', 'run_at', 'created_at', 'max_attempts')
     table.insert(out, 0)
     for _, v in ipairs(h) do table.insert(out, v) end
   else
-    local t = run_at == '' and now or tonumber(run_at)
-    local state = t > now and 'scheduled' or 'available'
-    local jk = base .. 'job:' .. id
-    redis.call('HSET', jk, 'id', id, 'queue', queue, 'name', name, 'payload', payload, 'state', state, 'priority', prio,
-      'run_at', int(t), 'attempt', 0, 'max_attempts', max_attempts, 'created_at', int(now), 'errors', '[]')
-    if timeout ~= '' then redis.call('HSET', jk, 'timeout_ms', timeout) end
-    if tc ~= '' then redis.call('HSET', jk, 'trace_context', tc) end
-    if rk ~= '' then redis.call('HSET', jk, 'rate_key', string.sub(rk, 2)) end
-    if uk ~= '' then
-      redis.call('HSET', jk, 'unique_key', uk)
-      redis.call('HSET', base .. 'unique', uk, id)
-    end
-    if state == 'scheduled' then
-      redis.call('ZADD', base .. 'scheduled', t, pad(id))
-    else
-      redis.call('ZADD', base .. 'available', prio, avail_member(t, id))
-      wake = true
-    end
+    local state, t = store_job(base, queue, now, id, name, payload, prio, run_at, max_attempts, timeout, uk, tc, rk)
+    if state == 'available' then wake = true end
     for _, v in ipairs({ 1, id, name, state, prio, int(t), int(now), max_attempts }) do table.insert(out, v) end
   end
 end

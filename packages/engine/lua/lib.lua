@@ -12,6 +12,8 @@
 --   stats      hash: 'p:<minute ms>' / 'f:<minute ms>' -> jobs processed / failed that minute
 --   schedule:<name>   hash, a cron schedule whose jobs go to this queue
 --   ticks:<name>      zset tick (ms) -> id: the jobs a schedule made, one per tick
+--   relayed    zset of the ids insert_relayed.lua decided on, by decision time (ms): an outbox
+--              row relayed again finds its job's id there even once the job is pruned
 -- Every zset member is the job id zero-padded to 16 digits, so equal scores sort by id; in
 -- `available`, the job's run_at (15 digits) comes first (avail_member).
 
@@ -102,6 +104,30 @@ local function finish(base, jk, id, state, now)
   redis.call('HDEL', jk, 'lease_expires_at')
   local u = redis.call('HGET', jk, 'unique_key')
   if u and redis.call('HGET', base .. 'unique', u) == tostring(id) then redis.call('HDEL', base .. 'unique', u) end
+end
+
+-- Store one new job (insert.lua, insert_relayed.lua): its hash, its unique key, and its place in
+-- `scheduled` (run_at later than now) or `available`. The arguments are insert.lua's 10 per job,
+-- as given (uk and rk: '' = none, else 'k' .. the key). Returns its state and run_at (ms).
+local function store_job(base, queue, now, id, name, payload, prio, run_at, max_attempts, timeout, uk, tc, rk)
+  local t = run_at == '' and now or tonumber(run_at)
+  local state = t > now and 'scheduled' or 'available'
+  local jk = base .. 'job:' .. id
+  redis.call('HSET', jk, 'id', id, 'queue', queue, 'name', name, 'payload', payload, 'state', state, 'priority', prio,
+    'run_at', int(t), 'attempt', 0, 'max_attempts', max_attempts, 'created_at', int(now), 'errors', '[]')
+  if timeout ~= '' then redis.call('HSET', jk, 'timeout_ms', timeout) end
+  if tc ~= '' then redis.call('HSET', jk, 'trace_context', tc) end
+  if rk ~= '' then redis.call('HSET', jk, 'rate_key', string.sub(rk, 2)) end
+  if uk ~= '' then
+    redis.call('HSET', jk, 'unique_key', string.sub(uk, 2))
+    redis.call('HSET', base .. 'unique', string.sub(uk, 2), id)
+  end
+  if state == 'scheduled' then
+    redis.call('ZADD', base .. 'scheduled', t, pad(id))
+  else
+    redis.call('ZADD', base .. 'available', prio, avail_member(t, id))
+  end
+  return state, t
 end
 
 local function count_stat(base, kind, now, n)

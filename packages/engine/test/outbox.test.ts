@@ -10,25 +10,58 @@ import { createErrand, defineJob, type Errand, ErrandError } from '../src/index.
 import { driverOf } from '../src/client.js';
 import { OutboxRelay } from '../src/outbox/relay.js';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.js';
-import { createTestDatabase, HAS_PG, type TestDatabase, testPool } from './helpers/pg.js';
+import type { RelayedJob } from '../src/drivers/driver.js';
+import { createTestDatabase, HAS_PG, testPool } from './helpers/pg.js';
 import { startWorkerProcess } from './helpers/processes.js';
+import { createTestRedis, HAS_REDIS } from './helpers/redis.js';
 
 /**
- * The transactional outbox, with the jobs in PostgreSQL (a driver that takes relayed jobs, as the
- * Redis driver does) and the application's rows in a SQLite file or another PostgreSQL database:
- * a job exists exactly when the caller's transaction commits, and each becomes one job however
- * often it is relayed, whoever relays it, and whatever happens to the enqueuing process.
+ * The transactional outbox, with the jobs in PostgreSQL or in Redis (the drivers that take
+ * relayed jobs) and the application's rows in a SQLite file or another PostgreSQL database: a job
+ * exists exactly when the caller's transaction commits, and each becomes one job however often it
+ * is relayed, whoever relays it, and whatever happens to the enqueuing process. Every case runs
+ * once per jobs database, on real servers (Redis and PostgreSQL suites fail, never skip, in CI).
  */
 const HERE = dirname(fileURLToPath(import.meta.url));
 const quiet = pino({ level: 'silent' });
 const ran: number[] = [];
 const job = defineJob<{ sale: number }>({ name: 'outbox.sale', handler: (_p, ctx) => void ran.push(ctx.id) });
 
-describe.runIf(HAS_PG)('outbox', () => {
-  let jobsDb: TestDatabase;
+/** A jobs database of the test's own: its URL, and how to drop it. */
+interface JobsTarget {
+  name: string;
+  available: boolean;
+  /**
+   * Whether a relay repeated after the job ran and was pruned still makes no second job: Redis
+   * remembers the ids it relayed (lua/insert_relayed.lua); PostgreSQL knows only the job rows.
+   */
+  remembersRelayed: boolean;
+  open(): Promise<{ url: string; drop(): Promise<void> }>;
+}
+
+const TARGETS: JobsTarget[] = [
+  { name: 'jobs in PostgreSQL', available: HAS_PG, remembersRelayed: false, open: () => createTestDatabase() },
+  {
+    name: 'jobs in Redis',
+    available: HAS_PG && HAS_REDIS,
+    remembersRelayed: true,
+    open: async () => createTestRedis('errand_test_outbox'),
+  },
+];
+
+/** Every job of the jobs database, whatever its state. */
+const jobCount = async (errand: Errand) => Object.values(await errand.admin.stateCounts(100_000)).reduce((a, b) => a + b, 0);
+
+/** A relayed job as an outbox row holds it, for driver-level calls. */
+const relayed = (id: number, extra: Partial<RelayedJob> = {}): RelayedJob => ({
+  id, queue: 'default', name: 'outbox.sale', payload: '{}', priority: 0, runAt: null, maxAttempts: 3, timeoutMs: null, uniqueKey: null, traceContext: null, rateKey: null, ...extra,
+});
+
+for (const target of TARGETS) describe.runIf(target.available)(`outbox, ${target.name}`, () => {
+  let jobsDb: { url: string; drop(): Promise<void> };
   let dir: string;
   beforeAll(async () => {
-    jobsDb = await createTestDatabase();
+    jobsDb = await target.open();
     dir = mkdtempSync(join(tmpdir(), 'errand-outbox-'));
   });
   afterAll(async () => {
@@ -76,8 +109,7 @@ describe.runIf(HAS_PG)('outbox', () => {
       expect((await errand.waitForJob(later.id, { timeoutMs: 10_000 })).state).toBe('completed');
       await worker.stop();
       expect(outboxRows(db)).toBe(0);
-      const { rows } = await (driverOf(errand) as unknown as { pool: { query(q: string): Promise<{ rows: { n: string }[] }> } }).pool.query("SELECT count(*) AS n FROM errand_jobs WHERE name = 'outbox.sale'");
-      expect(Number(rows[0].n)).toBe(2); // the rolled-back one never became a job
+      expect(await jobCount(errand)).toBe(2); // the rolled-back one never became a job (the jobs database is this test's alone so far)
     } finally {
       await errand.close();
       db.close();
@@ -105,10 +137,126 @@ describe.runIf(HAS_PG)('outbox', () => {
       const jobs = await Promise.all(ids.map((id) => errand.getJob(id)));
       expect(jobs.map((j) => j?.state)).toEqual(['available', 'available', 'available']);
       expect(await errand.admin.stateCounts(100)).toMatchObject({ available: 3 });
-      expect(await driver.insertRelayed!(jobs.map((j) => ({ id: j!.id, queue: 'default', name: 'outbox.sale', payload: '{}', priority: 0, runAt: null, maxAttempts: 3, timeoutMs: null, uniqueKey: null, traceContext: null, rateKey: null })))).toEqual([]);
+      expect(await driver.insertRelayed!(jobs.map((j) => relayed(j!.id)))).toEqual([]);
     } finally {
       await errand.close();
       db.close();
+    }
+  });
+
+  it.runIf(target.remembersRelayed)('a relay repeated after its job ran and was pruned makes no second job', async () => {
+    const db = appFile('app-pruned.db');
+    const errand = await createErrand({ databaseUrl: jobsDb.url, outbox: db, jobs: [job], logger: quiet });
+    try {
+      const { id } = db.transaction(() => errand.enqueueSync(job, { sale: 5 }, { tx: db }))();
+      const worker = errand.worker({ queues: { default: 1 } });
+      await worker.start(); // relays the row, runs the job
+      expect((await errand.waitForJob(id, { timeoutMs: 10_000 })).state).toBe('completed');
+      await worker.stop();
+      expect(outboxRows(db)).toBe(0);
+      const driver = driverOf(errand);
+      await new Promise((r) => setTimeout(r, 5)); // finished longer ago than prune(1) keeps
+      expect(await driver.prune(1)).toBeGreaterThanOrEqual(1);
+      expect(await errand.getJob(id)).toBeNull();
+      // Its outbox row relayed again, as after a relay that died before deleting it: no second run.
+      expect(await driver.insertRelayed!([relayed(id, { payload: JSON.stringify({ sale: 5 }) })])).toEqual([]);
+      expect(await errand.getJob(id)).toBeNull();
+      // An operator's delete is as final: the id is remembered, not the job.
+      const [other] = await driver.reserveIds!(1);
+      expect(await driver.insertRelayed!([relayed(other)])).toEqual([other]);
+      expect(await errand.admin.delete([other])).toEqual([other]);
+      expect(await driver.insertRelayed!([relayed(other)])).toEqual([]);
+      expect(await errand.getJob(other)).toBeNull();
+    } finally {
+      await errand.close();
+      db.close();
+    }
+  });
+
+  it('a unique key an unfinished job holds: the relayed job is dropped (the holder stands for it), relayed again or not', async () => {
+    const db = appFile('app-unique.db');
+    const errand = await createErrand({ databaseUrl: jobsDb.url, outbox: db, jobs: [job], logger: quiet });
+    try {
+      const holder = await errand.enqueue(job, { sale: 10 }, { uniqueKey: 'sale-10', queue: 'unique' });
+      expect(holder.inserted).toBe(true);
+      const [dup, free] = db.transaction(() => [
+        errand.enqueueSync(job, { sale: 10 }, { tx: db, uniqueKey: 'sale-10', queue: 'unique' }),
+        errand.enqueueSync(job, { sale: 11 }, { tx: db, uniqueKey: 'sale-11', queue: 'unique' }),
+      ])();
+      const driver = driverOf(errand);
+      const store = new SqliteOutbox(db, false);
+      const inserted: number[] = [];
+      const relay = new OutboxRelay(store, async (jobs) => void inserted.push(...(await driver.insertRelayed!(jobs))), errand.events);
+      await relay.kick();
+      await relay.stop();
+      await store.close();
+      expect(inserted).toEqual([free.id]);
+      expect(outboxRows(db)).toBe(0);
+      expect(await errand.getJob(dup.id)).toBeNull();
+      expect(await errand.getJob(holder.id)).toMatchObject({ state: 'available', uniqueKey: 'sale-10' });
+      expect(await errand.getJob(free.id)).toMatchObject({ state: 'available', uniqueKey: 'sale-11' });
+      // The same rows relayed again (a crash before their delete): still one job per key.
+      const again = [relayed(dup.id, { queue: 'unique', uniqueKey: 'sale-10' }), relayed(free.id, { queue: 'unique', uniqueKey: 'sale-11' })];
+      expect(await driver.insertRelayed!(again)).toEqual([]);
+      const page = await errand.admin.listJobs({ state: 'available', queue: 'unique', limit: 10 });
+      expect(page.jobs.map((j) => j.id).sort((x, y) => x - y)).toEqual([holder.id, free.id].sort((x, y) => x - y));
+    } finally {
+      await errand.close();
+      db.close();
+    }
+  });
+
+  it('enqueueManySync in a SQLite transaction: every job keeps what a direct enqueue keeps (priority, runAt, attempts, timeout, unique key, rate key, trace context)', async () => {
+    const db = appFile('app-many.db');
+    const errand = await createErrand({ databaseUrl: jobsDb.url, outbox: db, jobs: [job], logger: quiet });
+    try {
+      const later = new Date(Date.now() + 3_600_000);
+      const out = db.transaction(() =>
+        errand.enqueueManySync(
+          [
+            job.with({ sale: 20 }, { queue: 'many', priority: 5, maxAttempts: 7, timeoutMs: 4321 }),
+            job.with({ sale: 21 }, { queue: 'many', priority: -3, uniqueKey: 'sale-21' }),
+            job.with({ sale: 22 }, { queue: 'many-later', runAt: later }),
+          ],
+          { tx: db },
+        ),
+      )();
+      expect(out.map((e) => e.state)).toEqual(['available', 'available', 'scheduled']);
+      const driver = driverOf(errand);
+      const store = new SqliteOutbox(db, false);
+      const relay = new OutboxRelay(store, async (jobs) => void (await driver.insertRelayed!(jobs)), errand.events);
+      await relay.kick();
+      await relay.stop();
+      await store.close();
+      expect(outboxRows(db)).toBe(0);
+      const [a, b, c] = await Promise.all(out.map((e) => errand.getJob(e.id)));
+      expect(a).toMatchObject({ queue: 'many', state: 'available', priority: 5, maxAttempts: 7, timeoutMs: 4321, uniqueKey: null, payload: { sale: 20 }, attempt: 0 });
+      expect(b).toMatchObject({ queue: 'many', state: 'available', priority: -3, maxAttempts: 25, timeoutMs: null, uniqueKey: 'sale-21' });
+      expect(c).toMatchObject({ queue: 'many-later', state: 'scheduled', runAt: later });
+      // Claim order follows priority; a relayed job's rate key and trace context reach its claim.
+      expect((await driver.claimJobs('many', 10, 'w-many', 30_000)).map((j) => j.id)).toEqual([b!.id, a!.id]);
+      const traced = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+      const [id] = await driver.reserveIds!(1);
+      expect(await driver.insertRelayed!([relayed(id, { queue: 'many-traced', traceContext: JSON.stringify(traced), rateKey: 'acct-1' })])).toEqual([id]);
+      const [claimed] = await driver.claimJobs('many-traced', 1, 'w-many', 30_000);
+      expect(claimed).toMatchObject({ id, traceContext: JSON.stringify(traced) });
+    } finally {
+      await errand.close();
+      db.close();
+    }
+  });
+
+  it('reserved ids are never handed out again, to another reservation or to a direct enqueue', async () => {
+    const errand = await createErrand({ databaseUrl: jobsDb.url, jobs: [job], logger: quiet });
+    try {
+      const driver = driverOf(errand);
+      const seen = new Set<number>();
+      for (const ids of await Promise.all([driver.reserveIds!(300), driver.reserveIds!(5), driver.reserveIds!(1)])) for (const id of ids) seen.add(id);
+      for (const e of await errand.enqueueMany(Array.from({ length: 50 }, (_, k) => job.with({ sale: k })))) seen.add(e.id);
+      for (const id of await driver.reserveIds!(10)) seen.add(id);
+      expect(seen.size).toBe(366);
+    } finally {
+      await errand.close();
     }
   });
 
@@ -202,7 +350,7 @@ describe.runIf(HAS_PG)('outbox', () => {
     }
   });
 
-  it('says what is wrong: jobs on SQLite need no outbox, a pool is not a transaction, an in-memory app database cannot be relayed', async () => {
+  it('says what is wrong: jobs on SQLite need no outbox, a pool is not a transaction, an in-memory app database cannot be relayed, { tx } without an outbox on Redis', async () => {
     const db = appFile('app-errors.db');
     const code = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as ErrandError).code;
     expect(await code(createErrand({ databaseUrl: join('sqlite:', dir, 'jobs.db'), outbox: db, logger: quiet }))).toBe('ERRAND_BAD_OPTION');
@@ -213,6 +361,15 @@ describe.runIf(HAS_PG)('outbox', () => {
     try {
       await expect(errand.enqueue(job, { sale: 1 }, { tx: pool as never })).rejects.toMatchObject({ code: 'ERRAND_BAD_TRANSACTION' });
       expect(() => errand.enqueueSync(job, { sale: 1 }, { tx: db as never })).toThrow(ErrandError);
+      // Without an outbox, { tx } on a driver that cannot enqueue in your transaction (Redis) names the option that makes it work.
+      if (!driverOf(errand).capabilities.transactional) {
+        const plain = await createErrand({ databaseUrl: jobsDb.url, logger: quiet });
+        try {
+          await expect(plain.enqueue(job, { sale: 1 }, { tx: db as never })).rejects.toMatchObject({ code: 'ERRAND_NOT_SUPPORTED', message: expect.stringMatching(/pass createErrand the `outbox` option/) });
+        } finally {
+          await plain.close();
+        }
+      }
     } finally {
       await errand.close();
       await pool.end();

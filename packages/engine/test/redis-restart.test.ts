@@ -5,7 +5,7 @@
  * scheduled jobs) is still there; no job is lost or left running. The shared test Redis is never
  * restarted (other suites use it).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,19 +13,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrand, defineJob, type Errand } from '../src/index.js';
+import { hasRedisServer } from './helpers/redis-server.js';
 import { eventually } from './helpers/signals.js';
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.REQUIRE_REDIS === '1' || process.env.CI) throw new Error('redis-server is required (REQUIRE_REDIS/CI) for the Redis restart test, and is not on PATH');
-    console.warn('redis-server not on PATH; the Redis restart test is skipped');
-    return false;
-  }
-}
-const HAS_REDIS_SERVER = hasRedisServer();
+const HAS_REDIS_SERVER = hasRedisServer('the Redis restart test');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -34,9 +34,9 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     return { dialect: 'postgres', pool, store: new PostgresStore(pool), schema: target.schema };
   }
   if (target.kind === 'redis') {
-    // Sales live in SQL, in one transaction with their charge job. Jobs on Redis beside sales in
-    // SQL (JOBS_URL, through the engine's outbox) are the next step of the Redis work.
-    throw new ErrandError('ERRAND_BAD_URL', 'the shop keeps its sales in SQL: DATABASE_URL must be a sqlite:, postgres:// or memory: URL, not Redis');
+    // Sales live in SQL, in one transaction with their charge job. The jobs may live in Redis
+    // (JOBS_URL=redis://…): the checkout then writes them to the engine's outbox in DATABASE_URL.
+    throw new ErrandError('ERRAND_BAD_URL', 'the shop keeps its sales in SQL: DATABASE_URL must be a sqlite:, postgres:// or memory: URL, not Redis (for the jobs in Redis, set JOBS_URL=redis://… beside it)');
   }
   if (target.kind !== 'memory') prepareDatabaseFile(target.filename);
   // The engine's pragmas: WAL, synchronous=FULL, busy_timeout, foreign keys on.

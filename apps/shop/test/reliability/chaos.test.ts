@@ -1,15 +1,18 @@
 /**
  * The chaos run, small (inside `npm test`): the same code as `npm run chaos` with 150 purchases
  * per database — PostgreSQL (a private cluster, restarted once) with 3 worker processes, SQLite
- * with 2 — workers SIGKILLed every 1.5 s, the gateway failing on purpose, 3-D Secure challenges
+ * with 2, and sales in SQLite with the jobs in a private Redis (SIGKILLed and restarted once) with
+ * 2 — workers SIGKILLed every 1.5 s, the gateway failing on purpose, 3-D Secure challenges
  * answered through the control route, webhook delivery faults, dashboard refunds and disputes.
- * Zero violations. The two rounds run side by side to stay under a minute and a half.
+ * Zero violations. The PostgreSQL and SQLite rounds run side by side to stay under a minute and a
+ * half; the Redis round comes after them.
  */
 import type { LedgerEntry } from '@errand/gateway';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, type Expectation } from '../../chaos/checks.js';
 import { scanText } from '../../chaos/log-scan.js';
 import { type ChaosResult, runChaos } from '../../chaos/run.js';
+import { hasRedisServer } from '../../../../packages/engine/test/helpers/redis-server.js';
 
 function expectClean(r: ChaosResult, purchases: number): void {
   expect(r.violations).toEqual([]);
@@ -145,6 +148,19 @@ describe.concurrent('chaos run, small', () => {
     const r = await runChaos({ db: 'sqlite', purchases: 150, rate: 25, workers: 2, killEveryMs: 1500, seed: 8, drainTimeoutMs: 60_000 });
     expectClean(r, 150);
     expect(r.answers['200']).toBe(150);
+    expect(r.shutdownExitCodes).toEqual({ web: 0, 'worker-0': 0, 'worker-1': 0 });
+  }, 120_000);
+});
+
+// After the two rounds above (not beside them: a third set of processes on 2 cores would slow them).
+describe.runIf(hasRedisServer('the chaos run on Redis'))('chaos run, small, jobs in Redis', () => {
+  it('sales in SQLite, jobs in a private Redis (AOF everysec) through the outbox: web + 2 workers, kill -9 every 1.5 s, Redis SIGKILLed and restarted once, faulty gateway', async () => {
+    const r = await runChaos({ db: 'redis', purchases: 150, rate: 25, workers: 2, killEveryMs: 1500, seed: 9, drainTimeoutMs: 60_000 });
+    expectClean(r, 150);
+    expect(r.redisRestarts).toBe(1);
+    expect(r.outboxLeft).toBe(0);
+    // The checkout writes to SQLite only (the sale and its outbox row): Redis going away refuses no buyer.
+    expect(r.answers).toEqual({ '200': 150 });
     expect(r.shutdownExitCodes).toEqual({ web: 0, 'worker-0': 0, 'worker-1': 0 });
   }, 120_000);
 });

@@ -129,8 +129,8 @@ export class IdPool {
 export function relayTarget(driver: Driver): { reserveIds: (n: number) => Promise<number[]>; insertRelayed: (jobs: RelayedJob[]) => Promise<number[]> } {
   const { reserveIds, insertRelayed } = driver;
   if (!reserveIds || !insertRelayed) {
-    const instead = driver.capabilities.transactional ? `on ${driver.dialect}, enqueue with { tx } directly` : 'keep the jobs in PostgreSQL for now (JOBS_URL=postgres://…)';
-    throw new ErrandError('ERRAND_BAD_OPTION', `outbox: the ${driver.dialect} driver takes no relayed jobs yet (it needs reserveIds and insertRelayed); ${instead}`);
+    const instead = driver.capabilities.transactional ? `on ${driver.dialect}, enqueue with { tx } directly` : 'keep the jobs in PostgreSQL or Redis';
+    throw new ErrandError('ERRAND_BAD_OPTION', `outbox: the ${driver.dialect} driver takes no relayed jobs (it needs reserveIds and insertRelayed); ${instead}`);
   }
   return { reserveIds: reserveIds.bind(driver), insertRelayed: insertRelayed.bind(driver) };
 }

@@ -2,7 +2,7 @@ import { ErrandError } from '../../errors.js';
 import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
 import { JOB_STATES } from '../../types.js';
 import type {
-  CancelledJob, Driver, DriverCapabilities, JobFilter, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ScheduleRecord, StoredSchedule,
+  CancelledJob, Driver, DriverCapabilities, JobFilter, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, JobPage, JobPageRequest, NewJob, QueueCounts, RelayedJob, RescuedJob, ScheduleRecord, StoredSchedule,
   ThroughputPoint, WorkerInfo,
 } from '../driver.js';
 import { WALK_LIMIT } from '../driver.js';
@@ -33,10 +33,12 @@ import { loadScripts, SCRIPTS, type ScriptName } from './scripts.js';
  * script, by the server's clock (TIME). Trace context: stored in the job hash at insert, returned
  * by every claim (lib.lua CLAIM_ROW).
  *
- * Not yet on Redis:
- * - transactional enqueue (`{ tx }`): it comes through an outbox in the app's SQL database (a
- *   later step of issue 15); until then `transactional` is false and `{ tx }` fails with
- *   ERRAND_NOT_SUPPORTED naming the `outbox` option (see `transactionalHint`).
+ * Transactional enqueue (`{ tx }`) comes through an outbox in the app's SQL database (src/outbox/):
+ * the client writes each job there in the caller's transaction under an id from reserveIds (the
+ * counter the driver's own enqueues draw on), and its workers relay the rows here through
+ * insertRelayed (lua/insert_relayed.lua), each at most once. The driver itself is not
+ * `transactional`: without an outbox, `{ tx }` fails with ERRAND_NOT_SUPPORTED naming the
+ * `outbox` option (see `transactionalHint`).
  */
 
 export interface RedisDriverOptions {
@@ -54,12 +56,20 @@ const INSERT_CHUNK = 2000;
 /** Job ids a process reserves at a time for its small enqueues (see RedisDriver.ids). */
 const ID_BLOCK = 1000;
 const FINISHED: readonly JobState[] = ['completed', 'dead', 'cancelled'];
+/**
+ * How long insert_relayed.lua remembers an id it decided on (the queue's `relayed` zset), so an
+ * outbox row relayed again makes no second job even once the first is pruned or deleted. A
+ * repeated relay comes at the next pass of any relaying worker (every 250 ms) or when one starts
+ * again; while the job's hash is kept (pruneAfterMs, 7 days by default) it alone suffices. A day
+ * of ids costs about 70 bytes each, far less than the job hashes the same day keeps.
+ */
+const RELAY_MEMORY_MS = 24 * 3600_000;
 
 export class RedisDriver implements Driver {
   readonly dialect = 'redis';
   readonly capabilities: DriverCapabilities = { listen: true, multiProcess: true, durable: true, synchronous: false, transactional: false, rateLimits: true };
   readonly transactionalHint =
-    'jobs in Redis are to be enqueued inside an SQL transaction through an outbox in that database (the `outbox` option of createErrand), which the Redis driver does not take yet';
+    'jobs in Redis are enqueued inside an SQL transaction through an outbox in that database: pass createErrand the `outbox` option (your better-sqlite3 Database, pg Pool, or its sqlite:/postgres:// URL) and { tx } writes the job there, in your transaction';
   readonly client: RedisClient;
   readonly prefix: string;
   private readonly channel: string;
@@ -179,10 +189,62 @@ export class RedisDriver implements Driver {
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     if (tx !== undefined) throw new ErrandError('ERRAND_NOT_SUPPORTED', `the redis driver cannot enqueue inside your transaction ({ tx }): ${this.transactionalHint}`);
     if (jobs.length === 0) return [];
-    // Ids (from the block this process reserved ahead, else one INCRBY for the batch; in input
-    // order), then every queue's inserts, the queue registry and the id → queue entries in one
-    // pipeline: one round trip for a small batch, two for a large one.
+    // Ids from the block this process reserved ahead, else one INCRBY for the batch; in input order.
     const first = this.haveIds(jobs.length) ? this.takeIds(jobs.length) : await this.incrIds(jobs.length);
+    const calls = await this.pipeInserts(jobs, (i) => first + i, 'insert', []);
+    const out: EnqueuedJob[] = new Array(jobs.length);
+    const unused: number[] = [];
+    for (const { queue, idx, reply } of calls) {
+      idx.forEach((i, k) => {
+        const e = toEnqueued(reply, k * INSERT_WIDTH, queue, jobs[i].uniqueKey);
+        if (!e.inserted) unused.push(first + i);
+        out[i] = e;
+      });
+    }
+    if (unused.length) await this.client.call('HDEL', this.key('jobq'), ...unused);
+    return out;
+  }
+
+  /** Job ids for an outbox, from the counter this driver's own enqueues draw on (one INCRBY): never handed out again. */
+  async reserveIds(n: number): Promise<number[]> {
+    if (!Number.isInteger(n) || n < 1) throw new ErrandError('ERRAND_BAD_OPTION', `reserveIds: the number of ids must be a whole number ≥ 1, got ${n}`);
+    const last = Number(await this.client.call('INCRBY', this.key('id'), n));
+    return Array.from({ length: n }, (_, k) => last - n + 1 + k);
+  }
+
+  /**
+   * Relayed jobs, each under its reserved id and each at most once (lua/insert_relayed.lua: an id
+   * whose job is there, or that an earlier relay decided on within RELAY_MEMORY_MS, is skipped;
+   * so is a job whose unique key an unfinished job of its queue holds). Returns the ids inserted now.
+   */
+  async insertRelayed(jobs: RelayedJob[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
+    const calls = await this.pipeInserts(jobs, (i) => jobs[i].id, 'insert_relayed', [RELAY_MEMORY_MS]);
+    const inserted: number[] = [];
+    const absent: number[] = [];
+    for (const { idx, reply } of calls) {
+      idx.forEach((i, k) => {
+        const status = Number((reply as Reply)[k]);
+        if (status === 1) inserted.push(jobs[i].id);
+        else if (status === -1) absent.push(jobs[i].id);
+      });
+    }
+    if (absent.length) await this.client.call('HDEL', this.key('jobq'), ...absent);
+    return inserted.sort((a, b) => a - b);
+  }
+
+  /**
+   * One insert script call per queue (and per INSERT_CHUNK jobs), beside the queue registry and
+   * the id → queue entries, in one pipeline: one round trip. The entries go in before the jobs
+   * exist, so no job is ever there without one; the caller removes those of jobs not inserted.
+   * Returns each call's queue, the input positions it took, and its reply.
+   */
+  private async pipeInserts(
+    jobs: NewJob[],
+    id: (i: number) => number,
+    script: 'insert' | 'insert_relayed',
+    extra: (string | number)[],
+  ): Promise<{ queue: string; idx: number[]; reply: Reply }[]> {
     const groups = new Map<string, number[]>();
     jobs.forEach((j, i) => {
       const g = groups.get(j.queue);
@@ -192,34 +254,23 @@ export class RedisDriver implements Driver {
     const p = this.client.pipeline();
     p.call('SADD', this.key('queues'), ...groups.keys());
     const jobq: (string | number)[] = [];
-    for (let i = 0; i < jobs.length; i++) jobq.push(first + i, jobs[i].queue);
+    for (let i = 0; i < jobs.length; i++) jobq.push(id(i), jobs[i].queue);
     p.call('HSET', this.key('jobq'), ...jobq);
     const calls: { queue: string; idx: number[] }[] = [];
     for (const [queue, idx] of groups) {
       for (let c = 0; c < idx.length; c += INSERT_CHUNK) {
         const part = idx.slice(c, c + INSERT_CHUNK);
-        const args: (string | number)[] = [queue, this.channel];
+        const args: (string | number)[] = [queue, this.channel, ...extra];
         for (const i of part) {
           const j = jobs[i];
-          args.push(first + i, j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`, j.traceContext ?? '', j.rateKey === null ? '' : `k${j.rateKey}`);
+          args.push(id(i), j.name, j.payload, j.priority, j.runAt ? j.runAt.getTime() : '', j.maxAttempts, j.timeoutMs ?? '', j.uniqueKey === null ? '' : `k${j.uniqueKey}`, j.traceContext ?? '', j.rateKey === null ? '' : `k${j.rateKey}`);
         }
-        this.pipe(p, 'insert', this.base(queue), args);
+        this.pipe(p, script, this.base(queue), args);
         calls.push({ queue, idx: part });
       }
     }
     const replies = (await this.exec(p)).slice(2) as Reply[];
-    const out: EnqueuedJob[] = new Array(jobs.length);
-    const unused: number[] = [];
-    calls.forEach(({ queue, idx }, c) => {
-      const r = replies[c];
-      idx.forEach((i, k) => {
-        const e = toEnqueued(r, k * INSERT_WIDTH, queue, jobs[i].uniqueKey);
-        if (!e.inserted) unused.push(first + i);
-        out[i] = e;
-      });
-    });
-    if (unused.length) await this.client.call('HDEL', this.key('jobq'), ...unused);
-    return out;
+    return calls.map((c, k) => ({ ...c, reply: replies[k] }));
   }
 
   /**

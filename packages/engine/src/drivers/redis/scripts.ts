@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
  * does not know it yet.
  */
 export const SCRIPTS = [
-  'insert', 'claim', 'complete', 'fail', 'release', 'heartbeat', 'set_progress', 'rescue', 'promote',
+  'insert', 'insert_relayed', 'claim', 'complete', 'fail', 'release', 'heartbeat', 'set_progress', 'rescue', 'promote',
   'cancel', 'retry', 'discard', 'delete', 'prune', 'walk', 'select', 'counts',
   'schedule_upsert', 'schedule_read', 'schedule_advance', 'schedule_pause', 'worker_register',
   'claim_limited', 'rate_set', 'rate_usage',

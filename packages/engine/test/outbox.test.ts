@@ -33,7 +33,9 @@ interface JobsTarget {
   available: boolean;
   /**
    * Whether a relay repeated after the job ran and was pruned still makes no second job: Redis
-   * remembers the ids it relayed (lua/insert_relayed.lua); PostgreSQL knows only the job rows.
+   * remembers the ids it relayed (lua/insert_relayed.lua); PostgreSQL knows only the job rows, so the
+   * test is registered for Redis only (on PostgreSQL a row relayed again after its job was pruned,
+   * 7 days by default, would make a second job: packages/engine/docs/engine.md says so).
    */
   remembersRelayed: boolean;
   open(): Promise<{ url: string; drop(): Promise<void> }>;
@@ -144,7 +146,7 @@ for (const target of TARGETS) describe.runIf(target.available)(`outbox, ${target
     }
   });
 
-  it.runIf(target.remembersRelayed)('a relay repeated after its job ran and was pruned makes no second job', async () => {
+  if (target.remembersRelayed) it('a relay repeated after its job ran and was pruned makes no second job', async () => {
     const db = appFile('app-pruned.db');
     const errand = await createErrand({ databaseUrl: jobsDb.url, outbox: db, jobs: [job], logger: quiet });
     try {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './private-postgres.js';
+import { cleanUpOnExit } from './processes.js';
 
 export interface PrivateRedis {
   /** redis://127.0.0.1:PORT/0 */
@@ -74,18 +75,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     server?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanup();
-    process.kill(process.pid, signal);
-  };
-  process.once('exit', cleanup);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const unhook = () => {
-    process.off('exit', cleanup);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  const unhook = cleanUpOnExit(cleanup);
 
   try {
     await start();

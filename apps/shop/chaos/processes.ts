@@ -124,3 +124,22 @@ export async function startWorker(name: string, env: Record<string, string>, log
   await w.waitFor((l) => l.msg === 'shop worker started', 60_000);
   return w;
 }
+
+/**
+ * Run `cleanup` (stop a private server, remove its directory) when this process exits or is
+ * interrupted, then re-raise the signal. Returns the function that takes the hooks off again.
+ */
+export function cleanUpOnExit(cleanup: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', cleanup);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('exit', cleanup);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -184,6 +184,8 @@ interface Db {
 }
 
 const SALES_QUERY = 'SELECT guid, state, charge_id, amount, error_code, three_d_secure, disputed FROM sales';
+/** Every job, unfinished (errand_jobs) or finished (errand_jobs_history). */
+const JOBS_QUERY = 'SELECT id, name, state, attempt, errors, payload FROM errand_jobs UNION ALL SELECT id, name, state, attempt, errors, payload FROM errand_jobs_history';
 
 function openReader(kind: ChaosDb, url: string): Db {
   if (kind === 'postgres') {
@@ -191,7 +193,7 @@ function openReader(kind: ChaosDb, url: string): Db {
     pool.on('error', () => {});
     return {
       sales: async () => (await pool.query(SALES_QUERY)).rows.map((r) => ({ ...r, amount: Number(r.amount), disputed: r.disputed === true })),
-      jobs: async () => (await pool.query('SELECT id, name, state, attempt, errors, payload FROM errand_jobs')).rows.map((r) => ({ ...r, id: Number(r.id) })),
+      jobs: async () => (await pool.query(JOBS_QUERY)).rows.map((r) => ({ ...r, id: Number(r.id) })),
       close: () => pool.end(),
     };
   }
@@ -201,7 +203,7 @@ function openReader(kind: ChaosDb, url: string): Db {
   return {
     sales: async () => (db.prepare(SALES_QUERY).all() as (Omit<SaleRow, 'disputed'> & { disputed: number })[]).map((r) => ({ ...r, disputed: r.disputed === 1 })),
     jobs: async () =>
-      (db.prepare('SELECT id, name, state, attempt, errors, payload FROM errand_jobs').all() as any[]).map((r) => ({
+      (db.prepare(JOBS_QUERY).all() as any[]).map((r) => ({
         ...r,
         errors: typeof r.errors === 'string' ? JSON.parse(r.errors) : r.errors,
         payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,

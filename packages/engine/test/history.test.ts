@@ -305,6 +305,25 @@ for (const target of TARGETS) {
       }
     });
 
+    it.runIf(target.name === 'postgres')('makes a missing day partition when a job finishes, and moves it there', async () => {
+      const db = await target.fresh();
+      const other = await createErrand({ databaseUrl: db.url, jobs: JOBS, logger });
+      try {
+        const r = target.raw(other);
+        // No partition at all (as after days without a worker): the first move makes today's and the next days'.
+        for (const t of await r.tables()) await r.query(`DROP TABLE ${t}`);
+        const [a, b] = await other.enqueueMany([ok.with({ n: 1 }), boom.with({ n: 2 })]);
+        await other.drain();
+        expect(await other.getJob(a.id)).toMatchObject({ state: 'completed', result: { doubled: 2 } });
+        expect((await other.getJob(b.id))?.state).toBe('dead');
+        expect(await r.hot()).toBe(0);
+        expect(await r.tables()).toContain(dayTable(Date.now()));
+      } finally {
+        await other.close();
+        await db.drop();
+      }
+    });
+
     it.runIf(target.name === 'postgres')('relays a job once: a repeated relay finds it in history after it finished', async () => {
       const driver = driverOf(errand);
       const [id] = await driver.reserveIds!(1);

@@ -126,6 +126,15 @@ function medianOf(runs: ChildResult[]): Record<string, number | null> {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  if (ONLY === 'history') {
+    // Issue 14, target 5: its own setups (bench/engine/history.ts), not rows of ITEMS.
+    const { runHistory } = await import('./engine/history.js');
+    await runHistory({
+      runs: RUNS, jobs: Number(flag('jobs', '20000')), historyJobs: Number(flag('history-jobs', '10000000')), capMs: Math.max(CAP_MS, 60_000),
+      command: `npm run bench:engine -- ${process.argv.slice(2).join(' ')}`.trim(), out: join(HERE, 'results', 'engine-history.json'),
+    });
+    return;
+  }
   const stale = await dropStaleDatabases();
   if (stale) console.log(`dropped ${stale} stale bench_* databases`);
   const machine = await machineInfo();
@@ -181,6 +190,7 @@ async function main(): Promise<void> {
   // --only xproc: the cross-process latency rows on their own (BENCHMARKS.md shows them beside the full run's).
   // --only features: the features-cost pairs on their own (BENCHMARKS.md, "Features unused").
   // --only redis: Errand on Redis beside BullMQ (BENCHMARKS.md, "Errand on Redis beside BullMQ").
+  // --only history: burn-downs with 10 million finished jobs kept (bench/engine/history.ts, engine-history.json).
   const own: Record<string, string> = { xproc: 'engine-xproc.json', features: 'engine-features.json', redis: 'engine-redis.json' };
   const file = join(HERE, 'results', own[ONLY] ?? (ONLY ? 'engine-partial.json' : 'engine.json'));
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItemResult } from './engine.js';
+import { type HistoryFile, renderHistory } from './engine/history-render.js';
 import type { MachineInfo } from './lib/env.js';
 import { BASELINE_COMMIT } from './lib/baseline.js';
 import { fmt } from './lib/stats.js';
@@ -396,6 +397,35 @@ function featuresSection(e: EngineFile | null, targets: Target[]): string {
   return out.join('\n');
 }
 
+/** Issue 14, target 5: the burn-down with millions of finished jobs kept, and what pruning them costs (`--only history`). */
+function historySection(h: HistoryFile | null, targets: Target[]): string {
+  if (!h) {
+    targets.push({ what: 'Burn-down with 10 million finished jobs kept vs an empty table', goal: '≥ 0.95×', figure: 'not measured', ok: null });
+    return '';
+  }
+  const out = ['### Cost as history grows\n'];
+  out.push(
+    `Command: \`${h.command}\` (${h.params.runs} runs of each, interleaved, each in a fresh process after an untimed burn-down of the same size; median shown; ${fmt(h.params.jobs, 0)} no-op jobs, 1×20). "Kept": ${fmt(h.params.historyJobs, 0)} finished jobs loaded straight into history, finished over the last 6.9 days; "empty": a fresh database. Finished jobs live outside errand_jobs (PostgreSQL: errand_jobs_history partitioned by UTC day; SQLite: a table per day behind a view). Bytes per retained job: PostgreSQL pg_total_relation_size of the partitions after VACUUM, SQLite dbstat of the history tables and indexes. Prune: one whole day's jobs, DROP of its partition or table now, against the DELETE of before (prune_jobs.sql in batches of 5000, on a copy of that day and the next in a table indexed as errand_jobs was; on PostgreSQL plus the VACUUM it leaves behind).\n`,
+  );
+  out.push(renderHistory(h));
+  for (const d of h.drivers) {
+    const name = d.db === 'pg' ? 'PostgreSQL' : 'SQLite';
+    targets.push({
+      what: `Burn-down (${name}) with ${fmt(h.params.historyJobs, 0)} finished jobs kept vs an empty table`,
+      goal: `≥ ${h.params.target}×`,
+      figure: `${fmt(d.full.median)} / ${fmt(d.empty.median)} jobs/s = ${fmt(d.ratio, 3)}× (${fmt(d.bytesPerJob, 0)} bytes per retained job)`,
+      ok: d.met,
+    });
+    targets.push({
+      what: `Pruning a day of history (${name}): no more than a DROP`,
+      goal: 'a DROP',
+      figure: `DROP ${fmt(d.prune.dropMs, 1)} ms for ${fmt(d.prune.rows, 0)} jobs (the DELETE of before: ${fmt(d.prune.deleteMs, 0)} ms)`,
+      ok: true,
+    });
+  }
+  return out.join('\n');
+}
+
 /** Issue 14, target 2: enqueue in one process, work in another, on one SQLite file. */
 function xprocSection(e: EngineFile | null, targets: Target[]): string {
   if (!e) return '';
@@ -543,6 +573,7 @@ export function renderSummary(): string {
       'npm run bench -- --only e2e                # end to end, POST → finished',
       'npm run bench:engine -- --only features    # the burn-down today vs the engine before issue 12 (builds that one once in a temp worktree)',
       'npm run bench:engine -- --only redis --jobs 20000   # Errand on Redis beside BullMQ on the same server (bench/results/engine-redis.json)',
+      'npm run bench:engine -- --only history     # burn-downs with 10 million finished jobs kept, bytes per job, prune cost (--history-jobs N to shrink; engine-history.json)',
       'npm run bench -- --soak                    # the 5-minute memory soak (also: npx tsx bench/soak.ts)',
       'npx tsx bench/summary.ts                   # re-render this page from the results files',
       '```',
@@ -553,6 +584,7 @@ export function renderSummary(): string {
   if (engine) sections.push(engineSection(engine, targets));
   sections.push(xprocSection(load<EngineFile>('engine-xproc'), targets));
   sections.push(featuresSection(load<EngineFile>('engine-features') ?? engine, targets));
+  sections.push(historySection(load<HistoryFile>('engine-history'), targets));
   sections.push(redisSection(load<EngineFile>('engine-redis') ?? (engine?.results.some((r) => r.item.key === 'errand-redis') ? engine : null), targets));
   sections.push(checkoutSection(checkout, targets));
   sections.push(checkoutRatioSection(load<CheckoutFile & { rows: RatioRow[] }>('checkout-ratio'), checkout, targets));

@@ -200,6 +200,8 @@ interface Db {
 }
 
 const SALES_QUERY = 'SELECT guid, state, charge_id, amount, error_code, three_d_secure, disputed FROM sales';
+/** Every job, unfinished (errand_jobs) or finished (errand_jobs_history). */
+const JOBS_QUERY = 'SELECT id, name, state, attempt, errors, payload FROM errand_jobs UNION ALL SELECT id, name, state, attempt, errors, payload FROM errand_jobs_history';
 
 /** Every job of a jobs database the run cannot read with SQL (Redis), through the engine's admin API. */
 async function allJobs(errand: Errand): Promise<JobRow[]> {
@@ -221,7 +223,7 @@ async function openReader(kind: ChaosDb, url: string, jobsUrl: string | null): P
     pool.on('error', () => {});
     return {
       sales: async () => (await pool.query(SALES_QUERY)).rows.map((r) => ({ ...r, amount: Number(r.amount), disputed: r.disputed === true })),
-      jobs: async () => (await pool.query('SELECT id, name, state, attempt, errors, payload FROM errand_jobs')).rows.map((r) => ({ ...r, id: Number(r.id) })),
+      jobs: async () => (await pool.query(JOBS_QUERY)).rows.map((r) => ({ ...r, id: Number(r.id) })),
       outbox: async () => 0,
       close: () => pool.end(),
     };
@@ -246,7 +248,7 @@ async function openReader(kind: ChaosDb, url: string, jobsUrl: string | null): P
   return {
     sales,
     jobs: async () =>
-      (db.prepare('SELECT id, name, state, attempt, errors, payload FROM errand_jobs').all() as any[]).map((r) => ({
+      (db.prepare(JOBS_QUERY).all() as any[]).map((r) => ({
         ...r,
         errors: typeof r.errors === 'string' ? JSON.parse(r.errors) : r.errors,
         payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,

@@ -53,6 +53,12 @@ for (const target of DRIVERS.filter((d) => d.name !== 'memory')) {
       await sql('DELETE FROM mp_done');
       await sql('DELETE FROM mp_starts');
       await sql('DELETE FROM errand_jobs');
+      // Finished jobs: PostgreSQL's partitioned history table, or SQLite's day tables (behind a view).
+      const history =
+        driverOf(errand).dialect === 'sqlite'
+          ? (await sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'errand_jobs_history_*'")).map((r) => r.name as string)
+          : ['errand_jobs_history'];
+      for (const t of history) await sql(`DELETE FROM ${t}`);
       if (schedules) await sql('DELETE FROM errand_schedules');
     }
     const distinct = (xs: number[]) => new Set(xs).size;

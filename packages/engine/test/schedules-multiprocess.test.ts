@@ -55,7 +55,11 @@ async function scheduleTicks(errand: Errand, url: string): Promise<{ id: number;
       redis.disconnect();
     }
   } else {
-    const rows = await sql(errand, `SELECT id, schedule_tick FROM errand_jobs WHERE schedule_name = '${SCHEDULE}'`);
+    // Unfinished jobs in errand_jobs, finished ones in history.
+    const rows = await sql(
+      errand,
+      `SELECT id, schedule_tick FROM errand_jobs WHERE schedule_name = '${SCHEDULE}' UNION ALL SELECT id, schedule_tick FROM errand_jobs_history WHERE schedule_name = '${SCHEDULE}'`,
+    );
     tickOf = new Map(rows.map((r) => [Number(r.id), new Date(r.schedule_tick).getTime()]));
   }
   return jobs.map((j) => ({ id: j.id, tick: tickOf.get(j.id)!, createdAt: j.createdAt.getTime() })).sort((a, b) => a.tick - b.tick);

@@ -276,6 +276,11 @@ export interface Driver {
   rescueExpired(): Promise<RescuedJob[]>;
   /** Due scheduled/retryable jobs become available; returns the queues that got any. */
   promoteDue(): Promise<string[]>;
+  /**
+   * Forget finished jobs older than `olderThanMs` (and old counters, workers, rate windows).
+   * SQL drivers drop whole day tables of history (made ahead here too) and return how many; the
+   * Redis driver deletes jobs and returns how many.
+   */
   prune(olderThanMs: number): Promise<number>;
   /** Wake the workers of a queue (no-op without LISTEN). */
   notify(queue: string): Promise<void>;

@@ -16,3 +16,13 @@ export function loadQueries<N extends string>(dialect: 'sqlite' | 'postgres', na
   for (const name of names) out[name] = readFileSync(join(dir, `${name}.sql`), 'utf8');
   return out;
 }
+
+/**
+ * The finished-jobs form of a query written over errand_jobs: the same statement over
+ * errand_jobs_history (PostgreSQL: the table partitioned by day; SQLite: the view over the day
+ * tables), where finished jobs live. For the console's reads by state (pages, walk bounds, bulk
+ * selections), which are the same text whichever table holds the state.
+ */
+export function overHistory(sql: string): string {
+  return sql.replace(/\berrand_jobs\b/g, 'errand_jobs_history');
+}

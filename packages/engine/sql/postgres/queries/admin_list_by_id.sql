@@ -1,7 +1,8 @@
 -- A page of jobs in state $1, newest first, keyset-paged by id ($5 = last id seen, or null).
--- Filters: queue $2, name $3, payload text search $4 (each null for "any"). The inner walk goes
--- back through errand_jobs_finished_id (running jobs: the few in errand_jobs_lease, sorted) and
--- stops after $7 rows, the outer one keeps what matches and stops at $6: unfiltered, a page reads
+-- Filters: queue $2, name $3, payload text search $4 (each null for "any"). Finished states are
+-- read by this same statement over errand_jobs_history (sql-files.ts, overHistory), whose walk
+-- merges the partitions' (state, id) indexes newest first; running jobs are the few in
+-- errand_jobs_lease, sorted. The inner walk stops after $7 rows, the outer one keeps what matches and stops at $6: unfiltered, a page reads
 -- $6 rows; with a filter that rarely matches, a page load reads at most $7 rows instead of the
 -- whole history, and the caller continues from where the walk stopped (admin_walk_bound_by_id).
 -- No OFFSET, no count.

@@ -1,12 +1,12 @@
--- Record a failed attempt of job $1 held by worker $2: next state $3 ('retryable' or 'dead'),
--- retry after $4 ms, error $5 appended to the job's errors. Counted as failed in errand_stats.
+-- Record a failed attempt of job $1 held by worker $2 that will be retried: retryable after $3 ms,
+-- error $4 appended to the job's errors. Counted as failed in errand_stats. (An attempt that
+-- leaves the job dead moves it to history instead: fail_dead.sql.)
 WITH f AS (
   UPDATE {schema}.errand_jobs
-  SET state = $3,
-      run_at = CASE WHEN $3 = 'retryable' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE run_at END,
-      finished_at = CASE WHEN $3 = 'dead' THEN now() END,
+  SET state = 'retryable',
+      run_at = now() + make_interval(secs => $3::float8 / 1000),
       lease_expires_at = NULL,
-      errors = errors || jsonb_build_array($5::jsonb)
+      errors = errors || jsonb_build_array($4::jsonb)
   WHERE id = $1 AND locked_by = $2 AND state = 'running'
   RETURNING queue
 )

@@ -1,4 +1,5 @@
 -- Of the jobs worker $1 held and whose heartbeat no longer matched ($2), the ones an operator
--- cancelled (the others were rescued: lease lost). Only runs when a heartbeat lost some.
-SELECT id FROM {schema}.errand_jobs
-WHERE id = ANY($2::bigint[]) AND state = 'cancelled' AND locked_by = $1
+-- cancelled (the others were rescued: lease lost). Only runs when a heartbeat lost some. A
+-- cancelled job is in history (admin_cancel.sql moved it).
+SELECT id FROM {schema}.errand_jobs_history
+WHERE state = 'cancelled' AND id = ANY($2::bigint[]) AND locked_by = $1

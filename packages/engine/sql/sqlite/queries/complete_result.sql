@@ -1,7 +1,8 @@
--- Mark one job completed with its result (@result, JSON text), guarded like complete.sql. Only
--- used for jobs whose handler returned a value: a batch of jobs without results keeps the single
--- complete.sql statement. Stepped once per such job inside the completion's transaction.
-UPDATE errand_jobs
-SET state = 'completed', finished_at = @now, lease_expires_at = NULL, result = json(@result)
+-- complete.sql for one job whose handler returned a value (@result, JSON text).
+INSERT INTO {table} (id, queue, name, payload, state, priority, run_at, attempt, max_attempts, timeout_ms, unique_key,
+  errors, locked_by, lease_expires_at, created_at, attempted_at, finished_at, result, progress, schedule_name, schedule_tick, rate_key, trace_context)
+SELECT id, queue, name, payload, 'completed', priority, run_at, attempt, max_attempts, timeout_ms, unique_key,
+  errors, locked_by, NULL, created_at, attempted_at, @now, json(@result), progress, schedule_name, schedule_tick, rate_key, trace_context
+FROM errand_jobs
 WHERE id = @id AND locked_by = @worker AND state = 'running'
-RETURNING queue
+RETURNING id, queue

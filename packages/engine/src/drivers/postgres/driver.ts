@@ -1,6 +1,6 @@
 import { ErrandError } from '../../errors.js';
 import { runPostgresMigrations } from '../../migrations.js';
-import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
+import { type AttemptError, type ClaimedJob, type EnqueuedJob, FINISHED_STATES, type JobRecord, type JobState } from '../../types.js';
 import type { PgClient, PgPool, PgQueryable } from '../connections.js';
 import type {
   CancelledJob, Driver, DriverCapabilities, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RelayedJob, RescuedJob, ThroughputPoint, WorkerInfo,
@@ -11,21 +11,31 @@ import {
   type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
 import { listenChannel } from './listen.js';
-import { loadQueries, migrationsDirectory } from '../sql-files.js';
+import { loadQueries, migrationsDirectory, overHistory } from '../sql-files.js';
 import { fillPlaceholders, type PgNames, pgNames } from './schema.js';
 
 const QUERIES = [
-  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
-  'deregister_worker', 'rescue', 'promote', 'notify', 'prune_jobs', 'prune_meta', 'ping', 'reserve_ids', 'insert_relayed',
+  'insert_jobs', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_results', 'set_progress', 'fail', 'fail_dead', 'release', 'heartbeat', 'find_cancelled', 'register_worker',
+  'deregister_worker', 'rescue', 'promote', 'notify', 'history_ensure', 'history_drop', 'prune_meta', 'ping', 'reserve_ids', 'insert_relayed',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
   'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
   'legacy_tables', 'schedule_upsert', 'schedule_lock', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
   'rate_limit_upsert', 'rate_limit_delete', 'rate_limits', 'rate_limit_lock', 'claim_limited', 'admin_rate_windows', 'prune_rate_windows',
 ] as const;
-type QueryName = (typeof QUERIES)[number];
+/** Reads by state over finished jobs: the same files over errand_jobs_history (overHistory). */
+const HISTORY_READS = { history_list_by_id: 'admin_list_by_id', history_walk_bound_by_id: 'admin_walk_bound_by_id', history_select_ids: 'admin_select_ids' } as const;
+type QueryName = (typeof QUERIES)[number] | keyof typeof HISTORY_READS;
 /** The query files as written: `{schema}.` and `{channel}` are filled in per driver (schema.ts). */
-const SQL_FILES = loadQueries('postgres', QUERIES);
+const FILES = loadQueries('postgres', QUERIES);
+const SQL_FILES: Record<QueryName, string> = {
+  ...FILES,
+  ...(Object.fromEntries(Object.entries(HISTORY_READS).map(([name, from]) => [name, overHistory(FILES[from])])) as Record<keyof typeof HISTORY_READS, string>),
+};
+/** Statements that move rows into errand_jobs_history: on a missing partition, made and retried (moving()). */
+const MOVES = new Set<QueryName>(['complete', 'complete_results', 'fail_dead', 'rescue', 'admin_cancel', 'admin_discard']);
+/** Partitions made ahead: from yesterday (a clock near midnight) to this many days after today. */
+const DAYS_AHEAD = 3;
 
 /** The dedicated LISTEN connection: a pg `Client`. */
 interface PgListenClient {
@@ -102,7 +112,7 @@ export class PostgresDriver implements Driver {
     this.schema = this.names.schema;
     this.onNotice = options.onNotice;
     const names = this.names;
-    this.sql = Object.fromEntries(QUERIES.map((q) => [q, fillPlaceholders(SQL_FILES[q], names, `${q}.sql`)])) as Record<QueryName, string>;
+    this.sql = Object.fromEntries(Object.entries(SQL_FILES).map(([q, text]) => [q, fillPlaceholders(text, names, `${q}.sql`)])) as Record<QueryName, string>;
     this.config = options.pool.options ?? {};
     const parsers = options.pg.types;
     this.types = { getTypeParser: (oid, format) => (JSON_OIDS.has(oid) ? (v: string) => v : parsers.getTypeParser(oid, format ?? 'text')) };
@@ -112,10 +122,35 @@ export class PostgresDriver implements Driver {
 
   /** Rows of a query file, typed by the caller (the file's columns). */
   private async q<R>(name: QueryName, values: unknown[], db: PgQueryable = this.pool): Promise<{ rows: R[]; rowCount: number }> {
+    if (MOVES.has(name)) return this.moving(() => this.query<R>(name, values, db));
+    return this.query<R>(name, values, db);
+  }
+
+  private async query<R>(name: QueryName, values: unknown[], db: PgQueryable): Promise<{ rows: R[]; rowCount: number }> {
     // Statement names carry the schema's prefix: two installs sharing a connection (one pgPool)
     // would otherwise prepare two texts under one name.
     const res = await db.query({ name: this.prepared ? `${this.names.statementPrefix}${name}` : undefined, text: this.sql[name], values, types: this.types });
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  }
+
+  /**
+   * A statement that moves jobs into history, run again once if today's partition was missing
+   * (the maintainer makes them days ahead, but a process may finish jobs with no maintainer
+   * running, or after a long stop). The failed statement rolled back whole: nothing moved.
+   */
+  private async moving<R>(run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isMissingPartition(err)) throw err;
+      await this.ensureHistory();
+      return run();
+    }
+  }
+
+  /** History's partitions from yesterday to DAYS_AHEAD days ahead (the missing ones). */
+  private async ensureHistory(): Promise<void> {
+    await this.query('history_ensure', [1, DAYS_AHEAD], this.pool);
   }
 
   async migrate(): Promise<string[]> {
@@ -138,6 +173,9 @@ export class PostgresDriver implements Driver {
         );
       }
     }
+    // Today's partition of history and the next days' (a process started long after its last
+    // migration would otherwise make today's on its first completion).
+    await this.ensureHistory();
     return applied;
   }
 
@@ -250,7 +288,8 @@ export class PostgresDriver implements Driver {
   }
 
   async failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void> {
-    await this.q('fail', [id, workerId, next, retryInMs, JSON.stringify(error)]);
+    if (next === 'dead') await this.q('fail_dead', [id, workerId, JSON.stringify(error)]);
+    else await this.q('fail', [id, workerId, retryInMs, JSON.stringify(error)]);
   }
 
   async releaseJobs(ids: number[], workerId: string, uncount: boolean, note: AttemptError | null): Promise<void> {
@@ -289,16 +328,16 @@ export class PostgresDriver implements Driver {
     return queues;
   }
 
+  /**
+   * Make history's partitions ahead, drop the ones wholly older than `olderThanMs` (whole tables:
+   * no DELETE), forget old counters, workers and rate windows. Returns the partitions dropped.
+   */
   async prune(olderThanMs: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const { rowCount } = await this.q('prune_jobs', [olderThanMs, 5000]);
-      total += rowCount;
-      if (rowCount < 5000) break;
-    }
+    await this.ensureHistory();
+    const { rows } = await this.q<{ dropped: number }>('history_drop', [olderThanMs]);
     await this.q('prune_meta', []);
     await this.q('prune_rate_windows', []);
-    return total;
+    return Number(rows[0]?.dropped ?? 0);
   }
 
   async notify(queue: string): Promise<void> {
@@ -333,18 +372,19 @@ export class PostgresDriver implements Driver {
   }
 
   async listJobs(req: JobPageRequest): Promise<JobPage> {
+    const finished = FINISHED_STATES.includes(req.state);
     return pageJobs(req, {
       page: async (p) => {
         const f = [p.state, p.queue, p.name, p.search];
         const { rows } = p.byRunAt
           ? await this.q<JobRow>('admin_list_by_run_at', [...f, p.afterRunAt, p.afterId, p.limit, p.walk])
-          : await this.q<JobRow>('admin_list_by_id', [...f, p.afterId, p.limit, p.walk]);
+          : await this.q<JobRow>(finished ? 'history_list_by_id' : 'admin_list_by_id', [...f, p.afterId, p.limit, p.walk]);
         return rows;
       },
       bound: async (p) => {
         const { rows } = p.byRunAt
           ? await this.q<WalkBoundRow>('admin_walk_bound_by_run_at', [p.state, p.afterRunAt, p.afterId, p.walk])
-          : await this.q<WalkBoundRow>('admin_walk_bound_by_id', [p.state, p.afterId, p.walk]);
+          : await this.q<WalkBoundRow>(finished ? 'history_walk_bound_by_id' : 'admin_walk_bound_by_id', [p.state, p.afterId, p.walk]);
         return rows[0];
       },
     });
@@ -356,7 +396,8 @@ export class PostgresDriver implements Driver {
   }
 
   async selectJobIds(filter: JobFilter, limit: number): Promise<number[]> {
-    return toIds((await this.q<IdRow>('admin_select_ids', [filter.state, filter.queue ?? null, filter.name ?? null, filter.search || null, limit])).rows);
+    const query = FINISHED_STATES.includes(filter.state) ? 'history_select_ids' : 'admin_select_ids';
+    return toIds((await this.q<IdRow>(query, [filter.state, filter.queue ?? null, filter.name ?? null, filter.search || null, limit])).rows);
   }
 
   async retryJobs(ids: number[]): Promise<number[]> {
@@ -451,6 +492,12 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     if (this.owned) await this.pool.end();
   }
+}
+
+/** PostgreSQL's error for a row no partition accepts (23514, check_violation): a day not made yet. */
+function isMissingPartition(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23514' && /no partition of relation/.test(e.message ?? '');
 }
 
 /** The caller's connection, recognised by what it can do: it runs queries and is not a Pool. */

@@ -1,6 +1,6 @@
 import { ErrandError } from '../../errors.js';
 import { runSqliteMigrations } from '../../migrations.js';
-import type { AttemptError, ClaimedJob, EnqueuedJob, JobRecord, JobState } from '../../types.js';
+import { type AttemptError, type ClaimedJob, type EnqueuedJob, FINISHED_STATES, type JobRecord, type JobState } from '../../types.js';
 import type { SqliteDatabase, SqliteStatement } from '../connections.js';
 import type {
   CancelledJob, Driver, DriverCapabilities, LimitedClaim, RateLimitRecord, RateWindowUsage, StoredRateLimit, ScheduleRecord, StoredSchedule, JobFilter, JobPage, JobPageRequest, NewJob, QueueCounts, RescuedJob, ThroughputPoint, WorkerInfo,
@@ -10,24 +10,31 @@ import {
   type PagePlan, pageJobs, type QueueCountRow, type QueueMetaRow, type QueueRow, type QueueThroughputRow, type RescuedRow, type StateCountRow,
   stateCounts, type ThroughputRow, toCancelled, toClaimed, toIds, toQueueThroughput, toRecord, toRescued, toThroughput, toWorker, type WalkBoundRow, type WorkerRow,
 } from '../rows.js';
-import { loadQueries, migrationsDirectory } from '../sql-files.js';
+import { loadQueries, migrationsDirectory, overHistory } from '../sql-files.js';
+import { type MoveName, SqliteHistory } from './history.js';
 import { mainFile } from './open.js';
 import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../../wake/socket-wake.js';
 
 const QUERIES = [
-  'insert_job', 'find_unique', 'claim', 'claim_any', 'complete', 'complete_result', 'set_progress', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
-  'register_worker', 'deregister_worker', 'rescue', 'promote', 'prune_jobs', 'prune_stats', 'prune_workers', 'ping',
+  'insert_job', 'find_unique', 'claim', 'claim_any', 'delete_moved', 'set_progress', 'count_stats', 'fail', 'release', 'heartbeat', 'find_cancelled',
+  'register_worker', 'deregister_worker', 'rescue', 'promote', 'prune_stats', 'prune_workers', 'ping',
   'admin_state_counts', 'admin_queue_counts', 'admin_queue_meta', 'admin_list_by_id', 'admin_list_by_run_at',
-  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_discard', 'admin_cancel', 'admin_delete', 'admin_pause',
+  'admin_get_job', 'admin_select_ids', 'admin_walk_bound_by_id', 'admin_walk_bound_by_run_at', 'admin_retry', 'admin_retry_waiting', 'admin_delete', 'admin_pause',
   'admin_workers', 'admin_throughput', 'admin_throughput_by_queue',
   'schedule_upsert', 'schedule_get', 'schedule_advance', 'insert_schedule_job', 'admin_schedules', 'admin_schedule_pause', 'admin_schedule_jobs',
   'rate_limit_upsert', 'rate_limit_delete', 'rate_windows_delete', 'rate_limits', 'rate_limit_get', 'claim_limited_candidates', 'claim_ids', 'rate_count',
   'admin_rate_windows', 'prune_rate_windows',
 ] as const;
-type QueryName = (typeof QUERIES)[number];
+/** Reads by state over finished jobs: the same files over the errand_jobs_history view (overHistory). */
+const HISTORY_READS = { history_list_by_id: 'admin_list_by_id', history_walk_bound_by_id: 'admin_walk_bound_by_id', history_select_ids: 'admin_select_ids' } as const;
+type QueryName = (typeof QUERIES)[number] | keyof typeof HISTORY_READS;
 type Params = Record<string, unknown>;
 
-const SQL = loadQueries('sqlite', QUERIES);
+const FILES = loadQueries('sqlite', QUERIES);
+const SQL: Record<QueryName, string> = {
+  ...FILES,
+  ...(Object.fromEntries(Object.entries(HISTORY_READS).map(([name, from]) => [name, overHistory(FILES[from])])) as Record<keyof typeof HISTORY_READS, string>),
+};
 const MINUTE = 60_000;
 
 export interface SqliteDriverOptions {
@@ -53,10 +60,13 @@ export class SqliteDriver implements Driver {
   private readonly wakeDir: string | null;
   private wakeSender: WakeSender | null = null;
   private afterCommit: AfterCommit | null = null;
+  /** Finished jobs' day tables and their view (history.ts). */
+  private readonly history: SqliteHistory;
 
   constructor(options: SqliteDriverOptions) {
     this.db = options.database;
     this.owned = options.owned;
+    this.history = new SqliteHistory(this.db);
     const memory = this.db.memory;
     this.wakeDir = memory ? null : wakeDirectory(mainFile(this.db));
     this.capabilities = { listen: this.wakeDir !== null, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true, rateLimits: true };
@@ -90,8 +100,32 @@ export class SqliteDriver implements Driver {
     return this.stmt(name).run(params).changes;
   }
 
+  /**
+   * Move jobs into history inside `fn`'s BEGIN IMMEDIATE transaction: `copy(name, params)` copies
+   * the rows a move statement selects into the day table of `now` and returns them; every row
+   * copied leaves errand_jobs (delete_moved.sql) before the transaction commits. The day's table
+   * is made, if missing, before the transaction (history.move).
+   */
+  private moving<R>(now: number, names: MoveName[], fn: (copy: <T extends IdRow>(name: MoveName, params: Params) => T[]) => R): R {
+    const stmts = new Map(names.map((n) => [n, this.history.move(n, now)]));
+    return this.db
+      .transaction(() => {
+        const moved: number[] = [];
+        const out = fn(<T extends IdRow>(name: MoveName, params: Params) => {
+          const rows = stmts.get(name)!.all(params) as T[];
+          for (const r of rows) moved.push(Number(r.id));
+          return rows;
+        });
+        if (moved.length) this.run('delete_moved', { ids: JSON.stringify(moved) });
+        return out;
+      })
+      .immediate();
+  }
+
   async migrate(): Promise<string[]> {
-    return runSqliteMigrations(this.db, { directory: migrationsDirectory('sqlite'), table: 'errand_migrations' });
+    const applied = runSqliteMigrations(this.db, { directory: migrationsDirectory('sqlite'), table: 'errand_migrations' });
+    this.history.ensure(Date.now());
+    return applied;
   }
 
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
@@ -204,9 +238,9 @@ export class SqliteDriver implements Driver {
 
   async completeJobs(ids: number[], workerId: string, results?: (string | null)[]): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
+    this.moving(now, results ? ['complete', 'complete_result'] : ['complete'], (copy) => {
       if (!results) {
-        this.countStats(this.all<QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now }), now, workerId, 'processed');
+        this.countStats(copy<IdRow & QueueRow>('complete', { ids: JSON.stringify(ids), worker: workerId, now }), now, workerId, 'processed');
         return;
       }
       // Jobs with a result one statement each (in-process: no round trips), the rest in one.
@@ -215,11 +249,11 @@ export class SqliteDriver implements Driver {
       ids.forEach((id, i) => {
         const result = results[i];
         if (result === null || result === undefined) plain.push(id);
-        else rows.push(...this.all<QueueRow>('complete_result', { id, worker: workerId, now, result }));
+        else rows.push(...copy<IdRow & QueueRow>('complete_result', { id, worker: workerId, now, result }));
       });
-      if (plain.length) rows.push(...this.all<QueueRow>('complete', { ids: JSON.stringify(plain), worker: workerId, now }));
+      if (plain.length) rows.push(...copy<IdRow & QueueRow>('complete', { ids: JSON.stringify(plain), worker: workerId, now }));
       this.countStats(rows, now, workerId, 'processed');
-    }).immediate();
+    });
   }
 
   async setProgress(id: number, workerId: string, progress: string): Promise<void> {
@@ -237,8 +271,14 @@ export class SqliteDriver implements Driver {
 
   async failJob(id: number, workerId: string, next: 'retryable' | 'dead', retryInMs: number, error: AttemptError): Promise<void> {
     const now = Date.now();
+    if (next === 'dead') {
+      this.moving(now, ['fail_dead'], (copy) => {
+        this.countStats(copy<IdRow & QueueRow>('fail_dead', { id, worker: workerId, now, error: JSON.stringify(error) }), now, workerId, 'failed');
+      });
+      return;
+    }
     this.db.transaction(() => {
-      const rows = this.all<QueueRow>('fail', { id, worker: workerId, state: next, run_at: now + retryInMs, now, error: JSON.stringify(error) });
+      const rows = this.all<QueueRow>('fail', { id, worker: workerId, run_at: now + retryInMs, error: JSON.stringify(error) });
       this.countStats(rows, now, workerId, 'failed');
     }).immediate();
   }
@@ -267,7 +307,10 @@ export class SqliteDriver implements Driver {
   }
 
   async rescueExpired(): Promise<RescuedJob[]> {
-    return this.all<RescuedRow>('rescue', { now: Date.now() }).map(toRescued);
+    const now = Date.now();
+    // The jobs cut short beyond their last attempt move to history (dead); the others go back.
+    const rows = this.moving(now, ['rescue_dead'], (copy) => [...copy<RescuedRow>('rescue_dead', { now }), ...this.all<RescuedRow>('rescue', { now })]);
+    return rows.map(toRescued);
   }
 
   async promoteDue(): Promise<string[]> {
@@ -276,18 +319,18 @@ export class SqliteDriver implements Driver {
     return queues;
   }
 
+  /**
+   * Make today's and tomorrow's history tables, drop the ones wholly older than `olderThanMs`
+   * (whole tables: no DELETE), forget old counters, workers and rate windows. Returns the history
+   * tables dropped.
+   */
   async prune(olderThanMs: number): Promise<number> {
     const now = Date.now();
-    let total = 0;
-    for (;;) {
-      const changes = this.run('prune_jobs', { before: now - olderThanMs, limit: 5000 });
-      total += changes;
-      if (changes < 5000) break;
-    }
+    const dropped = this.history.drop(now - Math.max(0, olderThanMs), now);
     this.run('prune_stats', { before: now - 2 * 24 * 3600_000 });
     this.run('prune_workers', { before: now - 10 * MINUTE });
     this.run('prune_rate_windows', { now });
-    return total;
+    return dropped;
   }
 
   async notify(queue: string): Promise<void> {
@@ -322,15 +365,16 @@ export class SqliteDriver implements Driver {
 
   async listJobs(req: JobPageRequest): Promise<JobPage> {
     const filter = (p: PagePlan) => ({ state: p.state, queue: p.queue, name: p.name, search: p.search, limit: p.limit, walk: p.walk });
+    const finished = FINISHED_STATES.includes(req.state);
     return pageJobs(req, {
       page: (p) =>
         p.byRunAt
           ? this.all<JobRow>('admin_list_by_run_at', { ...filter(p), after_run_at: p.afterRunAt, after_id: p.afterId })
-          : this.all<JobRow>('admin_list_by_id', { ...filter(p), before_id: p.afterId }),
+          : this.all<JobRow>(finished ? 'history_list_by_id' : 'admin_list_by_id', { ...filter(p), before_id: p.afterId }),
       bound: (p) =>
         p.byRunAt
           ? this.get<WalkBoundRow>('admin_walk_bound_by_run_at', { state: p.state, walk: p.walk, after_run_at: p.afterRunAt, after_id: p.afterId })
-          : this.get<WalkBoundRow>('admin_walk_bound_by_id', { state: p.state, walk: p.walk, before_id: p.afterId }),
+          : this.get<WalkBoundRow>(finished ? 'history_walk_bound_by_id' : 'admin_walk_bound_by_id', { state: p.state, walk: p.walk, before_id: p.afterId }),
     });
   }
 
@@ -340,23 +384,41 @@ export class SqliteDriver implements Driver {
   }
 
   async selectJobIds(filter: JobFilter, limit: number): Promise<number[]> {
-    return toIds(this.all<IdRow>('admin_select_ids', { state: filter.state, queue: filter.queue ?? null, name: filter.name ?? null, search: filter.search || null, limit }));
+    return toIds(this.all<IdRow>(FINISHED_STATES.includes(filter.state) ? 'history_select_ids' : 'admin_select_ids', { state: filter.state, queue: filter.queue ?? null, name: filter.name ?? null, search: filter.search || null, limit }));
   }
 
   async retryJobs(ids: number[]): Promise<number[]> {
-    return ids.length ? toIds(this.all<IdRow>('admin_retry', { ids: JSON.stringify(ids), now: Date.now() })) : [];
+    if (ids.length === 0) return [];
+    const params = { ids: JSON.stringify(ids), now: Date.now() };
+    // Finished jobs come back from history (copied, then deleted from their day's table), waiting
+    // ones become available: one transaction.
+    return this.db
+      .transaction(() => {
+        // Waiting ones first: the ones brought back are available by then, and would be counted twice.
+        const waiting = toIds(this.all<IdRow>('admin_retry_waiting', params));
+        const back = toIds(this.all<IdRow>('admin_retry', params));
+        if (back.length) this.history.deleteIds(JSON.stringify(back));
+        return [...waiting, ...back];
+      })
+      .immediate();
   }
 
   async discardJobs(ids: number[], message: string): Promise<number[]> {
-    return ids.length ? toIds(this.all<IdRow>('admin_discard', { ids: JSON.stringify(ids), now: Date.now(), message })) : [];
+    if (ids.length === 0) return [];
+    const now = Date.now();
+    return toIds(this.moving(now, ['admin_discard'], (copy) => copy<IdRow>('admin_discard', { ids: JSON.stringify(ids), now, message })));
   }
 
   async cancelJobs(ids: number[], message: string): Promise<CancelledJob[]> {
-    return ids.length ? this.all<CancelledRow>('admin_cancel', { ids: JSON.stringify(ids), now: Date.now(), message }).map(toCancelled) : [];
+    if (ids.length === 0) return [];
+    const now = Date.now();
+    return this.moving(now, ['admin_cancel'], (copy) => copy<CancelledRow>('admin_cancel', { ids: JSON.stringify(ids), now, message })).map(toCancelled);
   }
 
   async deleteJobs(ids: number[]): Promise<number[]> {
-    return ids.length ? toIds(this.all<IdRow>('admin_delete', { ids: JSON.stringify(ids) })) : [];
+    if (ids.length === 0) return [];
+    const json = JSON.stringify(ids);
+    return this.db.transaction(() => [...toIds(this.all<IdRow>('admin_delete', { ids: json })), ...this.history.deleteIds(json)]).immediate();
   }
 
   async setQueuePaused(queue: string, paused: boolean): Promise<void> {

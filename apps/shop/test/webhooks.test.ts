@@ -72,7 +72,7 @@ describe.each(cases)('webhooks on %s', (dialect) => {
 
   it('a good event → 200 at once, stored, handled by one job; the same event again → 200, a no-op', async () => {
     const id = `evt_dup_${Date.now()}`;
-    const payload = event('customer.created', { id: 'cus_1', object: 'customer' }, id);
+    const payload = event('charge.refunded', { id: 'ch_nosale', object: 'charge', refunded: true, metadata: {} }, id);
     const first = await post(payload, { 'stripe-signature': sign(payload) });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({ received: true, duplicate: false });
@@ -80,12 +80,25 @@ describe.each(cases)('webhooks on %s', (dialect) => {
     const again = await post(payload, { 'stripe-signature': sign(payload) });
     expect(again.json()).toEqual({ received: true, duplicate: true });
     expect(await counts(shop)).toEqual(before);
-    await eventually(async () => (await shop.store.getWebhookEvent(id))?.outcome === 'ignored', 5_000, 'handled');
+    await eventually(async () => (await shop.store.getWebhookEvent(id))?.outcome === 'ignored: no sale', 5_000, 'handled');
     const stored = (await shop.store.getWebhookEvent(id))!;
-    expect(stored).toMatchObject({ id, type: 'customer.created', payload });
+    expect(stored).toMatchObject({ id, type: 'charge.refunded', payload });
     // The job's end is recorded just after its handler returns (the completer batches).
     await eventually(async () => (await shop.errand.admin.getJob(stored.jobId!))?.state === 'completed', 5_000, 'job completed');
     expect((await shop.errand.admin.getJob(stored.jobId!))!).toMatchObject({ name: 'shop.webhook', uniqueKey: `webhook-${id}` });
+  });
+
+  it('an event of a type the shop does not handle (charge.succeeded, sent beside payment_intent.succeeded) → 200, nothing stored, no job', async () => {
+    const id = `evt_unhandled_${Date.now()}`;
+    const payload = event('charge.succeeded', { id: 'ch_1', object: 'charge', metadata: {} }, id);
+    const before = await counts(shop);
+    const res = await post(payload, { 'stripe-signature': sign(payload) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: true, ignored: true });
+    expect(await counts(shop)).toEqual(before);
+    expect(await shop.store.getWebhookEvent(id)).toBeNull();
+    // Still checked first: a bad signature on such an event is a 400.
+    expect((await post(payload, { 'stripe-signature': 't=1,v1=00' })).statusCode).toBe(400);
   });
 
   const paymentMethod = async (card: string) =>

@@ -26,6 +26,16 @@ export interface WebhookPayload {
 
 export const webhookKey = (eventId: string): string => `webhook-${eventId}`;
 
+/**
+ * The event types the shop acts on (handle() below). Any other type — charge.succeeded and
+ * charge.failed, sent beside every payment_intent.* one — is acknowledged by the route without
+ * being stored or given a job: half the webhook work of every sale, for nothing.
+ */
+export const HANDLED_EVENTS: ReadonlySet<string> = new Set([
+  'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'payment_intent.requires_action',
+  'charge.refunded', 'charge.dispute.created',
+]);
+
 /** The sale an event's object names through metadata.sale_guid (PaymentIntents and their charges). */
 export function saleGuidOf(event: Pick<Stripe.Event, 'data'>): string | null {
   const guid = (event.data?.object as { metadata?: Record<string, string> } | undefined)?.metadata?.sale_guid;

@@ -1,16 +1,18 @@
 /**
  * POST /webhooks/stripe — Stripe's (or the local gateway's) signed events. The raw body is checked
  * with stripe.webhooks.constructEvent and STRIPE_WEBHOOK_SECRET: unsigned, wrongly signed or
- * stale (older than 5 minutes) → 400, and nothing is written. A good event is stored and its
- * handling job enqueued in one transaction, unique by event id (a duplicate delivery stores and
- * enqueues nothing); the route then answers 200 at once and does no other work.
+ * stale (older than 5 minutes) → 400, and nothing is written. A good event of a type the shop
+ * handles (HANDLED_EVENTS) is stored and its handling job enqueued in one transaction, unique by
+ * event id (a duplicate delivery stores and enqueues nothing); the route then answers 200 at once
+ * and does no other work. A good event of another type is answered 200 `{ ignored: true }`, and
+ * nothing is written.
  */
 import type { Errand, JobDefinition } from 'errand';
 import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import type { ShopStore } from '../db/types.js';
 import { txEnqueue } from '../sales/enqueue.js';
-import { saleGuidOf, type WebhookPayload, webhookKey } from './job.js';
+import { HANDLED_EVENTS, saleGuidOf, type WebhookPayload, webhookKey } from './job.js';
 
 export interface WebhookRouteOptions {
   store: ShopStore;
@@ -43,6 +45,10 @@ export async function webhookRoutes(app: FastifyInstance, o: WebhookRouteOptions
       return reply.code(400).send({ error: `the signature does not verify: ${(err as Error).message}` });
     }
     if (!EVENT_ID.test(String(event.id)) || typeof event.type !== 'string') return reply.code(400).send({ error: 'not a Stripe event' });
+    if (!HANDLED_EVENTS.has(event.type)) {
+      req.log.debug({ eventId: event.id, type: event.type }, 'webhook: not a type the shop handles');
+      return reply.code(200).send({ received: true, ignored: true });
+    }
     const { inserted } = await o.store.recordWebhookEvent(
       { id: event.id, type: event.type, saleGuid: saleGuidOf(event), payload: req.body.toString('utf8') },
       txEnqueue(o.store, o.errand, o.job, { eventId: event.id }, { uniqueKey: webhookKey(event.id) }),

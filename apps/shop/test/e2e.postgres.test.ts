@@ -6,6 +6,7 @@ import { type Gateway, startGateway } from '@errand/gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, HAS_PG, type TestDatabase } from '../../../packages/engine/test/helpers/pg.js';
+import { eventually } from '../../../packages/engine/test/helpers/signals.js';
 import { allFinished, buyThroughApi, type Child, fillCheckout, launchBrowser, screenshot, startShop, startWorker } from './e2e-helpers.js';
 
 describe.runIf(HAS_PG)('purchase on PostgreSQL with two separate worker processes', () => {
@@ -49,6 +50,9 @@ describe.runIf(HAS_PG)('purchase on PostgreSQL with two separate worker processe
       expect(charges.map((c) => c.status)).toEqual(['succeeded']);
     }
     const chargedBy = (c: Child) => c.logs().filter((l) => l.msg === 'charge: succeeded').map((l) => l.guid as string);
+    // A worker's log line reaches this process through its stdout a moment after the sale reads
+    // finished: wait for the lines before comparing.
+    await eventually(() => workers.flatMap(chargedBy).length >= guids.length, 10_000, "every sale's 'charge: succeeded' line");
     const [a, b] = workers.map(chargedBy);
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBeGreaterThan(0);

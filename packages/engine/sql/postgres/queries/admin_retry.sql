@@ -7,7 +7,9 @@
 WITH back AS (
   DELETE FROM {schema}.errand_jobs_history h
   WHERE h.state IN ('completed', 'dead', 'cancelled') AND h.id = ANY($1::bigint[])
-    AND (h.unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM {schema}.errand_jobs u WHERE u.unique_key = h.unique_key))
+    -- (The state test is always true here; it lets the planner probe errand_jobs_unique.)
+    AND (h.unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM {schema}.errand_jobs u
+      WHERE u.unique_key = h.unique_key AND u.state NOT IN ('completed', 'dead', 'cancelled')))
   RETURNING h.*
 ), returned AS (
   INSERT INTO {schema}.errand_jobs (id, queue, name, payload, state, priority, run_at, attempt, max_attempts, timeout_ms, unique_key,

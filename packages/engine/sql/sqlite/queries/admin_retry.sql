@@ -10,5 +10,6 @@ SELECT id, queue, name, payload, 'available', priority, @now, attempt, max(max_a
   errors, locked_by, NULL, created_at, attempted_at, NULL, result, progress, schedule_name, schedule_tick, rate_key, trace_context
 FROM errand_jobs_history h
 WHERE id IN (SELECT value FROM json_each(@ids)) AND state IN ('dead', 'completed', 'cancelled')
-  AND (unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM errand_jobs u WHERE u.unique_key = h.unique_key))
+  -- (finished_at IS NULL is always true in errand_jobs; it lets SQLite probe errand_jobs_unique.)
+  AND (unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM errand_jobs u WHERE u.unique_key = h.unique_key AND u.finished_at IS NULL))
 RETURNING id, queue

@@ -32,9 +32,12 @@ export function planTicks(pattern: Cron, cursor: Date, now: Date, catchUp: Catch
   let caught: Date[] = [];
   if (missed && catchUp !== 'skip') {
     const n = catchUp === 'once' ? 1 : catchUp.backfill;
-    // previousRuns includes a run in the reference's own second: keep only (cursor, edge].
+    // Runs up to and including the edge: croner's previousRuns leaves out a run exactly at its
+    // reference (and nextRun, for onTime, starts after it), so an edge on a whole second lost
+    // that tick; hence edge + 1 ms. It may also return a run in the reference's own second:
+    // keep only (cursor, edge].
     caught = pattern
-      .previousRuns(n + 1, edge)
+      .previousRuns(n + 1, new Date(edge.getTime() + 1))
       .filter((t) => t.getTime() > cursor.getTime() && t.getTime() <= edge.getTime())
       .slice(0, n)
       .reverse();

@@ -31,6 +31,16 @@ describe('planTicks', () => {
     expect(planTicks(daily, at('2025-01-01T10:00:00Z'), at('2025-01-05T08:00:00Z'), 'skip')!.ticks).toEqual([]);
   });
 
+  it('loses no tick when the on-time window’s edge falls exactly on a tick (now on a whole second)', () => {
+    const cursor = at('2025-01-01T00:00:00Z');
+    const now = at('2025-01-01T00:01:00.000Z'); // edge = now − 5 s = 00:00:55.000, a tick itself
+    const onTime = ['2025-01-01T00:00:56.000Z', '2025-01-01T00:00:57.000Z', '2025-01-01T00:00:58.000Z', '2025-01-01T00:00:59.000Z', '2025-01-01T00:01:00.000Z'];
+    // croner's previousRuns leaves out a run at its reference exactly: 00:00:55 fell between the
+    // caught tick (00:00:54) and the on-time ones (from 00:00:56), a gap seen in CI.
+    expect(iso(planTicks(everySecond, cursor, now, 'once')!.ticks)).toEqual(['2025-01-01T00:00:55.000Z', ...onTime]);
+    expect(iso(planTicks(everySecond, cursor, now, { backfill: 2 })!.ticks)).toEqual(['2025-01-01T00:00:54.000Z', '2025-01-01T00:00:55.000Z', ...onTime]);
+  });
+
   it('reads the fields in the schedule’s time zone, across daylight-saving changes', () => {
     const paris = defineSchedule({ name: 'p', cron: '30 2 * * *', job, payload: null, timezone: 'Europe/Paris', catchUp: { backfill: 5 } }).pattern;
     // 2025-03-30: 02:00 → 03:00 in Paris, so 02:30 does not exist that day; 2025-10-26 has it twice.

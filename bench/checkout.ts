@@ -6,12 +6,15 @@
  * (all created before the runs), with the gateway at 0 ms, at 2 s and down (nothing listening).
  * Writes bench/results/checkout.json (or `--out NAME`: bench/results/NAME.json).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestToken } from '@errand/gateway';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { adminQuery, dropStaleDatabases, freshDatabase, machineInfo } from './lib/env.js';
 import { freePort, startTs, stop, waitHttp } from './lib/procs.js';
 import { fmt, sleep } from './lib/stats.js';
@@ -58,6 +61,8 @@ const BASELINE_ON = flag('baseline', 'yes') !== 'no';
 const TOKENS = Number(flag('tokens', String(Math.max(60_000, (ROUNDS * DATABASES.length + (BASELINE_ON ? 1 : 0)) * GATEWAYS.length * 60_000))));
 /** `--profile DIR`: run the shop under `node --cpu-prof --cpu-prof-dir=DIR` (summarise with bench/lib/cpuprofile.ts). */
 const PROFILE = flag('profile', '');
+/** `--strace`: count the shop's I/O system calls over each measured run (strace -c; Linux). */
+const STRACE = process.argv.includes('--strace');
 /** `--pool N`: the shop's PostgreSQL pool size (DATABASE_POOL_SIZE; default the shop's). */
 const POOL = flag('pool', '');
 
@@ -82,6 +87,41 @@ interface Row {
    */
   shopCpuMsPerReq?: number;
   dbCpuMsPerReq?: number;
+  /** The gateway process's CPU per request (it shares the machine's cores with the shop). */
+  gatewayCpuMsPerReq?: number;
+  /** Bytes the shop process wrote per request (Linux /proc/PID/io write_bytes: the database file and its WAL). */
+  shopBytesPerReq?: number;
+  /** write() calls per request (/proc/PID/io syscw). */
+  shopWritesPerReq?: number;
+  /**
+   * Sales the shop's workers settled (charged or declined) per second over the measured run, and
+   * the sales still waiting for their charge when it ended: requests/s alone would reward a
+   * shop whose workers fall behind the checkout.
+   */
+  settledPerSec?: number;
+  backlog?: number;
+}
+
+/** Settled and waiting sales in the shop's database (a SQLite file, or a PostgreSQL URL). */
+async function saleCounts(target: { file?: string; url?: string }): Promise<{ settled: number; waiting: number }> {
+  const sql = "SELECT count(*) FILTER (WHERE state IN ('pending', 'processing')) AS waiting, count(*) FILTER (WHERE state NOT IN ('pending', 'processing')) AS settled FROM sales";
+  if (target.url) {
+    const c = new pg.Client({ connectionString: target.url });
+    await c.connect();
+    try {
+      const r = (await c.query(sql)).rows[0];
+      return { settled: Number(r.settled), waiting: Number(r.waiting) };
+    } finally {
+      await c.end();
+    }
+  }
+  const db = new Database(target.file!, { readonly: true, fileMustExist: true });
+  try {
+    const r = db.prepare(sql).get() as { settled: number; waiting: number };
+    return { settled: Number(r.settled), waiting: Number(r.waiting) };
+  } finally {
+    db.close();
+  }
 }
 
 /** user+system CPU of a process in ms (Linux /proc), or null. */
@@ -90,6 +130,17 @@ function cpuMs(pid: number | undefined): number | null {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** write_bytes and syscw of a process (Linux /proc/PID/io), or null. */
+function ioOf(pid: number | undefined): { bytes: number; writes: number } | null {
+  if (!pid) return null;
+  try {
+    const io = Object.fromEntries(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+    return { bytes: io.write_bytes, writes: io.syscw };
   } catch {
     return null;
   }
@@ -206,14 +257,32 @@ async function main(): Promise<void> {
           await load(`http://127.0.0.1:${port}/buy/field-guide`, pool, WARMUP);
           const before = pool.reused;
           const shopCpu0 = cpuMs(shop.pid);
+          const gwCpu0 = cpuMs(gateway.pid);
+          const io0 = ioOf(shop.pid);
+          const where = db ? { url: db.url } : { file };
+          const sales0 = await saleCounts(where);
           const dbCpu0 = await dbCpuMs(db?.name);
+          const tracer = STRACE ? spawn('strace', ['-c', '-f', '-p', String(shop.pid), '-e', 'trace=fdatasync,fsync,pwrite64,write,writev,pread64,read'], { stdio: ['ignore', 'ignore', 'pipe'] }) : null;
+          const traced = tracer ? new Promise<string>((res) => { let out = ''; tracer.stderr!.on('data', (d) => (out += d)); tracer.on('close', () => res(out)); }) : null;
           const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
+          if (tracer) {
+            tracer.kill('SIGINT');
+            console.log(`strace -c of the shop (${database}), ${r.requests.total} requests:\n${await traced}`);
+          }
           const shopCpu = cpuMs(shop.pid);
+          const gwCpu = cpuMs(gateway.pid);
+          const io = ioOf(shop.pid);
+          const sales = await saleCounts(where);
           const dbCpu = dbDelta(dbCpu0, await dbCpuMs(db?.name));
           rows.push({
             ...toRow('shop', database, gw.name, r, pool.reused - before), load1: loadavg()[0],
             shopCpuMsPerReq: shopCpu0 !== null && shopCpu !== null ? (shopCpu - shopCpu0) / r.requests.total : undefined,
             dbCpuMsPerReq: db ? dbCpu / r.requests.total : undefined,
+            gatewayCpuMsPerReq: gwCpu0 !== null && gwCpu !== null ? (gwCpu - gwCpu0) / r.requests.total : undefined,
+            shopBytesPerReq: io0 && io ? (io.bytes - io0.bytes) / r.requests.total : undefined,
+            shopWritesPerReq: io0 && io ? (io.writes - io0.writes) / r.requests.total : undefined,
+            settledPerSec: (sales.settled - sales0.settled) / r.duration,
+            backlog: sales.waiting,
           });
           report(rows.at(-1)!);
         } catch (err) {
@@ -268,7 +337,7 @@ async function main(): Promise<void> {
 }
 
 function report(r: Row): void {
-  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}  load ${r.load1?.toFixed(2)}  CPU/req shop ${r.shopCpuMsPerReq?.toFixed(3) ?? '–'} ms db ${r.dbCpuMsPerReq?.toFixed(3) ?? '–'} ms`);
+  console.log(`${r.target.padEnd(16)} ${r.database.padEnd(9)} gateway ${r.gateway.padEnd(5)} ${fmt(r.requestsPerSec)} req/s  settled ${r.settledPerSec !== undefined ? fmt(r.settledPerSec) : '–'}/s (backlog ${r.backlog ?? '–'})  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}  load ${r.load1?.toFixed(2)}  CPU/req shop ${r.shopCpuMsPerReq?.toFixed(3) ?? '–'} ms db ${r.dbCpuMsPerReq?.toFixed(3) ?? '–'} ms gateway ${r.gatewayCpuMsPerReq?.toFixed(3) ?? '–'} ms  shop writes ${r.shopBytesPerReq !== undefined ? fmt(r.shopBytesPerReq) : '–'} B in ${r.shopWritesPerReq?.toFixed(1) ?? '–'} calls /req`);
   if (r.tokensReused) console.log(`  ^ NOT COMPARABLE: ${r.tokensReused} requests ran out of pre-made tokens and were answered from an existing sale (rerun with a larger --tokens)`);
 }
 

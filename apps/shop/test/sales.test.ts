@@ -9,6 +9,8 @@ import { consoleSessionStore } from '../src/admin/session-store.js';
 import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
 import { createLogger, wantsPretty } from '../src/log.js';
+import { SQL as SQLITE_SQL } from '../src/db/queries/sqlite.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
 import { createSalesSource } from '../src/sales/admin-source.js';
 import { txEnqueue } from '../src/sales/enqueue.js';
 import { newGuid } from '../src/sales/guid.js';
@@ -106,6 +108,25 @@ describe.each(cases)('sales on %s', (dialect) => {
     expect(Object.keys(counts).sort()).toEqual(['errored', 'finished', 'pending', 'processing', 'refunded']);
     expect(counts.finished).toBeGreaterThanOrEqual(1);
     expect(counts.pending).toBeGreaterThanOrEqual(4);
+  });
+  it('a dispute finds its sale by PaymentIntent, or by charge for a sale charged before PaymentIntents, through the partial id indexes', async () => {
+    const [legacy, paid, open] = [await newSale(shop), await newSale(shop), await newSale(shop)];
+    const tag = newGuid().slice(0, 8);
+    for (const g of [legacy, paid]) await shop.store.startCharge(g);
+    expect(await shop.store.markFinished(legacy, `ch_legacy_${tag}`)).toBe(true); // the Charges API: no PaymentIntent
+    expect(await shop.store.markFinished(paid, `ch_pi_${tag}`, `pi_${tag}`)).toBe(true);
+    expect(await shop.store.markDisputed(`pi_${tag}`, `ch_pi_${tag}`)).toBe(paid);
+    expect(await shop.store.markDisputed(null, `ch_legacy_${tag}`)).toBe(legacy);
+    expect(await shop.store.markDisputed(null, `ch_unknown_${tag}`)).toBeNull();
+    expect(await shop.store.markDisputed(null, null)).toBeNull();
+    expect((await shop.store.getSale(open))?.disputed).toBe(false);
+    expect((await shop.store.getSale(paid))?.disputed).toBe(true);
+    if (shop.store instanceof SqliteStore) {
+      const plan = shop.store.db.prepare(`EXPLAIN QUERY PLAN ${SQLITE_SQL.markDisputed}`).all({ payment_intent_id: 'pi_x', charge_id: 'ch_x', now: 0 }) as { detail: string }[];
+      const details = plan.map((r) => r.detail).join('\n');
+      expect(details).toContain('USING INDEX sales_payment_intent');
+      expect(details).toContain('USING INDEX sales_charge_legacy');
+    }
   });
   it('sales placed at once commit together, each with its own job; a repeated form key finds the first; a bad sale fails alone', async () => {
     const product = (await shop.store.getProduct('field-guide'))!;

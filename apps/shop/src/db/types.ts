@@ -145,7 +145,7 @@ export interface ShopStore {
   revokeConsoleSession(sidHash: string): Promise<void>;
   /** A processing sale's PaymentIntent waits for the customer: store its id and client secret. */
   markRequiresAction(guid: string, paymentIntentId: string, clientSecret: string): Promise<boolean>;
-  /** Flag the sale of this PaymentIntent or charge as disputed; its guid, or null when none matches. */
+  /** Flag the sale of this PaymentIntent (or, for a sale charged before PaymentIntents, this charge) as disputed; its guid, or null when none matches. */
   markDisputed(paymentIntentId: string | null, chargeId: string | null): Promise<string | null>;
   /**
    * One transaction: store the event unless its id is known (a duplicate delivery → inserted

@@ -74,8 +74,10 @@ export const SQL = {
   markRequiresAction: `UPDATE sales SET payment_intent_id = $2, client_secret = $3,
       three_d_secure = COALESCE(three_d_secure, 'required'), updated_at = now()
     WHERE guid = $1 AND state = 'processing'`,
+  /** By the PaymentIntent, or (a sale charged before PaymentIntents) the charge: the partial indexes of 0005. */
   markDisputed: `UPDATE sales SET disputed = true, updated_at = now()
-    WHERE ($1::text IS NOT NULL AND payment_intent_id = $1) OR ($2::text IS NOT NULL AND charge_id = $2)
+    WHERE ($1::text IS NOT NULL AND payment_intent_id = $1)
+       OR ($2::text IS NOT NULL AND payment_intent_id IS NULL AND charge_id IS NOT NULL AND charge_id = $2)
     RETURNING guid`,
   /** ON CONFLICT DO NOTHING RETURNING: a duplicate delivery inserts nothing, without a race. */
   insertWebhookEvent: `INSERT INTO webhook_events (id, type, sale_guid, payload)

@@ -64,8 +64,10 @@ export const SQL = {
   markRequiresAction: `UPDATE sales SET payment_intent_id = @payment_intent_id, client_secret = @client_secret,
       three_d_secure = COALESCE(three_d_secure, 'required'), updated_at = @now
     WHERE guid = @guid AND state = 'processing'`,
+  /** By the PaymentIntent, or (a sale charged before PaymentIntents) the charge: the partial indexes of 0005. */
   markDisputed: `UPDATE sales SET disputed = 1, updated_at = @now
-    WHERE (@payment_intent_id IS NOT NULL AND payment_intent_id = @payment_intent_id) OR (@charge_id IS NOT NULL AND charge_id = @charge_id)
+    WHERE (@payment_intent_id IS NOT NULL AND payment_intent_id = @payment_intent_id)
+       OR (@charge_id IS NOT NULL AND payment_intent_id IS NULL AND charge_id IS NOT NULL AND charge_id = @charge_id)
     RETURNING guid`,
   insertWebhookEvent: `INSERT INTO webhook_events (id, type, sale_guid, payload, received_at)
     VALUES (@id, @type, @sale_guid, @payload, @now) ON CONFLICT (id) DO NOTHING`,

@@ -61,8 +61,12 @@ const BASELINE_ON = flag('baseline', 'yes') !== 'no';
 const TOKENS = Number(flag('tokens', String(Math.max(60_000, (ROUNDS * DATABASES.length + (BASELINE_ON ? 1 : 0)) * GATEWAYS.length * 60_000))));
 /** `--profile DIR`: run the shop under `node --cpu-prof --cpu-prof-dir=DIR` (summarise with bench/lib/cpuprofile.ts). */
 const PROFILE = flag('profile', '');
-/** `--strace`: count the shop's I/O system calls over each measured run (strace -c; Linux). */
-const STRACE = process.argv.includes('--strace');
+/**
+ * `--syscalls`: count the shop's I/O system calls over each measured run, per request (Linux
+ * `perf stat` on the syscall tracepoints: unlike strace, it does not slow the shop down).
+ */
+const SYSCALLS = process.argv.includes('--syscalls');
+const SYSCALL_NAMES = ['pwrite64', 'write', 'writev', 'fsync', 'fdatasync', 'pread64', 'read'];
 /** `--pool N`: the shop's PostgreSQL pool size (DATABASE_POOL_SIZE; default the shop's). */
 const POOL = flag('pool', '');
 
@@ -262,12 +266,21 @@ async function main(): Promise<void> {
           const where = db ? { url: db.url } : { file };
           const sales0 = await saleCounts(where);
           const dbCpu0 = await dbCpuMs(db?.name);
-          const tracer = STRACE ? spawn('strace', ['-c', '-f', '-p', String(shop.pid), '-e', 'trace=fdatasync,fsync,pwrite64,write,writev,pread64,read'], { stdio: ['ignore', 'ignore', 'pipe'] }) : null;
-          const traced = tracer ? new Promise<string>((res) => { let out = ''; tracer.stderr!.on('data', (d) => (out += d)); tracer.on('close', () => res(out)); }) : null;
+          const tracer = SYSCALLS
+            ? spawn('perf', ['stat', '-x', ',', '-p', String(shop.pid), '-e', SYSCALL_NAMES.map((n) => `syscalls:sys_enter_${n}`).join(',')], { stdio: ['ignore', 'ignore', 'pipe'] })
+            : null;
+          const traced = tracer
+            ? new Promise<string>((res) => {
+                let out = '';
+                tracer.stderr!.on('data', (d) => (out += d));
+                tracer.on('close', () => res(out));
+              })
+            : null;
           const r = await load(`http://127.0.0.1:${port}/buy/field-guide`, pool);
           if (tracer) {
             tracer.kill('SIGINT');
-            console.log(`strace -c of the shop (${database}), ${r.requests.total} requests:\n${await traced}`);
+            const counts = (await traced!).split('\n').map((l) => l.split(',')).filter((f) => f[2]?.startsWith('syscalls:sys_enter_'));
+            console.log(`  system calls per request (${database}): ${counts.map((f) => `${f[2].replace('syscalls:sys_enter_', '')} ${(Number(f[0]) / r.requests.total).toFixed(2)}`).join(', ')}`);
           }
           const shopCpu = cpuMs(shop.pid);
           const gwCpu = cpuMs(gateway.pid);

@@ -28,7 +28,7 @@ export interface Runtime {
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
-  const db = await openDatabase(o.databaseUrl);
+  const db = await openDatabase(o.databaseUrl, { jobsOnThisConnection: !o.jobsUrl });
   const { store } = db;
   try {
     const stripe = createStripeClient(o.stripe);

@@ -2,7 +2,12 @@
  * The sale state machine (guarded transitions) as a property over random sequences, on every
  * store; the console's SalesSource (keyset paging, search, counts); the config parser.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { type EnqueuedJob, openSqlite } from 'errand';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleSessionStore } from '../src/admin/session-store.js';
@@ -10,7 +15,9 @@ import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
 import { createLogger, wantsPretty } from '../src/log.js';
 import { SQL as SQLITE_SQL } from '../src/db/queries/sqlite.js';
+import { migrateSqlite } from '../src/db/migrate.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
+import type { TxEnqueue } from '../src/db/types.js';
 import { createSalesSource } from '../src/sales/admin-source.js';
 import { txEnqueue } from '../src/sales/enqueue.js';
 import { newGuid } from '../src/sales/guid.js';
@@ -158,6 +165,61 @@ describe.each(cases)('sales on %s', (dialect) => {
       expect(await shop.errand.admin.getJob(x.r.jobId)).toMatchObject({ name: shop.jobs.charge.name, payload: { guid: x.guid } });
     }
     expect(jobIds.size).toBe(3);
+  });
+});
+
+describe('SQLite: the writes of job handlers leave their fsync to the job', () => {
+  // better-sqlite3 reports every statement it runs to `verbose`: the log shows which commits asked for an fsync.
+  const open = (jobsOnThisConnection: boolean) => {
+    const log: string[] = [];
+    class Traced extends Database {
+      constructor(file: string) {
+        super(file, { verbose: (sql) => log.push(String(sql)) });
+      }
+    }
+    const db = openSqlite(Traced, join(mkdtempSync(join(tmpdir(), 'shop-sync-')), 'shop.db'));
+    migrateSqlite(db);
+    return { db, log, store: new SqliteStore(db, { jobsOnThisConnection }) };
+  };
+  const fakeJob = (() => ({ id: 1 }) as EnqueuedJob) as TxEnqueue;
+  const placed = async (store: SqliteStore) => {
+    await store.seedProduct({ permalink: 'sync-guide', name: 'Sync', description: 'x', price: 900, currency: 'usd', delivery: 'https://example.com/sync' });
+    const guid = newGuid();
+    await store.placeSale({ guid, product: (await store.getProduct('sync-guide'))!, email: 's@example.com', stripeToken: 'tok_visa', formKey: null, singleUseToken: false }, fakeJob);
+    return guid;
+  };
+
+  it('with the jobs on the same connection: a charge\'s writes run at synchronous=NORMAL and restore FULL; a checkout keeps its own fsync', async () => {
+    const { db, log, store } = open(true);
+    expect(store.fsyncDeferredToJobs).toBe(true);
+    log.length = 0;
+    const guid = await placed(store);
+    expect(log.filter((l) => l.includes('synchronous'))).toEqual([]);
+    log.length = 0;
+    await store.startCharge(guid);
+    await store.markFinished(guid, 'ch_sync', 'pi_sync');
+    expect(log.map((l) => (l.includes('synchronous') ? l : l.trim().split(/\s+/).slice(0, 2).join(' ')))).toEqual([
+      'PRAGMA synchronous = NORMAL', 'UPDATE sales', 'PRAGMA synchronous = 2',
+      'PRAGMA synchronous = NORMAL', 'UPDATE sales', 'PRAGMA synchronous = 2',
+    ]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect((await store.getSale(guid))?.state).toBe('finished');
+    // Inside an open transaction the write is that transaction's: no toggling there.
+    log.length = 0;
+    db.transaction(() => void store.markRefunded(guid))();
+    expect(log.some((l) => l.includes('synchronous'))).toBe(false);
+    db.close();
+  });
+
+  it('with the jobs elsewhere (JOBS_URL): every write has its own fsync', async () => {
+    const { db, log, store } = open(false);
+    expect(store.fsyncDeferredToJobs).toBe(false);
+    const guid = await placed(store);
+    log.length = 0;
+    await store.startCharge(guid);
+    await store.markErrored(guid, 'declined', 'card_declined');
+    expect(log.some((l) => l.includes('synchronous'))).toBe(false);
+    db.close();
   });
 });
 

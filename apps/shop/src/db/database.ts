@@ -16,8 +16,17 @@ export type ShopDatabase =
   /** `schema`: the URL's `?schema=`, where the engine keeps its jobs tables (the shop's stay in the default place). */
   | { dialect: 'postgres'; pool: pg.Pool; store: ShopStore; schema?: string };
 
+export interface OpenDatabaseOptions {
+  poolSize?: number;
+  /**
+   * The engine keeps its jobs on this same connection (no JOBS_URL). On SQLite the writes job
+   * handlers make then leave their fsync to the job's own completion (SqliteStore, `jobsOnThisConnection`).
+   */
+  jobsOnThisConnection?: boolean;
+}
+
 /** Opens `sqlite:…`, `memory:` or `postgres://…`, applies the shop's migrations, returns the store. */
-export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<ShopDatabase> {
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<ShopDatabase> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? poolSizeFromEnv() });
@@ -47,7 +56,7 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     db.close();
     throw err;
   }
-  return { dialect: 'sqlite', sqlite: db, store: new SqliteStore(db) };
+  return { dialect: 'sqlite', sqlite: db, store: new SqliteStore(db, { jobsOnThisConnection: options.jobsOnThisConnection ?? false }) };
 }
 
 /** DATABASE_POOL_SIZE (PostgreSQL connections per process, shared by the shop and the engine). Default 10. */

@@ -130,7 +130,9 @@ export interface ShopStore {
   /** One transaction: only a finished sale without a refund job gets one enqueued. */
   requestRefund(guid: string, enqueue: TxEnqueue): Promise<RefundRequest>;
   // Guarded transitions: each is one UPDATE … WHERE state IN (the states it may come from);
-  // true when the row moved.
+  // true when the row moved. Only job handlers make them (and markRequiresAction, markDisputed,
+  // markWebhookEventHandled): on SQLite, with the jobs on the same connection, they leave their
+  // fsync to the job's completion (SqliteStoreOptions.jobsOnThisConnection).
   /** → processing, returning what the charge needs (null: the sale is gone or has moved on). */
   startCharge(guid: string): Promise<ChargeTarget | null>;
   /** processing → finished; clears the client secret; a 3-D Secure `required` becomes `authenticated`. */

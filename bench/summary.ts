@@ -295,7 +295,7 @@ function checkoutSection(c: CheckoutFile | null, targets: Target[]): string {
   return out.join('\n');
 }
 
-type RatioRow = CheckoutFile['rows'][number] & { load1?: number; shopCpuMsPerReq?: number; dbCpuMsPerReq?: number };
+type RatioRow = CheckoutFile['rows'][number] & { load1?: number; shopCpuMsPerReq?: number; dbCpuMsPerReq?: number; settledPerSec?: number; backlog?: number };
 
 /**
  * Issue 14, target 1: PostgreSQL's POST /buy against SQLite's in the same run (`--rounds N`
@@ -357,8 +357,13 @@ function checkoutBeforeSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, 
     return '';
   }
   const out = ['### PaymentIntents against the shop before them, same run\n'];
-  out.push(`Command: \`${c.command}\`. Rows in the order they ran; the shop before is the one at ${BASELINE_COMMIT} (before issues 11 and 12), which charged through the Charges API. load = 1-minute load average after the row.\n`);
-  out.push(markdownTable(['shop', 'requests/s', 'p50 ms', 'p99 ms', 'load'], rows.map((r) => [r.database === 'sqlite' ? 'today' : 'before', fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.load1?.toFixed(1) ?? '–'])));
+  out.push(`Command: \`${c.command}\`. Rows in the order they ran; the shop before is the one at ${BASELINE_COMMIT} (before issues 11 and 12), which charged through the Charges API. settled/s = sales its in-process workers charged or declined per second during the run, backlog = sales still waiting for their charge at its end (both shops accept checkouts faster than 10 workers sharing the web's thread charge them). load = 1-minute load average after the row.\n`);
+  out.push(
+    markdownTable(
+      ['shop', 'requests/s', 'settled/s', 'backlog', 'p50 ms', 'p99 ms', 'CPU ms/request', 'load'],
+      rows.map((r) => [r.database === 'sqlite' ? 'today' : 'before', fmt(r.requestsPerSec), r.settledPerSec !== undefined ? fmt(r.settledPerSec) : '–', r.backlog !== undefined ? fmt(r.backlog) : '–', fmt(r.p50, 1), fmt(r.p99, 1), r.shopCpuMsPerReq?.toFixed(3) ?? '–', r.load1?.toFixed(1) ?? '–']),
+    ),
+  );
   const ratios = today.map((r, i) => r.requestsPerSec / (before[i] ?? before.at(-1)!).requestsPerSec);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   targets.push({

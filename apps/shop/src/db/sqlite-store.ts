@@ -52,8 +52,10 @@ export class SqliteStore implements ShopStore {
     options: SqliteStoreOptions = {},
   ) {
     const level = Number(db.pragma('synchronous', { simple: true }));
-    // 2 = FULL, 1 = NORMAL (already without fsync), 0 = OFF, 3 = EXTRA.
-    this.relaxing = options.jobsOnThisConnection && !db.memory && level >= 2 ? [db.prepare('PRAGMA synchronous = NORMAL'), db.prepare(`PRAGMA synchronous = ${level}`)] : null;
+    // 2 = FULL, 1 = NORMAL (already without fsync), 0 = OFF, 3 = EXTRA. Only in WAL mode: in a
+    // rollback journal, NORMAL risks corruption on power loss, not just a lost commit.
+    const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    this.relaxing = options.jobsOnThisConnection && wal && level >= 2 ? [db.prepare('PRAGMA synchronous = NORMAL'), db.prepare(`PRAGMA synchronous = ${level}`)] : null;
   }
 
   /** True when job handlers' writes leave their fsync to the job's completion (SqliteStoreOptions.jobsOnThisConnection). */

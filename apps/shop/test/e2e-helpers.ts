@@ -121,17 +121,21 @@ export async function fillCheckout(page: Page, email: string, card: string): Pro
 
 /** n sales through the JSON API (POST /buy/:permalink with a fresh test token each); their guids. */
 export async function buyThroughApi(webUrl: string, gatewayUrl: string, permalink: string, n: number, emailPrefix: string): Promise<string[]> {
-  const guids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${webUrl}/buy/${permalink}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ stripeToken: await createTestToken(gatewayUrl), email: `${emailPrefix}-${i}@example.com` }),
-    });
-    if (res.status !== 200) throw new Error(`POST /buy/${permalink} answered ${res.status}: ${await res.text()}`);
-    guids.push(((await res.json()) as { guid: string }).guid);
-  }
-  return guids;
+  // Tokens first, then the n purchases at once: their jobs arrive together, so every worker
+  // finds work (one after another, a sale every gateway round trip, the first worker to wake
+  // could take them all).
+  const tokens = await Promise.all(Array.from({ length: n }, () => createTestToken(gatewayUrl)));
+  return Promise.all(
+    tokens.map(async (stripeToken, i) => {
+      const res = await fetch(`${webUrl}/buy/${permalink}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stripeToken, email: `${emailPrefix}-${i}@example.com` }),
+      });
+      if (res.status !== 200) throw new Error(`POST /buy/${permalink} answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { guid: string }).guid;
+    }),
+  );
 }
 
 /** Resolves once GET /status says `finished` for every guid (fails the test after timeoutMs). */

@@ -126,6 +126,7 @@ describe.concurrent('a 1-second schedule on several worker processes', () => {
           procs.splice(procs.indexOf(victim), 1);
 
           await sleep(Math.max(0, startedAt + RUN_MS - Date.now()));
+          const stoppingAt = Date.now();
           await stopAll();
           const ranFor = Date.now() - firstStartAt;
           const jobs = await errand.admin.scheduleJobs(SCHEDULE, 500);
@@ -141,14 +142,16 @@ describe.concurrent('a 1-second schedule on several worker processes', () => {
           expect(rescued?.state).toBe('completed');
           expect(rescued?.errors.map((e) => e.kind)).toContain('lease_expired');
           // Every job ran to completion exactly once (the victim never finished one, so its rescued
-          // jobs too), except the last tick or two, made just as the workers stopped, left
-          // available (never lost, never running).
+          // jobs too), except the ticks made as the workers stopped, left available (never lost,
+          // never running): the tick just before the SIGTERMs at the earliest (how many follow it
+          // depends on how long the processes take to drain, seconds on a loaded machine).
           const ran = await runsPerJob(errand, db.url);
+          const tickOf = new Map((await scheduleTicks(errand, db.url)).map((j) => [j.id, j.tick]));
           for (const j of jobs) {
             expect(['completed', 'available']).toContain(j.state);
             if (j.state === 'completed') expect(ran.get(j.id)).toBe(1);
+            else expect(tickOf.get(j.id), `job ${j.id} left available`).toBeGreaterThan(stoppingAt - 2000);
           }
-          expect(jobs.filter((j) => j.state === 'available').length).toBeLessThanOrEqual(2);
 
           // Down for 8 s (past the 5 s on-time window): on restart the missed ticks make one job
           // (catchUp 'once'), for the latest missed tick, then the on-time ones follow.

@@ -44,7 +44,7 @@ export async function startWorkerProcess(args: string[], env: Record<string, str
 /**
  * The `errand worker` processes a test starts: `start(...flags)` adds one with the shared flags
  * (read when it starts, so a URL set in beforeAll is seen); `stopAll()` SIGTERMs the ones still
- * running and expects each to exit 0; `procs` is the list (kill or splice out what a test ends
+ * running, together, and expects each to exit 0; `procs` is the list (kill or splice out what a test ends
  * itself).
  */
 export function workerPool(shared: () => { args: string[]; env: Record<string, string> }) {
@@ -58,10 +58,11 @@ export function workerPool(shared: () => { args: string[]; env: Record<string, s
       return p;
     },
     async stopAll(): Promise<void> {
-      for (const p of procs.splice(0)) {
-        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-        expect(await p.exited).toBe(0);
-      }
+      // All at once: stopped one after another, the last would go on making scheduled jobs for
+      // as long as the others take to drain.
+      const stopping = procs.splice(0);
+      for (const p of stopping) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+      expect(await Promise.all(stopping.map((p) => p.exited))).toEqual(stopping.map(() => 0));
     },
   };
 }

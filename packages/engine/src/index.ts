@@ -14,7 +14,7 @@ export type { Delayed, DelayOptions } from './delay.js';
 export type {
   PgClient, PgPool, PgPoolClient, PgQueryable, PgQueryConfig, PgQueryResult, SqliteDatabase, SqliteStatement, Transaction,
 } from './drivers/connections.js';
-export { openSqlite } from './drivers/sqlite/open.js';
+export { deferFsync, openSqlite, type WithoutFsync } from './drivers/sqlite/open.js';
 export type { OpenSqliteOptions } from './drivers/sqlite/open.js';
 export { ErrandError, JobTimeoutError, PermanentError } from './errors.js';
 export type { ErrandErrorCode } from './errors.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrand, defineJob, openSqlite } from '../src/index.js';
+import { createErrand, deferFsync, defineJob, openSqlite } from '../src/index.js';
 
 /**
  * SQLite: a claim commits without an fsync (synchronous=NORMAL for its transaction only, in WAL
@@ -58,5 +58,40 @@ describe('SQLite: claims without an fsync, outcomes with one', () => {
       await errand.close();
       db.close();
     }
+  });
+
+  it('deferFsync: NORMAL for the write only, the level put back even when it throws; nothing inside a transaction; null where there is nothing to defer', () => {
+    const { db, log } = traced();
+    try {
+      db.exec('CREATE TABLE t (x INTEGER)');
+      const withoutFsync = deferFsync(db)!;
+      expect(withoutFsync).not.toBeNull();
+      log.length = 0;
+      expect(withoutFsync(() => db.prepare('INSERT INTO t VALUES (1)').run().changes)).toBe(1);
+      expect(shape(log)).toEqual(['PRAGMA synchronous = NORMAL', 'INSERT INTO t', 'PRAGMA synchronous = 2']);
+      expect(() =>
+        withoutFsync(() => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      log.length = 0;
+      db.transaction(() => withoutFsync(() => db.prepare('INSERT INTO t VALUES (2)').run()))();
+      expect(log.filter((l) => l.includes('synchronous'))).toEqual([]);
+
+      db.pragma('synchronous = NORMAL');
+      expect(deferFsync(db)).toBeNull(); // already without fsync
+      db.pragma('synchronous = EXTRA');
+      const extra = deferFsync(db)!;
+      extra(() => {});
+      expect(db.pragma('synchronous', { simple: true })).toBe(3); // its own level back, not FULL
+      db.pragma('journal_mode = DELETE');
+      expect(deferFsync(db)).toBeNull(); // a rollback journal: NORMAL could corrupt on power loss
+    } finally {
+      db.close();
+    }
+    const memory = openSqlite(Database, ':memory:');
+    expect(deferFsync(memory)).toBeNull();
+    memory.close();
   });
 });

@@ -4,6 +4,7 @@
  * between processes sharing the file).
  */
 import type Database from 'better-sqlite3';
+import { deferFsync, type WithoutFsync } from 'errand';
 import type { SaleState } from '../sales/states.js';
 import { type QueryName, SQL } from './queries/sqlite.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale, toWebhookEvent } from './rows.js';
@@ -44,34 +45,24 @@ export class SqliteStore implements ShopStore {
   readonly dialect = 'sqlite' as const;
   private readonly stmts = new Map<QueryName, Database.Statement>();
   private placing: { sale: NewSale; enqueue: TxEnqueue; resolve: (r: PlaceResult) => void; reject: (e: unknown) => void }[] = [];
-  /** [relax, restore] for a job handler's write, or null: every write has its own fsync. */
-  private readonly relaxing: [Database.Statement, Database.Statement] | null;
+  /** Runs a job handler's write without its own fsync, or null: every write has its own (see jobsOnThisConnection). */
+  private readonly deferred: WithoutFsync | null;
 
   constructor(
     readonly db: Database.Database,
     options: SqliteStoreOptions = {},
   ) {
-    const level = Number(db.pragma('synchronous', { simple: true }));
-    // 2 = FULL, 1 = NORMAL (already without fsync), 0 = OFF, 3 = EXTRA. Only in WAL mode: in a
-    // rollback journal, NORMAL risks corruption on power loss, not just a lost commit.
-    const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
-    this.relaxing = options.jobsOnThisConnection && wal && level >= 2 ? [db.prepare('PRAGMA synchronous = NORMAL'), db.prepare(`PRAGMA synchronous = ${level}`)] : null;
+    this.deferred = options.jobsOnThisConnection ? deferFsync(db) : null;
   }
 
   /** True when job handlers' writes leave their fsync to the job's completion (SqliteStoreOptions.jobsOnThisConnection). */
   get fsyncDeferredToJobs(): boolean {
-    return this.relaxing !== null;
+    return this.deferred !== null;
   }
 
   /** A write only job handlers make: see SqliteStoreOptions.jobsOnThisConnection. */
   private jobWrite<T>(write: () => T): T {
-    if (!this.relaxing || this.db.inTransaction) return write();
-    this.relaxing[0].run();
-    try {
-      return write();
-    } finally {
-      this.relaxing[1].run();
-    }
+    return this.deferred ? this.deferred(write) : write();
   }
 
   private q(name: QueryName): Database.Statement {

@@ -12,7 +12,7 @@ import {
 } from '../rows.js';
 import { loadQueries, migrationsDirectory, overHistory } from '../sql-files.js';
 import { type MoveName, SqliteHistory } from './history.js';
-import { mainFile } from './open.js';
+import { deferFsync, mainFile, type WithoutFsync } from './open.js';
 import { AfterCommit, WakeReceiver, WakeSender, wakeDirectory } from '../../wake/socket-wake.js';
 
 const QUERIES = [
@@ -62,8 +62,17 @@ export class SqliteDriver implements Driver {
   private afterCommit: AfterCommit | null = null;
   /** Finished jobs' day tables and their view (history.ts). */
   private readonly history: SqliteHistory;
-  /** [synchronous = NORMAL, back to the connection's level] for claims, or null (in memory, or already without fsync). */
-  private readonly claimSync: [SqliteStatement, SqliteStatement] | null;
+  /**
+   * A claim commits without an fsync (synchronous=NORMAL for its transaction only; open.ts
+   * deferFsync), as claims on PostgreSQL commit with synchronous_commit off: the fsync was half of
+   * a burn-down's commits. A process crash loses nothing (WAL frames sit in the OS's cache). A
+   * power cut can undo the claims since the last fsync, which leaves those jobs available again —
+   * a rerun at-least-once allows — and never a completion or a failure: those, and enqueues, keep
+   * their fsync, and the WAL is sequential, so an fsynced completion carries its claim with it.
+   * Rate-limited claims keep theirs (a count lost would let a window overfill). In memory, outside
+   * WAL mode or already at NORMAL, it just runs the claim.
+   */
+  private readonly withoutFsync: WithoutFsync;
 
   constructor(options: SqliteDriverOptions) {
     this.db = options.database;
@@ -72,29 +81,7 @@ export class SqliteDriver implements Driver {
     const memory = this.db.memory;
     this.wakeDir = memory ? null : wakeDirectory(mainFile(this.db));
     this.capabilities = { listen: this.wakeDir !== null, multiProcess: !memory, durable: !memory, synchronous: true, transactional: true, rateLimits: true };
-    // Only in WAL mode: in a rollback journal, NORMAL risks corruption on power loss, not just a lost commit.
-    const wal = !memory && String((this.db.pragma('journal_mode') as { journal_mode: string }[])[0]?.journal_mode).toLowerCase() === 'wal';
-    const level = wal ? Number((this.db.pragma('synchronous') as { synchronous: number }[])[0]?.synchronous ?? 0) : 0;
-    this.claimSync = level >= 2 ? [this.db.prepare('PRAGMA synchronous = NORMAL'), this.db.prepare(`PRAGMA synchronous = ${level}`)] : null;
-  }
-
-  /**
-   * A claim commits without an fsync (synchronous=NORMAL for its transaction only), as claims on
-   * PostgreSQL commit with synchronous_commit off: the fsync was half of a burn-down's commits. A
-   * process crash loses nothing (WAL frames sit in the OS's cache). A power cut can undo the
-   * claims since the last fsync, which leaves those jobs available again — a rerun at-least-once
-   * allows — and never a completion or a failure: those, and enqueues, keep their fsync, and the
-   * WAL is sequential, so an fsynced completion carries its claim with it. Rate-limited claims keep
-   * theirs (a count lost would let a window overfill).
-   */
-  private withoutFsync<T>(fn: () => T): T {
-    if (!this.claimSync || this.db.inTransaction) return fn();
-    this.claimSync[0].run();
-    try {
-      return fn();
-    } finally {
-      this.claimSync[1].run();
-    }
+    this.withoutFsync = deferFsync(this.db) ?? ((fn) => fn());
   }
 
   /** Wake the workers of these queues (every process on this file), now. */

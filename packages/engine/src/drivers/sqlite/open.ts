@@ -54,3 +54,39 @@ export function mainFile(db: SqliteDatabase): string {
     return '';
   }
 }
+
+/** Runs `fn` and returns what it returns, with that commit's fsync left to a later one. */
+export type WithoutFsync = <T>(fn: () => T) => T;
+
+/**
+ * For writes whose durability can wait for the next fsynced commit on the same file: a wrapper
+ * that runs each at synchronous=NORMAL and puts the connection's level back after, or null when
+ * there is nothing to defer — not in WAL mode (in a rollback journal NORMAL risks corruption on
+ * power loss, not just a lost commit), or the level is already NORMAL or OFF. In WAL mode the log
+ * is sequential, so the next synchronous=FULL commit's fsync makes every frame before it durable;
+ * a process crash loses nothing either way, a power cut loses the deferred commits since the last
+ * fsync. Inside a transaction the wrapper does nothing (the pragma cannot change there, and the
+ * transaction's own commit decides).
+ *
+ * The engine uses it for claims (a claim lost to a power cut leaves its job available again);
+ * `errand`'s users can for writes a job handler makes before its completion commits, on the
+ * same connection.
+ */
+export function deferFsync(db: SqliteDatabase): WithoutFsync | null {
+  if (db.memory) return null;
+  const mode = String((db.pragma('journal_mode') as { journal_mode: string }[])[0]?.journal_mode).toLowerCase();
+  // 0 = OFF, 1 = NORMAL, 2 = FULL, 3 = EXTRA.
+  const level = Number((db.pragma('synchronous') as { synchronous: number }[])[0]?.synchronous ?? 0);
+  if (mode !== 'wal' || level < 2) return null;
+  const relax = db.prepare('PRAGMA synchronous = NORMAL');
+  const restore = db.prepare(`PRAGMA synchronous = ${level}`);
+  return <T>(fn: () => T): T => {
+    if (db.inTransaction) return fn();
+    relax.run();
+    try {
+      return fn();
+    } finally {
+      restore.run();
+    }
+  };
+}

@@ -11,11 +11,13 @@ import { type EnqueuedJob, openSqlite } from 'errand';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleSessionStore } from '../src/admin/session-store.js';
-import { HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
+import { createTestDatabase, HAS_PG, testPool } from '../../../packages/engine/test/helpers/pg.js';
 import { ConfigError, loadConfig, parseWorkerArgs, STRIPE_JS, stripeJsUrl } from '../src/config.js';
 import { createLogger, wantsPretty } from '../src/log.js';
+import { JOB_WRITES, SQL as PG_SQL, withoutFlush } from '../src/db/queries/postgres.js';
 import { SQL as SQLITE_SQL } from '../src/db/queries/sqlite.js';
-import { migrateSqlite } from '../src/db/migrate.js';
+import { migratePostgres, migrateSqlite } from '../src/db/migrate.js';
+import { PostgresStore } from '../src/db/postgres-store.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
 import type { TxEnqueue } from '../src/db/types.js';
 import { createSalesSource } from '../src/sales/admin-source.js';
@@ -220,6 +222,81 @@ describe('SQLite: the writes of job handlers leave their fsync to the job', () =
     await store.markErrored(guid, 'declined', 'card_declined');
     expect(log.some((l) => l.includes('synchronous'))).toBe(false);
     db.close();
+  });
+});
+
+describe.runIf(HAS_PG)('PostgreSQL: the writes of job handlers leave their WAL flush to the job', () => {
+  const fakeJob = (async () => ({ id: 1 }) as EnqueuedJob) as TxEnqueue;
+
+  it('each job write, rewritten, sets synchronous_commit off for its own transaction, whether it changes a row or not', async () => {
+    const db = await createTestDatabase('shop_noflush');
+    const pool = testPool(db.url);
+    try {
+      await migratePostgres(pool);
+      const store = new PostgresStore(pool);
+      await store.seedProduct({ permalink: 'nf-guide', name: 'NF', description: 'x', price: 900, currency: 'usd', delivery: 'https://example.com/nf' });
+      const guid = newGuid();
+      await store.placeSale({ guid, product: (await store.getProduct('nf-guide'))!, email: 'nf@example.com', stripeToken: 'tok_visa', formKey: null, singleUseToken: false }, fakeJob);
+      const args: Record<(typeof JOB_WRITES)[number], unknown[]> = {
+        startCharge: [guid],
+        markFinished: [guid, 'ch_nf', 'pi_nf'],
+        markErrored: [guid, 'declined', 'card_declined', null, null],
+        markRefunded: [guid],
+        markRequiresAction: [guid, 'pi_nf', 'pi_nf_secret'],
+        markDisputed: ['pi_nf', null],
+        markWebhookEventHandled: ['evt_none', 'ignored', null],
+      };
+      const c = await pool.connect();
+      try {
+        for (const name of JOB_WRITES) {
+          for (const values of [args[name], args[name].map((v, i) => (i === 0 ? 'no-such-row' : v))]) {
+            await c.query('BEGIN');
+            await c.query(withoutFlush(PG_SQL[name]), values);
+            expect((await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit, name).toBe('off');
+            await c.query('ROLLBACK');
+          }
+        }
+        // For its transaction only: the session keeps the server's setting.
+        expect((await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
+      } finally {
+        c.release();
+      }
+      expect(() => withoutFlush('UPDATE t SET x = 1')).toThrow(/expected one WHERE/);
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
+  });
+
+  it('the store runs them so with the jobs in this database, and as written without (JOBS_URL); a checkout keeps its flush', async () => {
+    const db = await createTestDatabase('shop_noflush');
+    const texts: string[] = [];
+    const pool = testPool(db.url);
+    const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
+    (pool as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (config: unknown, ...rest: unknown[]) => {
+      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+      return query(config, ...rest);
+    };
+    try {
+      await migratePostgres(pool);
+      for (const jobsOnThisDatabase of [true, false]) {
+        const store = new PostgresStore(pool, { jobsOnThisDatabase });
+        expect(store.flushDeferredToJobs).toBe(jobsOnThisDatabase);
+        if (jobsOnThisDatabase) await store.seedProduct({ permalink: 'nf-guide', name: 'NF', description: 'x', price: 900, currency: 'usd', delivery: 'https://example.com/nf' });
+        const guid = newGuid();
+        texts.length = 0;
+        await store.placeSale({ guid, product: (await store.getProduct('nf-guide'))!, email: 'nf@example.com', stripeToken: 'tok_visa', formKey: null, singleUseToken: false }, fakeJob);
+        expect(texts.some((t) => t.includes('synchronous_commit'))).toBe(false);
+        texts.length = 0;
+        expect(await store.startCharge(guid)).not.toBeNull();
+        expect(await store.markFinished(guid, 'ch_nf', 'pi_nf')).toBe(true);
+        expect(texts.map((t) => t.includes("set_config('synchronous_commit', 'off', true)"))).toEqual([jobsOnThisDatabase, jobsOnThisDatabase]);
+        expect((await store.getSale(guid))?.state).toBe('finished');
+      }
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
   });
 });
 

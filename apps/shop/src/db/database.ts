@@ -19,8 +19,9 @@ export type ShopDatabase =
 export interface OpenDatabaseOptions {
   poolSize?: number;
   /**
-   * The engine keeps its jobs on this same connection (no JOBS_URL). On SQLite the writes job
-   * handlers make then leave their fsync to the job's own completion (SqliteStore, `jobsOnThisConnection`).
+   * The engine keeps its jobs on this same connection or database (no JOBS_URL). The writes job
+   * handlers make then leave their fsync to the job's own completion (SqliteStore
+   * `jobsOnThisConnection`, PostgresStore `jobsOnThisDatabase`).
    */
   jobsOnThisConnection?: boolean;
 }
@@ -40,7 +41,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       await pool.end().catch(() => {});
       throw err;
     }
-    return { dialect: 'postgres', pool, store: new PostgresStore(pool), schema: target.schema };
+    return { dialect: 'postgres', pool, store: new PostgresStore(pool, { jobsOnThisDatabase: options.jobsOnThisConnection ?? false }), schema: target.schema };
   }
   if (target.kind === 'redis') {
     // Sales live in SQL, in one transaction with their charge job. The jobs may live in Redis

@@ -1,7 +1,7 @@
 /** The store on PostgreSQL (pg Pool). Transactions take a dedicated client: BEGIN … COMMIT. */
 import type pg from 'pg';
 import type { SaleState } from '../sales/states.js';
-import { SQL } from './queries/postgres.js';
+import { JOB_WRITES, type JobWrite, SQL, withoutFlush } from './queries/postgres.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale, toWebhookEvent } from './rows.js';
 import {
   type ChargeTarget,
@@ -39,13 +39,44 @@ function named(name: keyof typeof SQL, values?: unknown[]): pg.QueryConfig {
   return { name: `shop_${name}`, text: SQL[name], values };
 }
 
+const NO_FLUSH = Object.fromEntries(JOB_WRITES.map((n) => [n, withoutFlush(SQL[n])])) as Record<JobWrite, string>;
+
+export interface PostgresStoreOptions {
+  /**
+   * The engine's jobs are in this same database (the shop without JOBS_URL). Then the writes that
+   * only job handlers make (startCharge, markFinished, markErrored, …) commit without waiting for
+   * their WAL flush (synchronous_commit off for that statement): each is followed, once its
+   * handler returns, by the job's completion — a synchronous commit to the same server's WAL,
+   * which is sequential, so its flush makes the write before it durable too. An application
+   * crash loses nothing (the server has the commit); a server crash within the WAL writer's
+   * delay can lose the write with the completion, so the job is rescued and runs again, and its
+   * gateway call replays by its idempotency key — as the engine's own claims do. Off when the
+   * jobs live elsewhere (Redis): nothing would follow with a flush here.
+   */
+  jobsOnThisDatabase?: boolean;
+}
+
 export class PostgresStore implements ShopStore {
   readonly dialect = 'postgres' as const;
   private placing: Placing[] = [];
   private flushScheduled = false;
   private batchesInFlight = 0;
 
-  constructor(readonly pool: pg.Pool) {}
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly options: PostgresStoreOptions = {},
+  ) {}
+
+  /** True when job handlers' writes leave their WAL flush to the job's completion (PostgresStoreOptions.jobsOnThisDatabase). */
+  get flushDeferredToJobs(): boolean {
+    return this.options.jobsOnThisDatabase === true;
+  }
+
+  /** A write only job handlers make, as a named prepared statement: see PostgresStoreOptions.jobsOnThisDatabase. */
+  private jobWrite(name: JobWrite, values: unknown[]): Promise<pg.QueryResult> {
+    if (!this.flushDeferredToJobs) return this.pool.query(named(name, values));
+    return this.pool.query({ name: `shop_${name}_noflush`, text: NO_FLUSH[name], values });
+  }
 
   private async tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
@@ -242,20 +273,20 @@ export class PostgresStore implements ShopStore {
   }
 
   async startCharge(guid: string): Promise<ChargeTarget | null> {
-    const { rows } = await this.pool.query(named('startCharge', [guid]));
+    const { rows } = await this.jobWrite('startCharge', [guid]);
     return rows[0] ? toChargeTarget(rows[0]) : null;
   }
 
   async markFinished(guid: string, chargeId: string, paymentIntentId: string | null = null): Promise<boolean> {
-    return (await this.pool.query(named('markFinished', [guid, chargeId, paymentIntentId]))).rowCount === 1;
+    return (await this.jobWrite('markFinished', [guid, chargeId, paymentIntentId])).rowCount === 1;
   }
 
   async markErrored(guid: string, message: string, code: string, threeDSecure: ThreeDSecure | null = null, paymentIntentId: string | null = null): Promise<boolean> {
-    return (await this.pool.query(named('markErrored', [guid, message, code, threeDSecure, paymentIntentId]))).rowCount === 1;
+    return (await this.jobWrite('markErrored', [guid, message, code, threeDSecure, paymentIntentId])).rowCount === 1;
   }
 
   async markRefunded(guid: string): Promise<boolean> {
-    return (await this.pool.query(named('markRefunded', [guid]))).rowCount === 1;
+    return (await this.jobWrite('markRefunded', [guid])).rowCount === 1;
   }
 
   async addConsoleSession(sidHash: string, expiresAt: number): Promise<void> {
@@ -272,11 +303,11 @@ export class PostgresStore implements ShopStore {
   }
 
   async markRequiresAction(guid: string, paymentIntentId: string, clientSecret: string): Promise<boolean> {
-    return (await this.pool.query(SQL.markRequiresAction, [guid, paymentIntentId, clientSecret])).rowCount === 1;
+    return (await this.jobWrite('markRequiresAction', [guid, paymentIntentId, clientSecret])).rowCount === 1;
   }
 
   async markDisputed(paymentIntentId: string | null, chargeId: string | null): Promise<string | null> {
-    const { rows } = await this.pool.query(SQL.markDisputed, [paymentIntentId, chargeId]);
+    const { rows } = await this.jobWrite('markDisputed', [paymentIntentId, chargeId]);
     return rows[0]?.guid ?? null;
   }
 
@@ -296,7 +327,7 @@ export class PostgresStore implements ShopStore {
   }
 
   async markWebhookEventHandled(id: string, outcome: string, saleGuid: string | null): Promise<void> {
-    await this.pool.query(SQL.markWebhookEventHandled, [id, outcome, saleGuid]);
+    await this.jobWrite('markWebhookEventHandled', [id, outcome, saleGuid]);
   }
 
   async listWebhookEvents(saleGuid: string, limit: number): Promise<WebhookEventRecord[]> {

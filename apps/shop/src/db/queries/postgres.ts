@@ -91,3 +91,20 @@ export const SQL = {
   listStaleProcessing: `SELECT ${SALE_COLUMNS} FROM sales s JOIN products p ON p.id = s.product_id
     WHERE s.state = 'processing' AND s.updated_at < $1 ORDER BY s.id LIMIT $2`,
 } as const;
+
+/** The writes only job handlers make: see PostgresStoreOptions.jobsOnThisDatabase. */
+export const JOB_WRITES = ['startCharge', 'markFinished', 'markErrored', 'markRefunded', 'markRequiresAction', 'markDisputed', 'markWebhookEventHandled'] as const;
+export type JobWrite = (typeof JOB_WRITES)[number];
+
+/**
+ * A job write that commits without waiting for its WAL flush: `synchronous_commit` off for its
+ * own (implicit) transaction, set in its WHERE clause as the engine's claim does — an InitPlan
+ * evaluated once, before any row is changed. Each of these statements has one WHERE and at most
+ * a RETURNING after it (tested).
+ */
+export function withoutFlush(sql: string): string {
+  const m = /^([\s\S]*?)\bWHERE\b([\s\S]*?)(\s+RETURNING\b[\s\S]*)?$/.exec(sql);
+  if (!m || /\bWHERE\b/.test(m[2])) throw new Error(`withoutFlush: expected one WHERE in ${sql}`);
+  return `${m[1]}WHERE (${m[2].trim()})\n      AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off'${m[3] ?? ''}`;
+}
+

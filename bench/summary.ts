@@ -304,12 +304,15 @@ type RatioRow = CheckoutFile['rows'][number] & { load1?: number; shopCpuMsPerReq
 function checkoutRatioSection(c: (CheckoutFile & { rows: RatioRow[] }) | null, main: CheckoutFile | null, targets: Target[]): string {
   if (!c) return '';
   const out = ['### PostgreSQL against SQLite, same run\n'];
-  out.push(`Command: \`${c.command}\`. Rows in the order they ran (each database in turn, round after round); load = 1-minute load average after the row; CPU per request = the shop process's user+system time over the run, and its PostgreSQL backends'.\n`);
+  out.push(`Command: \`${c.command}\`. Rows in the order they ran (each database in turn, round after round); load = 1-minute load average after the row; CPU per request = the shop process's user+system time over the run, and its PostgreSQL backends'; settled/s and backlog as in the table below.${c.note ? ` ${c.note.trim()}` : ''}\n`);
   const rows = (c.rows as RatioRow[]).filter((r) => r.target === 'shop' && r.gateway === '0 ms');
   out.push(
     markdownTable(
-      ['database', 'requests/s', 'p50 ms', 'p99 ms', 'load', 'shop CPU ms/req', 'db CPU ms/req'],
-      rows.map((r) => [r.database, fmt(r.requestsPerSec), fmt(r.p50, 1), fmt(r.p99, 1), r.load1?.toFixed(1) ?? '–', r.shopCpuMsPerReq?.toFixed(3) ?? '–', r.dbCpuMsPerReq?.toFixed(3) ?? '–']),
+      ['database', 'requests/s', 'settled/s', 'backlog', 'p50 ms', 'p99 ms', 'load', 'shop CPU ms/req', 'db CPU ms/req'],
+      rows.map((r) => [
+        r.database, fmt(r.requestsPerSec), r.settledPerSec !== undefined ? fmt(r.settledPerSec) : '–', r.backlog !== undefined ? fmt(r.backlog) : '–',
+        fmt(r.p50, 1), fmt(r.p99, 1), r.load1?.toFixed(1) ?? '–', r.shopCpuMsPerReq?.toFixed(3) ?? '–', r.dbCpuMsPerReq?.toFixed(3) ?? '–',
+      ]),
     ),
   );
   const sq = rows.filter((r) => r.database === 'sqlite');

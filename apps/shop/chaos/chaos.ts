@@ -13,7 +13,7 @@
  * signed webhooks to the shop with delivery faults (duplicate, reorder, delay, drop then
  * redeliver), refunds and disputes opened "from the dashboard" meanwhile, a worker SIGKILLed
  * every few seconds and started again, PostgreSQL (a private cluster, never the shared one)
- * restarted once in the middle (`--db redis`: the sales in a SQLite file, the jobs in a private
+ * crashed (`pg_ctl stop -m immediate`) and started again once in the middle (`--db redis`: the sales in a SQLite file, the jobs in a private
  * redis-server with AOF, appendfsync everysec, through the outbox; that Redis SIGKILLed and
  * started again on its AOF in the middle). Then it waits for every sale to settle, checks the sales against
  * the gateway's ledger and events (checks.ts), scans the logs for secrets, prints the figures,

@@ -23,9 +23,11 @@ export interface PrivatePostgres {
   url: string;
   port: number;
   dataDir: string;
-  /** `pg_ctl stop -m fast` + start (a restart): every connection is cut; resolves once the server accepts again. */
-  restart(): Promise<void>;
-  /** `pg_ctl stop -m immediate` then start: a crash, from the server's point of view. */
+  /**
+   * `pg_ctl stop -m immediate` then start: a crash, from the server's point of view (every
+   * connection cut, WAL buffers not yet written lost, recovery on start); resolves once the
+   * server accepts again.
+   */
   crashRestart(): Promise<void>;
   /** Stop and remove the data directory. Safe to call twice. */
   stop(): Promise<void>;
@@ -155,11 +157,6 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url,
     port,
     dataDir,
-    async restart() {
-      await ctlAsync('-m', 'fast', 'stop');
-      await ctlAsync(...startArgs);
-      await waitForServer(url);
-    },
     async crashRestart() {
       await ctlAsync('-m', 'immediate', 'stop');
       await ctlAsync(...startArgs);

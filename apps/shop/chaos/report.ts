@@ -15,7 +15,7 @@ export function summaryTable(results: ChaosResult[]): string {
     ['worker processes', (r) => String(r.workers)],
     ['workers killed (SIGKILL)', (r) => String(r.kills)],
     ['worker starts', (r) => String(r.workerStarts)],
-    ['PostgreSQL restarts', (r) => String(r.postgresRestarts)],
+    ['PostgreSQL crashes (stop -m immediate, start)', (r) => String(r.postgresRestarts)],
     ['Redis restarts (SIGKILL, AOF everysec)', (r) => String(r.redisRestarts ?? 0)],
     ['retries (attempts after the first)', (r) => String(r.retries)],
     ['attempts rescued after a kill', (r) => String(r.rescued)],

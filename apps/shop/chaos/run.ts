@@ -5,7 +5,7 @@
  * the gateway's control route — signed webhooks to the shop with delivery faults (duplicate,
  * reorder, delay, drop-then-redeliver), refunds and disputes opened "from the dashboard" (the
  * gateway's control routes) meanwhile, workers killed with SIGKILL and started again, PostgreSQL
- * (a private cluster) restarted once in the middle; then wait for everything to settle and check
+ * (a private cluster) crashed and started again once in the middle; then wait for everything to settle and check
  * the sales against the gateway's ledger and event log.
  *
  * `redis`: the sales in a SQLite file and the jobs in a private Redis (AOF, appendfsync everysec;
@@ -516,8 +516,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       inFlight.push(buy(i));
       if (random() < dashboardShare) inFlight.push(fromDashboard());
       if (restartPg && i === Math.floor(o.purchases / 2)) {
-        say('restarting PostgreSQL (pg_ctl stop -m fast, start)…');
-        dbRestart = privatePg!.restart().then(() => {
+        // A crash, not a clean stop: WAL not yet written goes with it, so what committed without
+        // waiting for its flush (claims, the charge job's sale updates) is undone and redone.
+        say('crashing PostgreSQL (pg_ctl stop -m immediate, start)…');
+        dbRestart = privatePg!.crashRestart().then(() => {
           postgresRestarts++;
           say('PostgreSQL is back');
         });

@@ -1,6 +1,6 @@
 /**
  * The chaos run, small (inside `npm test`): the same code as `npm run chaos` with 150 purchases
- * per database — PostgreSQL (a private cluster, restarted once) with 3 worker processes, SQLite
+ * per database — PostgreSQL (a private cluster, crashed and started again once) with 3 worker processes, SQLite
  * with 2, and sales in SQLite with the jobs in a private Redis (SIGKILLed and restarted once) with
  * 2 — workers SIGKILLed every 1.5 s, the gateway failing on purpose, 3-D Secure challenges
  * answered through the control route, webhook delivery faults, dashboard refunds and disputes.
@@ -135,11 +135,11 @@ describe('chaos checks can fail', () => {
 });
 
 describe.concurrent('chaos run, small', () => {
-  it('PostgreSQL: web + 3 workers, kill -9 every 1.5 s, PostgreSQL restarted once, faulty gateway', async () => {
+  it('PostgreSQL: web + 3 workers, kill -9 every 1.5 s, PostgreSQL crashed once (stop -m immediate), faulty gateway', async () => {
     const r = await runChaos({ db: 'postgres', purchases: 150, rate: 25, workers: 3, killEveryMs: 1500, seed: 7, drainTimeoutMs: 60_000 });
     expectClean(r, 150);
     expect(r.postgresRestarts).toBe(1);
-    // The checkout rides through the restart: no buyer is refused (issue 13), each sale charged once (expectClean).
+    // The checkout rides through the crash: no buyer is refused (issue 13), each sale charged once (expectClean).
     expect(r.answers).toEqual({ '200': 150 });
     expect(r.shutdownExitCodes).toEqual({ web: 0, 'worker-0': 0, 'worker-1': 0, 'worker-2': 0 });
   }, 120_000);

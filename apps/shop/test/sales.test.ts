@@ -240,6 +240,8 @@ describe.runIf(HAS_PG)('PostgreSQL: the writes of job handlers leave their WAL f
       const args: Record<(typeof JOB_WRITES)[number], unknown[]> = {
         startCharge: [guid],
         markFinished: [guid, 'ch_nf', 'pi_nf'],
+        startChargeMany: [[guid]],
+        markFinishedMany: [[guid], ['ch_nf'], ['pi_nf']],
         markErrored: [guid, 'declined', 'card_declined', null, null],
         markRefunded: [guid],
         markRequiresAction: [guid, 'pi_nf', 'pi_nf_secret'],
@@ -249,7 +251,7 @@ describe.runIf(HAS_PG)('PostgreSQL: the writes of job handlers leave their WAL f
       const c = await pool.connect();
       try {
         for (const name of JOB_WRITES) {
-          for (const values of [args[name], args[name].map((v, i) => (i === 0 ? 'no-such-row' : v))]) {
+          for (const values of [args[name], args[name].map((v, i) => (i > 0 ? v : Array.isArray(v) ? ['no-such-row'] : 'no-such-row'))]) {
             await c.query('BEGIN');
             await c.query(withoutFlush(PG_SQL[name]), values);
             expect((await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit, name).toBe('off');

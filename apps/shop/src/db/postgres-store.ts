@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { SaleState } from '../sales/states.js';
 import { JOB_WRITES, type JobWrite, SQL, withoutFlush } from './queries/postgres.js';
+import { WriteBatcher } from './write-batcher.js';
 import { emptyCounts, likePattern, toChargeTarget, toProduct, toSale, toWebhookEvent } from './rows.js';
 import {
   type ChargeTarget,
@@ -61,6 +62,33 @@ export class PostgresStore implements ShopStore {
   private placing: Placing[] = [];
   private flushScheduled = false;
   private batchesInFlight = 0;
+
+  /** The charge job's two writes, group-committed across worker slots (write-batcher.ts). */
+  private readonly starting = new WriteBatcher<string, ChargeTarget | null>({
+    one: async (guid) => {
+      const { rows } = await this.jobWrite('startCharge', [guid]);
+      return rows[0] ? toChargeTarget(rows[0]) : null;
+    },
+    many: async (guids) => {
+      const { rows } = await this.jobWrite('startChargeMany', [guids]);
+      const byGuid = new Map(rows.map((r) => [r.guid as string, toChargeTarget(r)]));
+      return guids.map((g) => byGuid.get(g) ?? null);
+    },
+    key: (guid) => guid,
+    maxInFlight: MAX_BATCHES_IN_FLIGHT,
+    maxBatch: MAX_BATCH,
+  });
+  private readonly finishing = new WriteBatcher<{ guid: string; chargeId: string; paymentIntentId: string | null }, boolean>({
+    one: async (f) => (await this.jobWrite('markFinished', [f.guid, f.chargeId, f.paymentIntentId])).rowCount === 1,
+    many: async (fs) => {
+      const { rows } = await this.jobWrite('markFinishedMany', [fs.map((f) => f.guid), fs.map((f) => f.chargeId), fs.map((f) => f.paymentIntentId)]);
+      const moved = new Set(rows.map((r) => r.guid as string));
+      return fs.map((f) => moved.has(f.guid));
+    },
+    key: (f) => f.guid,
+    maxInFlight: MAX_BATCHES_IN_FLIGHT,
+    maxBatch: MAX_BATCH,
+  });
 
   constructor(
     readonly pool: pg.Pool,
@@ -272,13 +300,12 @@ export class PostgresStore implements ShopStore {
     });
   }
 
-  async startCharge(guid: string): Promise<ChargeTarget | null> {
-    const { rows } = await this.jobWrite('startCharge', [guid]);
-    return rows[0] ? toChargeTarget(rows[0]) : null;
+  startCharge(guid: string): Promise<ChargeTarget | null> {
+    return this.starting.run(guid);
   }
 
-  async markFinished(guid: string, chargeId: string, paymentIntentId: string | null = null): Promise<boolean> {
-    return (await this.jobWrite('markFinished', [guid, chargeId, paymentIntentId])).rowCount === 1;
+  markFinished(guid: string, chargeId: string, paymentIntentId: string | null = null): Promise<boolean> {
+    return this.finishing.run({ guid, chargeId, paymentIntentId });
   }
 
   async markErrored(guid: string, message: string, code: string, threeDSecure: ThreeDSecure | null = null, paymentIntentId: string | null = null): Promise<boolean> {

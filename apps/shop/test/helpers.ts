@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Gateway } from '@errand/gateway';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createTestDatabase } from '../../../packages/engine/test/helpers/pg.js';
+import type pg from 'pg';
+import { createTestDatabase, testPool } from '../../../packages/engine/test/helpers/pg.js';
 import { type AppOptions, buildApp } from '../src/app.js';
 import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../src/config.js';
 import { seedDemoProducts } from '../src/db/seed.js';
@@ -73,4 +74,16 @@ export async function counts(shop: Runtime): Promise<{ sales: number; jobs: numb
   const states = await shop.errand.admin.stateCounts();
   const jobs = Object.values(states).reduce((a: number, b) => a + Number(b), 0);
   return { sales, jobs };
+}
+
+/** A pool on a real server whose every query's SQL text is also kept in `texts`, to see what a store sent. */
+export function tracedPool(url: string, max?: number): { pool: pg.Pool; texts: string[] } {
+  const texts: string[] = [];
+  const pool = testPool(url, max);
+  const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
+  (pool as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (config: unknown, ...rest: unknown[]) => {
+    texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+    return query(config, ...rest);
+  };
+  return { pool, texts };
 }

@@ -24,7 +24,7 @@ import { createSalesSource } from '../src/sales/admin-source.js';
 import { txEnqueue } from '../src/sales/enqueue.js';
 import { newGuid } from '../src/sales/guid.js';
 import { type SaleState, TRANSITIONS } from '../src/sales/states.js';
-import { createTestShop, type Dialect, type TestShop } from './helpers.js';
+import { createTestShop, type Dialect, type TestShop, tracedPool } from './helpers.js';
 
 const cases: Dialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite'];
 type Move = keyof typeof TRANSITIONS;
@@ -272,13 +272,7 @@ describe.runIf(HAS_PG)('PostgreSQL: the writes of job handlers leave their WAL f
 
   it('the store runs them so with the jobs in this database, and as written without (JOBS_URL); a checkout keeps its flush', async () => {
     const db = await createTestDatabase('shop_noflush');
-    const texts: string[] = [];
-    const pool = testPool(db.url);
-    const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
-    (pool as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (config: unknown, ...rest: unknown[]) => {
-      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
-      return query(config, ...rest);
-    };
+    const { pool, texts } = tracedPool(db.url);
     try {
       await migratePostgres(pool);
       for (const jobsOnThisDatabase of [true, false]) {

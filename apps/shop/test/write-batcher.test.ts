@@ -5,12 +5,13 @@
  */
 import type { EnqueuedJob } from 'errand';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, HAS_PG, testPool } from '../../../packages/engine/test/helpers/pg.js';
+import { createTestDatabase, HAS_PG } from '../../../packages/engine/test/helpers/pg.js';
 import { migratePostgres } from '../src/db/migrate.js';
 import { PostgresStore } from '../src/db/postgres-store.js';
 import type { TxEnqueue } from '../src/db/types.js';
 import { WriteBatcher } from '../src/db/write-batcher.js';
 import { newGuid } from '../src/sales/guid.js';
+import { tracedPool } from './helpers.js';
 
 function batcher(maxInFlight = 1, maxBatch = 100) {
   const statements: string[][] = [];
@@ -84,13 +85,7 @@ describe('WriteBatcher', () => {
 describe.runIf(HAS_PG)('PostgreSQL: startCharge and markFinished from many worker slots at once', () => {
   it('are group-committed, each caller getting its own answer; a duplicate and a bad call are answered alone', async () => {
     const db = await createTestDatabase('shop_batch');
-    const texts: string[] = [];
-    const pool = testPool(db.url, 10);
-    const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
-    (pool as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (config: unknown, ...rest: unknown[]) => {
-      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
-      return query(config, ...rest);
-    };
+    const { pool, texts } = tracedPool(db.url, 10);
     try {
       await migratePostgres(pool);
       const store = new PostgresStore(pool, { jobsOnThisDatabase: true });

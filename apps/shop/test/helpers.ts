@@ -76,14 +76,20 @@ export async function counts(shop: Runtime): Promise<{ sales: number; jobs: numb
   return { sales, jobs };
 }
 
-/** A pool on a real server whose every query's SQL text is also kept in `texts`, to see what a store sent. */
-export function tracedPool(url: string, max?: number): { pool: pg.Pool; texts: string[] } {
+/**
+ * A pool on a real server whose every query's SQL text is also kept in `texts` (and its values,
+ * at the same index, in `values`), to see what a store sent.
+ */
+export function tracedPool(url: string, max?: number): { pool: pg.Pool; texts: string[]; values: unknown[][] } {
   const texts: string[] = [];
+  const values: unknown[][] = [];
   const pool = testPool(url, max);
   const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
   (pool as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (config: unknown, ...rest: unknown[]) => {
-    texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+    const c = typeof config === 'string' ? { text: config, values: rest[0] } : (config as { text: string; values?: unknown });
+    texts.push(c.text);
+    values.push(Array.isArray(c.values) ? c.values : []);
     return query(config, ...rest);
   };
-  return { pool, texts };
+  return { pool, texts, values };
 }

@@ -238,10 +238,8 @@ describe.runIf(HAS_PG)('PostgreSQL: the writes of job handlers leave their WAL f
       const guid = newGuid();
       await store.placeSale({ guid, product: (await store.getProduct('nf-guide'))!, email: 'nf@example.com', stripeToken: 'tok_visa', formKey: null, singleUseToken: false }, fakeJob);
       const args: Record<(typeof JOB_WRITES)[number], unknown[]> = {
-        startCharge: [guid],
-        markFinished: [guid, 'ch_nf', 'pi_nf'],
-        startChargeMany: [[guid]],
-        markFinishedMany: [[guid], ['ch_nf'], ['pi_nf']],
+        startCharge: [[guid]],
+        markFinished: [[guid], ['ch_nf'], ['pi_nf']],
         markErrored: [guid, 'declined', 'card_declined', null, null],
         markRefunded: [guid],
         markRequiresAction: [guid, 'pi_nf', 'pi_nf_secret'],

@@ -65,12 +65,8 @@ export class PostgresStore implements ShopStore {
 
   /** The charge job's two writes, group-committed across worker slots (write-batcher.ts). */
   private readonly starting = new WriteBatcher<string, ChargeTarget | null>({
-    one: async (guid) => {
-      const { rows } = await this.jobWrite('startCharge', [guid]);
-      return rows[0] ? toChargeTarget(rows[0]) : null;
-    },
-    many: async (guids) => {
-      const { rows } = await this.jobWrite('startChargeMany', [guids]);
+    write: async (guids) => {
+      const { rows } = await this.jobWrite('startCharge', [guids]);
       const byGuid = new Map(rows.map((r) => [r.guid as string, toChargeTarget(r)]));
       return guids.map((g) => byGuid.get(g) ?? null);
     },
@@ -79,9 +75,8 @@ export class PostgresStore implements ShopStore {
     maxBatch: MAX_BATCH,
   });
   private readonly finishing = new WriteBatcher<{ guid: string; chargeId: string; paymentIntentId: string | null }, boolean>({
-    one: async (f) => (await this.jobWrite('markFinished', [f.guid, f.chargeId, f.paymentIntentId])).rowCount === 1,
-    many: async (fs) => {
-      const { rows } = await this.jobWrite('markFinishedMany', [fs.map((f) => f.guid), fs.map((f) => f.chargeId), fs.map((f) => f.paymentIntentId)]);
+    write: async (fs) => {
+      const { rows } = await this.jobWrite('markFinished', [fs.map((f) => f.guid), fs.map((f) => f.chargeId), fs.map((f) => f.paymentIntentId)]);
       const moved = new Set(rows.map((r) => r.guid as string));
       return fs.map((f) => moved.has(f.guid));
     },

@@ -11,10 +11,8 @@
  * every call for a turn even when nothing is in flight, and coalesce equal keys into one answer).
  */
 export interface WriteBatcherOptions<A, R> {
-  /** The batch statement: one answer per call, in order. */
-  many(calls: A[]): Promise<R[]>;
-  /** The statement for one call (also each call of a failed batch). */
-  one(call: A): Promise<R>;
+  /** The statement for these calls (one or many): one answer per call, in order. */
+  write(calls: A[]): Promise<R[]>;
   /** Calls with the same key go in different statements. */
   key(call: A): string;
   /** Statements out at once (pool connections they hold). */
@@ -66,7 +64,7 @@ export class WriteBatcher<A, R> {
     if (batch.length > 1) {
       let answers: R[] | null = null;
       try {
-        answers = await this.o.many(batch.map((w) => w.call));
+        answers = await this.o.write(batch.map((w) => w.call));
       } catch {
         // Each alone below: a bad call fails by itself, the others go through.
       }
@@ -75,6 +73,6 @@ export class WriteBatcher<A, R> {
         return;
       }
     }
-    await Promise.all(batch.map((w) => this.o.one(w.call).then(w.resolve, w.reject)));
+    await Promise.all(batch.map((w) => this.o.write([w.call]).then(([answer]) => w.resolve(answer), w.reject)));
   }
 }

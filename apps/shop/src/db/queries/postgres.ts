@@ -41,23 +41,17 @@ export const SQL = {
   countSales: 'SELECT state, COUNT(*)::int AS n FROM sales GROUP BY state',
 
   // Guarded transitions (sales/states.ts TRANSITIONS): the WHERE lists the states each may come from.
+  // startCharge and markFinished take arrays, one element per sale: PostgresStore's
+  // WriteBatchers send every worker slot's call that waited for the last statement in one
+  // (a call alone is an array of one).
   // pending|processing → processing, returning the columns the charge sends (the charge job
   // needs no read of the sale first).
   startCharge: `UPDATE sales SET state = 'processing', updated_at = now()
-    WHERE guid = $1 AND state IN ('pending', 'processing')
+    WHERE guid = ANY($1::text[]) AND state IN ('pending', 'processing')
     RETURNING guid, amount, currency, email, stripe_token`,
   // Settling clears the client secret (nothing is left to authenticate); a challenge that was
   // asked and then settled was answered, unless the caller says it failed or was abandoned.
-  markFinished: `UPDATE sales SET state = 'finished', charge_id = $2, error_message = NULL, error_code = NULL,
-      payment_intent_id = COALESCE($3, payment_intent_id), client_secret = NULL,
-      three_d_secure = CASE WHEN three_d_secure = 'required' THEN 'authenticated' ELSE three_d_secure END, updated_at = now()
-    WHERE guid = $1 AND state IN ('processing')`,
-  // The same two for many sales at once (PostgresStore's WriteBatchers): one statement, one
-  // round trip for every worker slot that asked while the last one was out.
-  startChargeMany: `UPDATE sales SET state = 'processing', updated_at = now()
-    WHERE guid = ANY($1::text[]) AND state IN ('pending', 'processing')
-    RETURNING guid, amount, currency, email, stripe_token`,
-  markFinishedMany: `UPDATE sales s SET state = 'finished', charge_id = v.charge_id, error_message = NULL, error_code = NULL,
+  markFinished: `UPDATE sales s SET state = 'finished', charge_id = v.charge_id, error_message = NULL, error_code = NULL,
       payment_intent_id = COALESCE(v.payment_intent_id, s.payment_intent_id), client_secret = NULL,
       three_d_secure = CASE WHEN s.three_d_secure = 'required' THEN 'authenticated' ELSE s.three_d_secure END, updated_at = now()
     FROM unnest($1::text[], $2::text[], $3::text[]) AS v(guid, charge_id, payment_intent_id)
@@ -104,7 +98,7 @@ export const SQL = {
 } as const;
 
 /** The writes only job handlers make: see PostgresStoreOptions.jobsOnThisDatabase. */
-export const JOB_WRITES = ['startCharge', 'markFinished', 'startChargeMany', 'markFinishedMany', 'markErrored', 'markRefunded', 'markRequiresAction', 'markDisputed', 'markWebhookEventHandled'] as const;
+export const JOB_WRITES = ['startCharge', 'markFinished', 'markErrored', 'markRefunded', 'markRequiresAction', 'markDisputed', 'markWebhookEventHandled'] as const;
 export type JobWrite = (typeof JOB_WRITES)[number];
 
 /**
